@@ -1,0 +1,218 @@
+/**
+ * From a validated Aircall call or message to the facts the rules engine uses (R1, R2,
+ * R12, R14). Call types follow `answered_at`, never `status` (reference/aircall.md §8).
+ */
+import type { CallType } from '../settings/schema';
+import { displayNumber, toE164 } from './phone';
+import type { AircallCall, AircallContact, AircallMessage, AircallNumber, AircallUser } from './schemas';
+
+export interface OtherParty {
+  /** As Aircall sent it. */
+  readonly raw: string;
+  /** Null when anonymous or not a full phone number. */
+  readonly e164: string | null;
+  readonly display: string;
+  readonly anonymous: boolean;
+  /** The other party is one of the company's own Aircall numbers. */
+  readonly internal: boolean;
+}
+
+export interface Agent {
+  readonly id: string;
+  readonly name: string | null;
+  readonly email: string | null;
+}
+
+export interface AircallContactFacts {
+  readonly firstName: string | null;
+  readonly lastName: string | null;
+  readonly company: string | null;
+  readonly email: string | null;
+}
+
+export interface LineFacts {
+  readonly name: string | null;
+  readonly display: string | null;
+  readonly country: string | null;
+  readonly timeZone: string | null;
+}
+
+/** Why the engine considers the line closed or open for R2, and on which signal. */
+export interface Opening {
+  readonly closed: boolean;
+  readonly signal: 'missed_call_reason' | 'availability_status' | 'none';
+}
+
+export interface CallComment {
+  readonly content: string;
+  readonly postedAt: number | null;
+  readonly author: string | null;
+}
+
+export interface ClassifiedCall {
+  readonly kind: 'call';
+  readonly id: string;
+  readonly externalId: string;
+  readonly type: CallType;
+  readonly direction: 'inbound' | 'outbound';
+  /** false while the call is live (`ended_at` null): never logged then. */
+  readonly final: boolean;
+  readonly startedAt: number;
+  readonly answeredAt: number | null;
+  readonly endedAt: number | null;
+  readonly durationSeconds: number;
+  readonly waitSeconds: number;
+  readonly otherParty: OtherParty;
+  readonly line: LineFacts;
+  readonly opening: Opening;
+  readonly missedCallReason: string | null;
+  readonly agent: Agent | null;
+  readonly contact: AircallContactFacts | null;
+  /** A link that stays valid (Aircall's asset page) when there is one, else the signed mp3 URL. */
+  readonly recordingUrl: string | null;
+  readonly comments: readonly CallComment[];
+  readonly tags: readonly string[];
+}
+
+export interface ClassifiedMessage {
+  readonly kind: 'message';
+  readonly id: string;
+  readonly externalId: string;
+  readonly direction: 'inbound' | 'outbound';
+  /** 'sms' (Aircall sends null for SMS/MMS), 'whatsapp', or whatever new channel Aircall adds. */
+  readonly channel: string;
+  readonly sentAt: number;
+  readonly body: string;
+  readonly mediaCount: number;
+  readonly otherParty: OtherParty;
+  readonly line: LineFacts;
+  readonly agent: Agent | null;
+  readonly contact: AircallContactFacts | null;
+}
+
+export type Classified = ClassifiedCall | ClassifiedMessage;
+
+export interface ClassifyOptions {
+  /** A `call.voicemail_left` event was seen for this call. */
+  readonly voicemailLeft?: boolean;
+  /** E.164 numbers of the company's own Aircall lines. */
+  readonly ownNumbers?: ReadonlySet<string>;
+}
+
+const clean = (value: string | null | undefined): string | null => {
+  const trimmed = value?.trim();
+  return trimmed ? trimmed : null;
+};
+
+function agentOf(user: AircallUser | null | undefined): Agent | null {
+  if (!user) return null;
+  return { id: user.id, name: clean(user.name), email: clean(user.email)?.toLowerCase() ?? null };
+}
+
+function contactOf(contact: AircallContact | null | undefined): AircallContactFacts | null {
+  if (!contact) return null;
+  const facts = {
+    firstName: clean(contact.first_name),
+    lastName: clean(contact.last_name),
+    company: clean(contact.company_name),
+    email: clean(contact.emails?.[0]?.value)
+  };
+  return facts.firstName || facts.lastName || facts.company || facts.email ? facts : null;
+}
+
+function lineOf(number: AircallNumber | null | undefined): LineFacts {
+  return {
+    name: clean(number?.name),
+    display: clean(number?.digits) ?? clean(number?.e164_digits),
+    country: clean(number?.country)?.toUpperCase() ?? null,
+    timeZone: clean(number?.time_zone)
+  };
+}
+
+function otherPartyOf(raw: string, line: LineFacts, ownNumbers: ReadonlySet<string> | undefined): OtherParty {
+  const anonymous = raw.trim().toLowerCase() === 'anonymous';
+  const e164 = anonymous ? null : toE164(raw, line.country);
+  return {
+    raw,
+    e164,
+    display: displayNumber(e164, raw),
+    anonymous,
+    internal: e164 !== null && (ownNumbers?.has(e164) ?? false)
+  };
+}
+
+/**
+ * R2 needs "was the number open when the call came in". The reliable per-call signal is
+ * `missed_call_reason = out_of_opening_hours`; `number.open` describes the moment the
+ * payload was built (stale on Smartflows numbers), so it is not used. A line set to
+ * always closed (`availability_status = closed`) is closed for every call.
+ */
+function openingOf(call: AircallCall): Opening {
+  if (call.missed_call_reason === 'out_of_opening_hours') return { closed: true, signal: 'missed_call_reason' };
+  if (call.number?.availability_status === 'closed') return { closed: true, signal: 'availability_status' };
+  return { closed: false, signal: 'none' };
+}
+
+export function callTypeOf(call: AircallCall, voicemailLeft = false): CallType {
+  const answered = call.answered_at !== null && call.answered_at !== undefined;
+  if (call.direction === 'outbound') return answered ? 'outbound_answered' : 'outbound_unanswered';
+  if (answered) return 'inbound_answered';
+  return call.voicemail || voicemailLeft ? 'voicemail' : 'missed';
+}
+
+export function classifyCall(call: AircallCall, options: ClassifyOptions = {}): ClassifiedCall {
+  const line = lineOf(call.number);
+  const type = callTypeOf(call, options.voicemailLeft);
+  const endedAt = call.ended_at ?? null;
+  const answeredAt = call.answered_at ?? null;
+  const durationSeconds = call.duration ?? (endedAt !== null ? Math.round((endedAt - call.started_at) / 1000) : 0);
+  const waitSeconds =
+    answeredAt !== null ? Math.max(0, Math.round((answeredAt - call.started_at) / 1000)) : durationSeconds;
+  const recordingUrl = clean(call.asset) ?? clean(call.recording) ?? clean(call.voicemail);
+  return {
+    kind: 'call',
+    id: call.id,
+    externalId: `call:${call.id}`,
+    type,
+    direction: call.direction,
+    final: endedAt !== null,
+    startedAt: call.started_at,
+    answeredAt,
+    endedAt,
+    durationSeconds,
+    waitSeconds,
+    otherParty: otherPartyOf(call.raw_digits, line, options.ownNumbers),
+    line,
+    opening: openingOf(call),
+    missedCallReason: clean(call.missed_call_reason),
+    agent: agentOf(call.user),
+    contact: contactOf(call.contact),
+    recordingUrl,
+    comments: (call.comments ?? []).map((c) => ({
+      content: c.content,
+      postedAt: c.posted_at ?? null,
+      author: clean(c.posted_by?.name)
+    })),
+    tags: (call.tags ?? []).map((t) => t.name)
+  };
+}
+
+export function classifyMessage(message: AircallMessage, options: ClassifyOptions = {}): ClassifiedMessage {
+  const line = lineOf(message.number);
+  const raw = clean(message.external_number) ?? clean(message.raw_digits) ?? 'anonymous';
+  const mediaCount = (message.media_details?.length ?? 0) + (message.media_url?.length ?? 0);
+  return {
+    kind: 'message',
+    id: message.id,
+    externalId: `message:${message.id}`,
+    direction: message.direction,
+    channel: clean(message.channel)?.toLowerCase() ?? 'sms',
+    sentAt: message.sent_at ?? message.created_at,
+    body: message.body ?? '',
+    mediaCount,
+    otherParty: otherPartyOf(raw, line, options.ownNumbers),
+    line,
+    agent: agentOf(message.user),
+    contact: contactOf(message.contact)
+  };
+}

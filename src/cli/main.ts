@@ -1,0 +1,87 @@
+/**
+ * The `aircall-sf` command: argument parsing and wiring only. Each command lives in its
+ * own module and returns an exit code; the last line of machine-readable output is JSON.
+ */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { AircallSfError, ERROR_CODES } from '../errors';
+
+export interface Io {
+  readonly out: (line: string) => void;
+  readonly err: (line: string) => void;
+}
+
+export interface Command {
+  readonly name: string;
+  readonly summary: string;
+  readonly usage: string;
+  readonly run: (args: readonly string[], io: Io) => Promise<number>;
+}
+
+const commands = new Map<string, Command>();
+
+export function register(command: Command): void {
+  commands.set(command.name, command);
+}
+
+const stdio: Io = {
+  out: (line) => process.stdout.write(`${line}\n`),
+  err: (line) => process.stderr.write(`${line}\n`)
+};
+
+function version(): string {
+  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  return pkg.version;
+}
+
+function help(): string {
+  const lines = ['Usage: aircall-sf <command> [options]', '', 'Commands:'];
+  for (const command of [...commands.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+    lines.push(`  ${command.name.padEnd(14)} ${command.summary}`);
+  }
+  lines.push(
+    '',
+    'Run `aircall-sf <command> --help` for its options.',
+    '',
+    '  --help, -h     this text',
+    '  --version      the version'
+  );
+  return lines.join('\n');
+}
+
+/** Loads the command modules; each registers itself. */
+function loadCommands(): void {
+  // Commands register here as they are added (serve, local-org, replay, explain, dead-letters).
+}
+
+export async function run(argv: readonly string[], io: Io = stdio): Promise<number> {
+  loadCommands();
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.out(help());
+    return name === undefined ? 2 : 0;
+  }
+  if (name === '--version' || name === '-v') {
+    io.out(version());
+    return 0;
+  }
+  const command = commands.get(name);
+  if (!command) {
+    io.err(`aircall-sf: unknown command "${name}"\n\n${help()}`);
+    return 2;
+  }
+  if (rest.includes('--help') || rest.includes('-h')) {
+    io.out(command.usage);
+    return 0;
+  }
+  try {
+    return await command.run(rest, io);
+  } catch (error) {
+    if (error instanceof AircallSfError) {
+      io.err(`aircall-sf ${name}: ${error.message}`);
+      io.out(JSON.stringify({ error: error.toJSON() }));
+      return error.code === ERROR_CODES.SETTINGS_INVALID || error.code === ERROR_CODES.USAGE ? 2 : 1;
+    }
+    throw error;
+  }
+}

@@ -1,0 +1,414 @@
+/**
+ * The rules engine (spec/logging-rules.md, R1 to R14): a pure function from a classified
+ * call or message, the admin's settings and a snapshot of the org to a plan and a trace.
+ * No I/O, no clock, no jsforce: the service, `replay`, `explain` and dry runs all call it.
+ *
+ * Rule ids P1 to P3 are the product's own input checks (docs/rules.md).
+ */
+import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
+import { samePhoneNumber } from '../aircall/phone';
+import type { Settings } from '../settings/schema';
+import {
+  CALL_TYPE_LABELS,
+  LIMITS,
+  callDescription,
+  callSubject,
+  channelLabel,
+  localDate,
+  messageDescription,
+  messageSubject,
+  truncate
+} from './format';
+import type {
+  CandidateRecord,
+  EngineInput,
+  FieldValue,
+  MatchKind,
+  OrgSnapshot,
+  OrgUser,
+  Plan,
+  RecordRef,
+  RelatedPlan,
+  SkipReason,
+  TargetPlan,
+  TraceLine
+} from './types';
+import { SKIP_REASONS } from './types';
+
+/** R4: the priority between kinds of record sharing one number. */
+export const MATCH_PRIORITY: readonly MatchKind[] = ['Contact', 'Lead', 'Account', 'PersonAccount'];
+
+const ACTION_STATUS = { Completed: 'Completed', InProgress: 'In Progress' } as const;
+const LEAD_COMPANY_PLACEHOLDER = '[not provided]';
+
+class Trace {
+  readonly lines: TraceLine[] = [];
+  add(rule: string, text: string): void {
+    this.lines.push({ rule, text });
+  }
+}
+
+export function renderTrace(trace: readonly TraceLine[]): string {
+  return trace.map((l) => `${l.rule}: ${l.text}`).join('\n');
+}
+
+function skip(item: Classified, trace: Trace, reason: SkipReason): Plan {
+  trace.add('SKIP', `${reason}: ${SKIP_REASONS[reason]}`);
+  return { outcome: 'skip', externalId: item.externalId, reason, trace: trace.lines };
+}
+
+/** Newest first; ties broken by Id so the same snapshot always gives the same answer. */
+function byRecency<T extends { lastModifiedDate: string; id: string }>(records: readonly T[]): T[] {
+  return [...records].sort((a, b) => {
+    const diff = Date.parse(b.lastModifiedDate) - Date.parse(a.lastModifiedDate);
+    return diff !== 0 && !Number.isNaN(diff) ? diff : a.id.localeCompare(b.id);
+  });
+}
+
+/**
+ * A Contact row that is a person contact belongs to its Person Account (R4 ranks Person
+ * Accounts last), whether or not the search also returned the Account row.
+ */
+function normaliseCandidates(candidates: readonly CandidateRecord[]): CandidateRecord[] {
+  const personContacts = new Set(
+    candidates.filter((c) => c.kind === 'PersonAccount' && c.personContactId).map((c) => c.personContactId)
+  );
+  const out: CandidateRecord[] = [];
+  const seen = new Set<string>();
+  for (const c of candidates) {
+    let record = c;
+    if (c.kind === 'Contact' && (c.isPersonContact || personContacts.has(c.id))) {
+      if (personContacts.has(c.id) || !c.accountId) continue;
+      record = { ...c, kind: 'PersonAccount', id: c.accountId, personContactId: c.id };
+    }
+    const key = `${record.kind}:${record.id}`;
+    if (!seen.has(key)) {
+      seen.add(key);
+      out.push(record);
+    }
+  }
+  return out;
+}
+
+function matchRecord(item: Classified, e164: string, org: OrgSnapshot, trace: Trace): CandidateRecord | null {
+  const hints = [item.line.country];
+  const confirmed = normaliseCandidates(org.candidates).filter(
+    (c) => !(c.kind === 'Lead' && c.isConverted) && c.phones.some((p) => samePhoneNumber(p, e164, hints))
+  );
+  if (confirmed.length === 0) {
+    trace.add('R4', `no record has ${e164} in a phone field (${org.candidates.length} search candidates checked)`);
+    return null;
+  }
+  const counts = MATCH_PRIORITY.map((k) => [k, confirmed.filter((c) => c.kind === k).length] as const).filter(
+    ([, n]) => n > 0
+  );
+  const kind = counts[0]![0];
+  const summary = counts.map(([k, n]) => `${n} ${k}`).join(', ');
+  trace.add('R4', `${e164} matches ${summary}; priority Contact > Lead > Account > PersonAccount picks ${kind}`);
+  const ofKind = byRecency(confirmed.filter((c) => c.kind === kind));
+  const chosen = ofKind[0]!;
+  if (ofKind.length > 1) {
+    trace.add(
+      'R5',
+      `${ofKind.length} ${kind} records share the number; the most recently modified is ${chosen.id} (${chosen.lastModifiedDate})`
+    );
+  } else {
+    trace.add('R5', `one ${kind} has the number: ${chosen.id}`);
+  }
+  return chosen;
+}
+
+function fullName(item: Classified): { first: string | null; last: string } {
+  const c = item.contact;
+  if (c?.lastName) return { first: c.firstName, last: truncate(c.lastName, LIMITS.name) };
+  if (c?.firstName) return { first: null, last: truncate(c.firstName, LIMITS.name) };
+  return { first: null, last: truncate(item.otherParty.display, LIMITS.name) };
+}
+
+/** R3 and R11: the record to create for an unknown number, filled from the Aircall contact. */
+function recordToCreate(item: Classified, sobject: 'Contact' | 'Lead' | 'Account', ownerId: string): TargetPlan {
+  const { first, last } = fullName(item);
+  const phone = item.otherParty.display;
+  const email = item.contact?.email ?? null;
+  const note = `Created by Aircall call logging for ${item.kind === 'call' ? 'a call' : 'a message'} with ${phone}.`;
+  if (sobject === 'Account') {
+    const named =
+      item.contact?.company ??
+      (item.contact?.lastName || item.contact?.firstName ? [first, last].filter(Boolean).join(' ') : phone);
+    return {
+      kind: 'create',
+      sobject,
+      fields: { Name: truncate(named, LIMITS.accountName), Phone: phone, Description: note, OwnerId: ownerId }
+    };
+  }
+  const fields: Record<string, FieldValue> = {
+    FirstName: first,
+    LastName: last,
+    Phone: phone,
+    Email: email,
+    Description: note,
+    OwnerId: ownerId
+  };
+  if (sobject === 'Lead') {
+    fields.Company = item.contact?.company ?? LEAD_COMPANY_PLACEHOLDER;
+    fields.LeadSource = 'Phone Inquiry';
+  }
+  return { kind: 'create', sobject, fields };
+}
+
+function describeTarget(target: TargetPlan): string {
+  if (target.kind === 'create') return `a new ${target.sobject}`;
+  return `${target.sobject} ${target.id}${target.name ? ` (${target.name})` : ''}`;
+}
+
+/** R12: the agent's Salesforce user by email; the integration user otherwise. */
+function chooseOwner(item: Classified, org: OrgSnapshot, trace: Trace): string {
+  const agent = item.agent;
+  if (!agent) {
+    trace.add('R12', `no Aircall agent handled it; owner is the integration user ${org.integrationUserId}`);
+    return org.integrationUserId;
+  }
+  if (!agent.email) {
+    trace.add(
+      'R12',
+      `agent ${agent.name ?? agent.id} has no email; owner is the integration user ${org.integrationUserId}`
+    );
+    return org.integrationUserId;
+  }
+  const sameEmail = org.users.filter((u: OrgUser) => u.email?.toLowerCase() === agent.email);
+  const active = [...sameEmail.filter((u) => u.isActive)].sort((a, b) => a.id.localeCompare(b.id));
+  if (active[0]) {
+    const extra = active.length > 1 ? ` (${active.length} active users share the email; lowest Id taken)` : '';
+    trace.add('R12', `agent ${agent.email} is Salesforce user ${active[0].id}${extra}`);
+    return active[0].id;
+  }
+  const why = sameEmail.length > 0 ? 'is an inactive Salesforce user' : 'has no Salesforce user';
+  trace.add('R12', `agent ${agent.email} ${why}; owner is the integration user ${org.integrationUserId}`);
+  return org.integrationUserId;
+}
+
+/** R6 to R10: the open Case or Opportunity of a Contact, or the Case to create. */
+function relate(
+  item: Classified,
+  target: TargetPlan,
+  settings: Settings,
+  org: OrgSnapshot,
+  ownerId: string,
+  trace: Trace
+): RelatedPlan | null {
+  if (settings.relatedRecord === 'None') {
+    trace.add('R6', 'Related_Record__c is None: no Case or Opportunity');
+    return null;
+  }
+  if (target.sobject !== 'Contact') {
+    trace.add('R7', `only Contacts are related to a ${settings.relatedRecord}; this is ${describeTarget(target)}`);
+    return null;
+  }
+  const contactId = target.kind === 'existing' ? target.id : null;
+  const pool = settings.relatedRecord === 'Case' ? org.openCases : org.openOpportunities;
+  const open = contactId ? byRecency((pool?.[contactId] ?? []).filter((r) => !r.isClosed)) : [];
+  if (open[0]) {
+    const extra = open.length > 1 ? `; ${open.length} are open, the most recently modified is taken` : '';
+    trace.add('R8', `related to the Contact's open ${settings.relatedRecord} ${open[0].id}${extra}`);
+    return { kind: 'existing', sobject: settings.relatedRecord, id: open[0].id };
+  }
+  const whose = contactId
+    ? `Contact ${contactId} has no open ${settings.relatedRecord}`
+    : `the new Contact has no ${settings.relatedRecord}`;
+  if (settings.relatedRecord === 'Opportunity') {
+    trace.add('R10', `${whose}; Opportunities are never created`);
+    return null;
+  }
+  if (!settings.createCase) {
+    trace.add('R9', `${whose} and Create_Case__c is off`);
+    return null;
+  }
+  trace.add('R9', `${whose}; Create_Case__c is on, so a Case is created for it`);
+  const subject =
+    item.kind === 'call'
+      ? `Aircall: ${CALL_TYPE_LABELS[item.type]} call with ${item.otherParty.display}`
+      : `Aircall: ${channelLabel(item)} with ${item.otherParty.display}`;
+  const contactRef: RecordRef = contactId ? { id: contactId } : { ref: 'target' };
+  const fields: Record<string, FieldValue | RecordRef> = {
+    Subject: truncate(subject, LIMITS.subject),
+    Origin: 'Phone',
+    SuppliedPhone: item.otherParty.display,
+    ContactId: contactRef,
+    OwnerId: ownerId
+  };
+  if (target.kind === 'existing' && target.accountId) fields.AccountId = target.accountId;
+  return { kind: 'create', sobject: 'Case', fields };
+}
+
+/** R12: WhoId and WhatId for the record the call is logged on. */
+function placement(
+  target: TargetPlan,
+  related: RelatedPlan | null,
+  trace: Trace
+): { who: RecordRef | null; what: RecordRef | null } {
+  const self: RecordRef = target.kind === 'existing' ? { id: target.id } : { ref: 'target' };
+  const relatedRef: RecordRef | null = related
+    ? related.kind === 'existing'
+      ? { id: related.id }
+      : { ref: 'related' }
+    : null;
+  switch (target.sobject) {
+    case 'Contact':
+      return { who: self, what: relatedRef };
+    case 'Lead':
+      trace.add('R12', 'logged on a Lead: WhoId is the Lead and WhatId stays empty (Salesforce allows none)');
+      return { who: self, what: null };
+    case 'Account':
+      trace.add('R12', 'logged on an Account: WhatId is the Account, no WhoId');
+      return { who: null, what: self };
+    case 'PersonAccount': {
+      const personContact = target.kind === 'existing' ? target.personContactId : null;
+      trace.add('R12', `logged on a Person Account: WhoId is its person contact ${personContact ?? '(unknown)'}`);
+      return personContact ? { who: { id: personContact }, what: null } : { who: null, what: self };
+    }
+  }
+}
+
+function callTaskFields(call: ClassifiedCall, status: string, trace: Trace): Record<string, FieldValue> {
+  let recordingField: string | null = null;
+  if (call.recordingUrl) {
+    if (call.recordingUrl.length <= LIMITS.url) recordingField = call.recordingUrl;
+    else
+      trace.add(
+        'R12',
+        `recording link is ${call.recordingUrl.length} characters, over the field's 255: kept in the description only`
+      );
+  }
+  const tags = call.tags.join(', ');
+  return {
+    Subject: callSubject(call),
+    Status: status,
+    Priority: 'Normal',
+    ActivityDate: localDate(call.startedAt, call.line.timeZone),
+    TaskSubtype: 'Call',
+    CallType: call.direction === 'inbound' ? 'Inbound' : 'Outbound',
+    CallDurationInSeconds: call.durationSeconds,
+    CallObject: call.id,
+    Description: callDescription(call, call.recordingUrl),
+    Aircall_Recording_Url__c: recordingField,
+    Aircall_Tags__c: tags ? truncate(tags, LIMITS.tags) : null,
+    Aircall_Wait_Seconds__c: call.waitSeconds
+  };
+}
+
+function messageTaskFields(message: ClassifiedMessage): Record<string, FieldValue> {
+  return {
+    Subject: messageSubject(message),
+    Status: 'Completed',
+    Priority: 'Normal',
+    ActivityDate: localDate(message.sentAt, message.line.timeZone),
+    TaskSubtype: 'Task',
+    Type: 'SMS',
+    Description: messageDescription(message)
+  };
+}
+
+/** The checks that decide whether an item is logged at all, before any org lookup matters. */
+function gate(item: Classified, settings: Settings, trace: Trace): { skip: SkipReason } | { status: string } {
+  if (item.kind === 'message') {
+    if (!settings.logMessages) {
+      trace.add('R14', `${channelLabel(item)} ${item.direction}: Log_Messages__c is off`);
+      return { skip: 'MESSAGES_OFF' };
+    }
+    trace.add('R14', `${channelLabel(item)} ${item.direction}: logged as a Task of type SMS, Status Completed`);
+    trace.add('R2', 'messages are never filtered by business hours');
+  } else {
+    if (!item.final) {
+      trace.add('P1', `call ${item.id} is live (ended_at is null)`);
+      return { skip: 'LIVE_CALL' };
+    }
+    const action = settings.callWorkflow[item.type];
+    trace.add('R1', `${CALL_TYPE_LABELS[item.type]} call: the workflow says ${action}`);
+    if (action === 'DoNothing') return { skip: 'DO_NOTHING' };
+    if (item.opening.closed) {
+      const signal =
+        item.opening.signal === 'missed_call_reason'
+          ? 'missed_call_reason is out_of_opening_hours'
+          : 'the line is set to always closed';
+      if (!settings.logWhenClosed) {
+        trace.add('R2', `the number was closed (${signal}) and Log_When_Closed__c is off`);
+        return { skip: 'NUMBER_CLOSED' };
+      }
+      trace.add('R2', `the number was closed (${signal}); Log_When_Closed__c is on, so it is logged`);
+    } else {
+      trace.add('R2', 'the number was open');
+    }
+    if (item.otherParty.internal) {
+      trace.add('P2', `${item.otherParty.e164} is one of the company's Aircall numbers`);
+      return { skip: 'INTERNAL_CALL' };
+    }
+    return { status: ACTION_STATUS[action] };
+  }
+  return { status: 'Completed' };
+}
+
+export function plan(input: EngineInput): Plan {
+  const { item, settings, org } = input;
+  const trace = new Trace();
+  const gated = gate(item, settings, trace);
+  if ('skip' in gated) return skip(item, trace, gated.skip);
+
+  const e164 = item.otherParty.e164;
+  if (!e164) {
+    trace.add(
+      'P3',
+      `the other party is ${item.otherParty.anonymous ? 'anonymous' : `"${item.otherParty.raw}", not a full phone number`}`
+    );
+    return skip(item, trace, 'NO_NUMBER');
+  }
+
+  // The owner is needed for created records, but its trace line reads best after matching.
+  const ownerTrace = new Trace();
+  const ownerId = chooseOwner(item, org, ownerTrace);
+  const match = matchRecord(item, e164, org, trace);
+  let target: TargetPlan;
+  if (match) {
+    target = {
+      kind: 'existing',
+      sobject: match.kind,
+      id: match.id,
+      name: match.name ?? null,
+      accountId: match.accountId ?? null,
+      personContactId: match.personContactId ?? null
+    };
+  } else if (settings.unknownNumber === 'None') {
+    trace.add('R3', 'Unknown_Number__c is None: nothing is created');
+    return skip(item, trace, 'UNKNOWN_NUMBER');
+  } else {
+    target = recordToCreate(item, settings.unknownNumber, ownerId);
+    const source = item.contact ? 'filled from the Aircall contact' : 'named after the number';
+    trace.add(
+      'R3',
+      `Unknown_Number__c is ${settings.unknownNumber}: a new ${settings.unknownNumber} is created, ${source}`
+    );
+  }
+
+  const related = relate(item, target, settings, org, ownerId, trace);
+  trace.lines.push(...ownerTrace.lines);
+  const { who, what } = placement(target, related, trace);
+  const base = item.kind === 'call' ? callTaskFields(item, gated.status, trace) : messageTaskFields(item);
+  trace.add(
+    'R12',
+    `Task on ${describeTarget(target)}${related ? `, related to ${related.kind === 'create' ? 'a new Case' : `${related.sobject} ${related.id}`}` : ''}, owner ${ownerId}`
+  );
+
+  const fields: Record<string, FieldValue> = {
+    ...base,
+    Aircall_Id__c: item.externalId,
+    OwnerId: ownerId,
+    Aircall_Trace__c: truncate(renderTrace(trace.lines), LIMITS.trace)
+  };
+  return {
+    outcome: 'log',
+    externalId: item.externalId,
+    target,
+    related,
+    task: { fields, who, what, createOnly: ['TaskSubtype'] },
+    trace: trace.lines
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * Text the engine writes into Salesforce: subjects, descriptions, dates. Pure: time zones
+ * come from the Aircall line, never from the machine running the service.
+ */
+import type { ClassifiedCall, ClassifiedMessage } from '../aircall/classify';
+import type { CallType } from '../settings/schema';
+
+export const LIMITS = {
+  subject: 255,
+  description: 32000,
+  tags: 255,
+  url: 255,
+  trace: 32768,
+  name: 80,
+  accountName: 255
+} as const;
+
+export function truncate(value: string, max: number): string {
+  return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
+}
+
+function validZone(timeZone: string | null): string {
+  if (!timeZone) return 'UTC';
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone });
+    return timeZone;
+  } catch {
+    return 'UTC';
+  }
+}
+
+function parts(epochMs: number, timeZone: string | null): Record<string, string> {
+  const zone = validZone(timeZone);
+  const out: Record<string, string> = {};
+  const formatter = new Intl.DateTimeFormat('en-GB', {
+    timeZone: zone,
+    year: 'numeric',
+    month: '2-digit',
+    day: '2-digit',
+    hour: '2-digit',
+    minute: '2-digit',
+    second: '2-digit',
+    hourCycle: 'h23'
+  });
+  for (const part of formatter.formatToParts(new Date(epochMs))) out[part.type] = part.value;
+  out.zone = zone;
+  return out;
+}
+
+/** The call's date (YYYY-MM-DD) where the Aircall line is: what ActivityDate means to its users. */
+export function localDate(epochMs: number, timeZone: string | null): string {
+  const p = parts(epochMs, timeZone);
+  return `${p.year}-${p.month}-${p.day}`;
+}
+
+export function localDateTime(epochMs: number, timeZone: string | null): string {
+  const p = parts(epochMs, timeZone);
+  return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}:${p.second} (${p.zone})`;
+}
+
+export function formatDuration(seconds: number): string {
+  if (seconds < 60) return `${seconds} s`;
+  const minutes = Math.floor(seconds / 60);
+  const rest = seconds % 60;
+  if (minutes < 60) return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min ${rest} s`;
+}
+
+const CALL_SUBJECTS: Record<CallType, (n: string) => string> = {
+  outbound_answered: (n) => `Outbound call to ${n}`,
+  outbound_unanswered: (n) => `Unanswered outbound call to ${n}`,
+  inbound_answered: (n) => `Inbound call from ${n}`,
+  missed: (n) => `Missed call from ${n}`,
+  voicemail: (n) => `Voicemail from ${n}`
+};
+
+export const CALL_TYPE_LABELS: Record<CallType, string> = {
+  outbound_answered: 'outbound answered',
+  outbound_unanswered: 'outbound unanswered',
+  inbound_answered: 'inbound answered',
+  missed: 'missed',
+  voicemail: 'voicemail'
+};
+
+export function callSubject(call: ClassifiedCall): string {
+  return truncate(CALL_SUBJECTS[call.type](call.otherParty.display), LIMITS.subject);
+}
+
+export function channelLabel(message: ClassifiedMessage): string {
+  if (message.channel === 'whatsapp') return 'WhatsApp message';
+  return message.mediaCount > 0 ? 'MMS' : 'SMS';
+}
+
+export function messageSubject(message: ClassifiedMessage): string {
+  const preposition = message.direction === 'inbound' ? 'from' : 'to';
+  return truncate(`${channelLabel(message)} ${preposition} ${message.otherParty.display}`, LIMITS.subject);
+}
+
+function lineLabel(line: ClassifiedCall['line']): string {
+  if (line.name && line.display) return `${line.name} (${line.display})`;
+  return line.name ?? line.display ?? 'an Aircall number';
+}
+
+export function callDescription(call: ClassifiedCall, recordingInDescription: string | null): string {
+  const n = call.otherParty.display;
+  const line = lineLabel(call.line);
+  const head =
+    call.direction === 'inbound'
+      ? `${CALL_SUBJECTS[call.type](n)} to ${line}`
+      : `${CALL_SUBJECTS[call.type](n)} from ${line}`;
+  const agent = call.agent?.name ?? call.agent?.email;
+  const lines = [
+    agent ? `${head}, handled by ${agent}.` : `${head}.`,
+    `Started ${localDateTime(call.startedAt, call.line.timeZone)}. Duration ${formatDuration(call.durationSeconds)}, wait ${formatDuration(call.waitSeconds)}.`
+  ];
+  if (call.missedCallReason) lines.push(`Missed call reason: ${call.missedCallReason}.`);
+  if (recordingInDescription) lines.push(`Recording: ${recordingInDescription}`);
+  if (call.tags.length > 0) lines.push(`Tags: ${call.tags.join(', ')}`);
+  if (call.comments.length > 0) {
+    lines.push('Comments:');
+    for (const comment of call.comments)
+      lines.push(`- ${comment.author ? `${comment.author}: ` : ''}${comment.content}`);
+  }
+  return truncate(lines.join('\n'), LIMITS.description);
+}
+
+export function messageDescription(message: ClassifiedMessage): string {
+  const agent = message.agent?.name ?? message.agent?.email;
+  const lines = [
+    `${messageSubject(message)} (${lineLabel(message.line)})${agent ? `, by ${agent}` : ''}.`,
+    `Sent ${localDateTime(message.sentAt, message.line.timeZone)}.`
+  ];
+  if (message.mediaCount > 0) lines.push(`Attachments: ${message.mediaCount}.`);
+  if (message.body) lines.push('', message.body);
+  return truncate(lines.join('\n'), LIMITS.description);
+}

@@ -1,0 +1,79 @@
+import { SettingsError } from '../errors';
+import type { CallAction, CallType, RelatedRecordChoice, Settings, SettingsField, UnknownNumberChoice } from './schema';
+import { SETTINGS_FIELDS } from './schema';
+
+export type SettingsRow = Readonly<Record<string, unknown>>;
+
+export type SettingsResult =
+  | { readonly ok: true; readonly settings: Settings }
+  | { readonly ok: false; readonly errors: readonly SettingsError[] };
+
+const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
+
+function fieldValue(field: SettingsField, row: SettingsRow): { value: string | boolean } | { error: SettingsError } {
+  const raw = row[field.apiName];
+  // A missing row, or a blank field in an existing row, means "use the default" (contract §1).
+  if (raw === undefined || raw === null || raw === '') return { value: field.default };
+  if (field.kind === 'checkbox') {
+    return typeof raw === 'boolean'
+      ? { value: raw }
+      : { error: new SettingsError(field.apiName, raw, ['true', 'false']) };
+  }
+  const allowed = field.values.map((v) => v.value);
+  // Values are matched exactly: "completed" or " Completed" is a configuration error, not a guess.
+  return typeof raw === 'string' && allowed.includes(raw)
+    ? { value: raw }
+    : { error: new SettingsError(field.apiName, raw, allowed) };
+}
+
+/**
+ * Turns the org-default row of Aircall_Settings__c (or null when the org has none) into
+ * typed settings. Every invalid field is reported, in table order.
+ */
+export function parseSettings(row: SettingsRow | null | undefined): SettingsResult {
+  const values: Record<string, string | boolean> = {};
+  const errors: SettingsError[] = [];
+  for (const field of FIELDS) {
+    const result = fieldValue(field, row ?? {});
+    if ('error' in result) errors.push(result.error);
+    else values[field.key] = result.value;
+  }
+  if (errors.length > 0) return { ok: false, errors };
+
+  const callWorkflow = {} as Record<CallType, CallAction>;
+  for (const field of FIELDS) {
+    if (field.kind === 'choice' && field.callType) callWorkflow[field.callType] = values[field.key] as CallAction;
+  }
+  return {
+    ok: true,
+    settings: {
+      callWorkflow,
+      logWhenClosed: values.logWhenClosed as boolean,
+      unknownNumber: values.unknownNumber as UnknownNumberChoice,
+      relatedRecord: values.relatedRecord as RelatedRecordChoice,
+      createCase: values.createCase as boolean,
+      logMessages: values.logMessages as boolean
+    }
+  };
+}
+
+/** Like parseSettings, but throws the first error: for callers that stop on bad settings. */
+export function parseSettingsOrThrow(row: SettingsRow | null | undefined): Settings {
+  const result = parseSettings(row);
+  if (!result.ok) throw result.errors[0] as SettingsError;
+  return result.settings;
+}
+
+export function defaultSettings(): Settings {
+  return parseSettingsOrThrow(null);
+}
+
+/** The row (API names) that stores these settings: what the panel saves and the local org seeds. */
+export function settingsToRow(settings: Settings): Record<string, string | boolean> {
+  const row: Record<string, string | boolean> = {};
+  for (const field of FIELDS) {
+    if (field.kind === 'choice' && field.callType) row[field.apiName] = settings.callWorkflow[field.callType];
+    else row[field.apiName] = (settings as unknown as Record<string, string | boolean>)[field.key] as string | boolean;
+  }
+  return row;
+}

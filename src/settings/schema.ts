@@ -1,0 +1,195 @@
+/**
+ * The one description of the Aircall_Settings__c custom setting (contract §1).
+ *
+ * Everything else is derived from this table: the TypeScript types, the parser that turns
+ * the org's row into typed settings, the generated custom-setting metadata under force-app,
+ * and the options the settings panel offers. Change a field here and regenerate.
+ */
+
+export const CALL_TYPES = [
+  'outbound_answered',
+  'outbound_unanswered',
+  'inbound_answered',
+  'missed',
+  'voicemail'
+] as const;
+export type CallType = (typeof CALL_TYPES)[number];
+
+export interface ChoiceValue<V extends string = string> {
+  readonly value: V;
+  readonly label: string;
+  readonly description: string;
+}
+
+export const CALL_ACTION_VALUES = [
+  {
+    value: 'Completed',
+    label: 'Completed',
+    description: 'The Task is closed (Status Completed): Lightning shows it under Past Activities.'
+  },
+  {
+    value: 'InProgress',
+    label: 'In progress',
+    description:
+      'The Task stays open (Status In Progress, due on the call date): Lightning shows it under Upcoming & Overdue.'
+  },
+  {
+    value: 'DoNothing',
+    label: 'Do nothing',
+    description: 'The call is not logged at all and leaves no trace in Salesforce.'
+  }
+] as const satisfies readonly ChoiceValue[];
+export type CallAction = (typeof CALL_ACTION_VALUES)[number]['value'];
+
+export const UNKNOWN_NUMBER_VALUES = [
+  { value: 'Contact', label: 'Create a Contact', description: 'A new Contact is created for the number.' },
+  { value: 'Lead', label: 'Create a Lead', description: 'A new Lead is created for the number.' },
+  { value: 'Account', label: 'Create an Account', description: 'A new Account is created for the number.' },
+  { value: 'None', label: 'Do not log', description: 'The call is not logged; the trace says why.' }
+] as const satisfies readonly ChoiceValue[];
+export type UnknownNumberChoice = (typeof UNKNOWN_NUMBER_VALUES)[number]['value'];
+
+export const RELATED_RECORD_VALUES = [
+  { value: 'None', label: 'None', description: 'Calls are logged on the matched record only.' },
+  {
+    value: 'Case',
+    label: 'Open Case',
+    description: "Calls are also related to the matched Contact's most recently updated open Case."
+  },
+  {
+    value: 'Opportunity',
+    label: 'Open Opportunity',
+    description: "Calls are also related to the matched Contact's most recently updated open Opportunity."
+  }
+] as const satisfies readonly ChoiceValue[];
+export type RelatedRecordChoice = (typeof RELATED_RECORD_VALUES)[number]['value'];
+
+interface FieldBase {
+  /** Property name in the typed settings. */
+  readonly key: string;
+  /** Field API name on Aircall_Settings__c. */
+  readonly apiName: string;
+  readonly label: string;
+  readonly help: string;
+  readonly rule: string;
+}
+export interface ChoiceField extends FieldBase {
+  readonly kind: 'choice';
+  readonly length: number;
+  readonly values: readonly ChoiceValue[];
+  readonly default: string;
+  /** For the call workflow matrix: which call type the field configures. */
+  readonly callType?: CallType;
+}
+export interface CheckboxField extends FieldBase {
+  readonly kind: 'checkbox';
+  readonly default: boolean;
+}
+export type SettingsField = ChoiceField | CheckboxField;
+
+const callWorkflowField = (
+  key: string,
+  apiName: string,
+  callType: CallType,
+  label: string,
+  defaultAction: CallAction
+): ChoiceField => ({
+  kind: 'choice',
+  key,
+  apiName,
+  callType,
+  label,
+  help: `What to do with ${label.toLowerCase()}: Completed, InProgress or DoNothing.`,
+  rule: 'R1',
+  length: 20,
+  values: CALL_ACTION_VALUES,
+  default: defaultAction
+});
+
+export const SETTINGS_FIELDS = [
+  callWorkflowField(
+    'outboundAnswered',
+    'Outbound_Answered__c',
+    'outbound_answered',
+    'Outbound answered calls',
+    'Completed'
+  ),
+  callWorkflowField(
+    'outboundUnanswered',
+    'Outbound_Unanswered__c',
+    'outbound_unanswered',
+    'Outbound unanswered calls',
+    'Completed'
+  ),
+  callWorkflowField(
+    'inboundAnswered',
+    'Inbound_Answered__c',
+    'inbound_answered',
+    'Inbound answered calls',
+    'Completed'
+  ),
+  callWorkflowField('missedCall', 'Missed_Call__c', 'missed', 'Missed calls', 'InProgress'),
+  callWorkflowField('voicemail', 'Voicemail__c', 'voicemail', 'Voicemails', 'InProgress'),
+  {
+    kind: 'checkbox',
+    key: 'logWhenClosed',
+    apiName: 'Log_When_Closed__c',
+    label: 'Log calls when the number is closed',
+    help: 'When checked, calls are logged also when the Aircall number was closed (outside business hours). Messages are never filtered.',
+    rule: 'R2',
+    default: true
+  },
+  {
+    kind: 'choice',
+    key: 'unknownNumber',
+    apiName: 'Unknown_Number__c',
+    label: 'Unknown numbers',
+    help: 'What to create when the number matches no record: Contact, Lead, Account or None (do not log).',
+    rule: 'R3',
+    length: 10,
+    values: UNKNOWN_NUMBER_VALUES,
+    default: 'None'
+  },
+  {
+    kind: 'choice',
+    key: 'relatedRecord',
+    apiName: 'Related_Record__c',
+    label: 'Relate calls to',
+    help: "Also relate calls and messages to the matched Contact's open Case or Opportunity: None, Case or Opportunity.",
+    rule: 'R6',
+    length: 12,
+    values: RELATED_RECORD_VALUES,
+    default: 'None'
+  },
+  {
+    kind: 'checkbox',
+    key: 'createCase',
+    apiName: 'Create_Case__c',
+    label: 'Create a Case when the Contact has none open',
+    help: 'Only with Relate calls to = Case: create a Case when the matched or created Contact has no open Case.',
+    rule: 'R9',
+    default: false
+  },
+  {
+    kind: 'checkbox',
+    key: 'logMessages',
+    apiName: 'Log_Messages__c',
+    label: 'Log SMS and messages',
+    help: 'Log Aircall SMS, MMS and WhatsApp messages as Tasks.',
+    rule: 'R14',
+    default: true
+  }
+] as const satisfies readonly SettingsField[];
+
+export type CallWorkflowSettings = Readonly<Record<CallType, CallAction>>;
+
+export interface Settings {
+  readonly callWorkflow: CallWorkflowSettings;
+  readonly logWhenClosed: boolean;
+  readonly unknownNumber: UnknownNumberChoice;
+  readonly relatedRecord: RelatedRecordChoice;
+  readonly createCase: boolean;
+  readonly logMessages: boolean;
+}
+
+export const SETTINGS_OBJECT = 'Aircall_Settings__c';
