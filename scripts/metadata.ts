@@ -14,8 +14,7 @@ const OBJECT_DIR = join(ROOT, 'force-app', 'main', 'default', 'objects', SETTING
 const HEADER = '<?xml version="1.0" encoding="UTF-8"?>';
 const NS = 'http://soap.sforce.com/2006/04/metadata';
 
-const escapeXml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+const escapeXml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 function element(name: string, value: string | number | boolean): string {
   return `<${name}>${escapeXml(String(value))}</${name}>`;
@@ -34,7 +33,12 @@ function fieldXml(field: SettingsField): string {
   if (field.kind === 'choice') parts.push(element('externalId', false));
   parts.push(element('label', field.label));
   if (field.kind === 'choice') {
-    parts.push(element('length', field.length), element('required', false), element('type', 'Text'), element('unique', false));
+    parts.push(
+      element('length', field.length),
+      element('required', false),
+      element('type', 'Text'),
+      element('unique', false)
+    );
   } else {
     parts.push(element('type', 'Checkbox'));
   }
