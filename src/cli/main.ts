@@ -5,6 +5,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AircallSfError, ERROR_CODES } from '../errors';
+import type * as LocalOrgModule from './local-org';
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -51,7 +52,10 @@ function help(): string {
 
 /** Loads the command modules; each registers itself. */
 function loadCommands(): void {
-  // Commands register here as they are added (serve, local-org, replay, explain, dead-letters).
+  // Required lazily so that `--help` does not load every dependency.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, so `--help` stays fast
+  const localOrg = require('./local-org') as typeof LocalOrgModule;
+  register(localOrg.localOrgCommand);
 }
 
 export async function run(argv: readonly string[], io: Io = stdio): Promise<number> {
