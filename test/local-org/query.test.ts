@@ -134,7 +134,7 @@ describe('SOQL errors', () => {
     ['SELECT Name, COUNT(Id) FROM Contact GROUP BY Name', 'MALFORMED_QUERY', 'not supported by the local org'],
     ['SELECT Id, (SELECT Id FROM Nothings) FROM Contact', 'INVALID_TYPE', "Didn't understand relationship 'Nothings'"]
   ])('%s fails with %s', async (soql, code, text) => {
-    const error = await failure(org.conn.query(soql));
+    const error = await failure(Promise.resolve(org.conn.query(soql)));
     expect(error.name).toBe(code);
     expect(error.message).toContain(text);
   });

@@ -81,7 +81,7 @@ describe('search-index lag', () => {
   });
 
   it('a changed number is found under the old one until the lag passes', async () => {
-    await org.conn.sobject('Contact').update({ Id: id.other, Phone: '+33 6 00 00 00 01' });
+    await org.conn.sobject('Contact').update({ Id: id.other!, Phone: '+33 6 00 00 00 01' });
     expect(await found('FIND {4155551213} IN PHONE FIELDS RETURNING Contact(Id)')).toEqual([id.other]);
     clock += 121_000;
     expect(await found('FIND {4155551213} IN PHONE FIELDS RETURNING Contact(Id)')).toEqual([]);
