@@ -16,7 +16,8 @@ import { SETUP_OBJECTS } from './schema';
 import { parseSosl } from './sosl';
 import type { Rec } from './store';
 
-export const API_VERSIONS = ['58.0', '59.0', '60.0', '61.0', '62.0', '63.0', '64.0', '65.0', '66.0'];
+/** Every version from 31.0 (Summer '14) to 66.0, as Salesforce serves them; sf reads users through v51.0. */
+export const API_VERSIONS = Array.from({ length: 36 }, (_, i) => `${31 + i}.0`);
 const JSON_TYPE = 'application/json;charset=UTF-8';
 const MAX_BODY = 50 * 1024 * 1024;
 const PAGE_SIZE = 2000;
