@@ -5,6 +5,7 @@
  */
 import { parseQuery } from '@jetstreamapp/soql-parser-js';
 import { SfError } from './errors';
+import { canonicalId } from './ids';
 import type { FieldDef, ObjectDef } from './schema';
 import type { Rec, Store } from './store';
 import { sfDate, text, toMs } from './values';
@@ -165,8 +166,9 @@ export class SoqlEngine {
       else if (!isCount) throw malformed(soql, `${String(f.rawValue ?? f.type)} is not supported by the local org`);
     }
     const predicate = node.where ? this.compileWhere(def, node.where as AnyNode, soql) : () => true;
-    const source = options.ids
-      ? [...options.ids].map((id) => this.store.table(def.name).get(id)).filter((r): r is Rec => r !== undefined)
+    const narrowed = options.ids ?? (node.where ? this.indexedCandidates(def, node.where as AnyNode) : undefined);
+    const source = narrowed
+      ? [...narrowed].map((id) => this.store.table(def.name).get(id)).filter((r): r is Rec => r !== undefined)
       : [...this.store.table(def.name).values()];
     let rows = source.filter(predicate);
     if (isCount) return { totalSize: rows.length, records: [], count: true, entity: def, ast };
@@ -175,6 +177,40 @@ export class SoqlEngine {
     const limit = node.limit === undefined ? undefined : Number(node.limit);
     rows = rows.slice(offset, limit === undefined ? undefined : offset + limit);
     return { totalSize: rows.length, records: rows.map((r) => this.project(def, r, fields, soql)), entity: def, ast };
+  }
+
+  /**
+   * Ids that can match, from the Id and external-id indexes, when the WHERE is a plain chain
+   * of ANDs (no OR, NOT or parentheses) with an equality or IN on such a field. The full
+   * predicate is still applied to them, so this only saves the scan.
+   */
+  private indexedCandidates(def: ObjectDef, where: AnyNode): Set<string> | undefined {
+    const conditions: AnyNode[] = [];
+    for (let node: AnyNode | undefined = where; node; node = node.right as AnyNode | undefined) {
+      const left = node.left as AnyNode | null;
+      if (!left || left.openParen || left.closeParen) return undefined;
+      if (node.operator !== undefined && text(node.operator).toUpperCase() !== 'AND') return undefined;
+      conditions.push(left);
+    }
+    for (const cond of conditions) {
+      const op = text(cond.operator).toUpperCase();
+      const fieldName = text(cond.field);
+      if ((op !== '=' && op !== 'IN') || fieldName.includes('.') || cond.literalType !== 'STRING') continue;
+      const field = def.fields.get(fieldName.toLowerCase());
+      if (!field || !(field.name === 'Id' || field.externalId || field.unique)) continue;
+      const values = (Array.isArray(cond.value) ? cond.value : [cond.value]).map((v) => unquote(text(v)));
+      const ids = new Set<string>();
+      for (const value of values) {
+        if (field.name === 'Id') {
+          const id = canonicalId(value);
+          if (id) ids.add(id);
+        } else {
+          for (const id of this.store.findByUnique(def.name, field.name, value)) ids.add(id);
+        }
+      }
+      return ids;
+    }
+    return undefined;
   }
 
   private childRelationship(def: ObjectDef, name: string, soql: string) {

@@ -61,6 +61,15 @@ describe('SOQL WHERE', () => {
   });
 });
 
+describe('SOQL on indexed fields', () => {
+  it('narrows by Id in an AND chain, but not across OR', async () => {
+    expect(await names(`WHERE Id = '${ids.Zed!}' AND Title = 'CTO'`)).toEqual(['Zed']);
+    expect(await names(`WHERE Id = '${ids.Zed!}' AND Title = 'CEO'`)).toEqual([]);
+    expect(await names(`WHERE Id = '${ids.Zed!}' OR LastName = 'Adams'`)).toEqual(['Adams', 'Zed']);
+    expect(await names(`WHERE Id IN ('${ids.Zed!.slice(0, 15)}', '${ids.Adams!}')`)).toEqual(['Adams', 'Zed']);
+  });
+});
+
 describe('SOQL ORDER BY, LIMIT, OFFSET, COUNT', () => {
   it('orders by several fields with NULLS FIRST/LAST', async () => {
     expect(await names('', 'ORDER BY Title ASC NULLS FIRST, LastName DESC')).toEqual([
