@@ -6,6 +6,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import type * as LocalOrgModule from './local-org';
+import type * as PipelineModule from './pipeline-commands';
 
 export interface Io {
   readonly out: (line: string) => void;
@@ -56,6 +57,16 @@ function loadCommands(): void {
   // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, so `--help` stays fast
   const localOrg = require('./local-org') as typeof LocalOrgModule;
   register(localOrg.localOrgCommand);
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, so `--help` stays fast
+  const pipeline = require('./pipeline-commands') as typeof PipelineModule;
+  for (const command of [
+    pipeline.serveCommand,
+    pipeline.replayCommand,
+    pipeline.explainCommand,
+    pipeline.deadLettersCommand
+  ]) {
+    register(command);
+  }
 }
 
 export async function run(argv: readonly string[], io: Io = stdio): Promise<number> {

@@ -1,0 +1,122 @@
+/**
+ * The service's configuration, from the environment (contract §2) and flags with the same
+ * meaning. Validated once, at the boundary; messages name the variable, never its value
+ * when it is a secret.
+ */
+import { existsSync } from 'node:fs';
+import { AircallSfError, ERROR_CODES } from './errors';
+
+export type OrgAuth =
+  | { readonly mode: 'access-token'; readonly instanceUrl: string; readonly accessToken: string }
+  | {
+      readonly mode: 'client-credentials';
+      readonly instanceUrl: string;
+      readonly loginUrl: string;
+      readonly clientId: string;
+      readonly clientSecret: string;
+    }
+  | {
+      readonly mode: 'jwt';
+      readonly instanceUrl: string;
+      readonly loginUrl: string;
+      readonly clientId: string;
+      readonly username: string;
+      readonly keyFile: string;
+    }
+  | {
+      readonly mode: 'refresh-token';
+      readonly instanceUrl: string;
+      readonly loginUrl: string;
+      readonly clientId: string;
+      readonly clientSecret: string | null;
+      readonly refreshToken: string;
+    };
+
+export interface ServiceConfig {
+  /** Null: no org configured; `serve` starts the embedded local org. */
+  readonly org: OrgAuth | null;
+  readonly webhookTokens: readonly string[];
+  readonly port: number;
+  readonly dataDir: string;
+  readonly apiVersion: string;
+  readonly concurrency: number;
+  readonly settingsTtlMs: number;
+}
+
+export interface ConfigOverrides {
+  readonly org?: string;
+  readonly dataDir?: string;
+  readonly port?: string;
+}
+
+const invalid = (message: string) => new AircallSfError(ERROR_CODES.CONFIG_INVALID, message);
+
+function url(name: string, value: string): string {
+  let parsed: URL;
+  try {
+    parsed = new URL(value);
+  } catch {
+    throw invalid(`${name} must be a URL such as https://acme.my.salesforce.com; got "${value}".`);
+  }
+  if (parsed.protocol !== 'https:' && !['127.0.0.1', 'localhost', '[::1]'].includes(parsed.hostname)) {
+    throw invalid(`${name} must use https (plain http is accepted for a local org on 127.0.0.1 only).`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: ConfigOverrides = {}): ServiceConfig {
+  const get = (name: string) => {
+    const v = env[name]?.trim();
+    return v ? v : undefined;
+  };
+  const instance = overrides.org ?? get('SF_INSTANCE_URL');
+  const clientId = get('SF_CLIENT_ID');
+  let org: OrgAuth | null = null;
+  if (instance) {
+    const instanceUrl = url(overrides.org ? '--org' : 'SF_INSTANCE_URL', instance);
+    const loginUrl = get('SF_LOGIN_URL') ? url('SF_LOGIN_URL', get('SF_LOGIN_URL')!) : instanceUrl;
+    if (get('SF_ACCESS_TOKEN')) {
+      org = { mode: 'access-token', instanceUrl, accessToken: get('SF_ACCESS_TOKEN')! };
+    } else if (clientId && get('SF_REFRESH_TOKEN')) {
+      org = {
+        mode: 'refresh-token',
+        instanceUrl,
+        loginUrl,
+        clientId,
+        clientSecret: get('SF_CLIENT_SECRET') ?? null,
+        refreshToken: get('SF_REFRESH_TOKEN')!
+      };
+    } else if (clientId && get('SF_USERNAME') && get('SF_JWT_KEY_FILE')) {
+      const keyFile = get('SF_JWT_KEY_FILE')!;
+      if (!existsSync(keyFile)) throw invalid(`SF_JWT_KEY_FILE points to ${keyFile}, which does not exist.`);
+      org = { mode: 'jwt', instanceUrl, loginUrl, clientId, username: get('SF_USERNAME')!, keyFile };
+    } else if (clientId && get('SF_CLIENT_SECRET')) {
+      org = { mode: 'client-credentials', instanceUrl, loginUrl, clientId, clientSecret: get('SF_CLIENT_SECRET')! };
+    } else {
+      throw invalid(
+        'SF_INSTANCE_URL is set but no credentials are: set SF_ACCESS_TOKEN, or SF_CLIENT_ID with SF_CLIENT_SECRET (client credentials), ' +
+          'SF_USERNAME + SF_JWT_KEY_FILE (JWT bearer) or SF_REFRESH_TOKEN (refresh token).'
+      );
+    }
+  }
+  const tokens = (get('AIRCALL_WEBHOOK_TOKEN') ?? '')
+    .split(',')
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const portText = overrides.port ?? get('PORT') ?? '3000';
+  const port = Number(portText);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw invalid(`PORT must be a port number (0 to 65535); got "${portText}".`);
+  const concurrency = Number(get('AIRCALL_SF_CONCURRENCY') ?? 8);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw invalid('AIRCALL_SF_CONCURRENCY must be a whole number >= 1.');
+  return {
+    org,
+    webhookTokens: tokens,
+    port,
+    dataDir: overrides.dataDir ?? get('DATA_DIR') ?? '.aircall-sf',
+    apiVersion: get('SF_API_VERSION') ?? '62.0',
+    concurrency,
+    settingsTtlMs: 30_000
+  };
+}

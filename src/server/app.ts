@@ -1,0 +1,88 @@
+/**
+ * The HTTP service: the Aircall webhook endpoint with the contract's answers, health,
+ * readiness and metrics. 200 only once the event is durably stored.
+ */
+import Fastify from 'fastify';
+import type { Logger } from 'pino';
+import type { Inbox } from '../inbox/inbox';
+import type { Metrics } from './metrics';
+import { readWebhook } from './webhook';
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+export interface AppDeps {
+  readonly inbox: Inbox;
+  readonly metrics: Metrics;
+  readonly logger: Logger;
+  readonly webhookTokens: readonly string[];
+  /** Called after an event is stored, to wake the worker. */
+  readonly onAccepted?: () => void;
+  /** Null when ready; otherwise why not (org unreachable, settings invalid). */
+  readonly readiness: () => Promise<string | null>;
+}
+
+export function buildApp(deps: AppDeps) {
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: MAX_BODY_BYTES });
+  // Read every body as text: JSON is parsed (and its errors reported) after the size check,
+  // and the token is checked before the schema.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string', bodyLimit: MAX_BODY_BYTES }, (_req, body, done) =>
+    done(null, body)
+  );
+
+  app.setErrorHandler((error: { statusCode?: number; message: string }, _req, reply) => {
+    const status = error.statusCode ?? 500;
+    if (status === 413) {
+      deps.metrics.eventsRejected.inc({ reason: 'too_large' });
+      return reply.code(413).send({ status: 'rejected', error: `Body over ${MAX_BODY_BYTES} bytes.` });
+    }
+    if (status >= 500) deps.logger.error({ err: error }, 'request failed');
+    return reply.code(status).send({ status: 'error', error: error.message });
+  });
+
+  app.post('/webhooks/aircall', async (req, reply) => {
+    deps.metrics.eventsReceived.inc();
+    const contentType = String(req.headers['content-type'] ?? '');
+    if (!/^application\/json\b/i.test(contentType)) {
+      deps.metrics.eventsRejected.inc({ reason: 'content_type' });
+      return reply
+        .code(400)
+        .send({ status: 'rejected', error: `Content-Type must be application/json, got "${contentType}".` });
+    }
+    const outcome = readWebhook(typeof req.body === 'string' ? req.body : '', deps.webhookTokens);
+    if (outcome.status !== 200) {
+      deps.metrics.eventsRejected.inc({ reason: outcome.reason });
+      // Never log the body: it carries the token.
+      req.log.warn({ reason: outcome.reason }, outcome.message);
+      return reply.code(outcome.status).send({ status: 'rejected', error: outcome.message });
+    }
+    if (outcome.reason === 'ignored') {
+      deps.metrics.eventsIgnored.inc({ event: outcome.event });
+      return reply.code(200).send({ status: 'ignored' });
+    }
+    try {
+      deps.inbox.accept(outcome.incoming);
+    } catch (error) {
+      deps.metrics.eventsRejected.inc({ reason: 'storage' });
+      req.log.error({ err: error, item: outcome.incoming.key }, 'could not store the event');
+      return reply
+        .code(503)
+        .send({ status: 'unavailable', error: 'The event could not be stored; Aircall will retry.' });
+    }
+    deps.metrics.eventsAccepted.inc({ event: outcome.incoming.event });
+    req.log.info({ item: outcome.incoming.key, event: outcome.incoming.event }, 'event stored');
+    deps.onAccepted?.();
+    return reply.code(200).send({ status: 'accepted' });
+  });
+
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', async (_req, reply) => {
+    const problem = await deps.readiness();
+    return problem ? reply.code(503).send({ status: 'not ready', reason: problem }) : { status: 'ready' };
+  });
+  app.get('/metrics', async (_req, reply) => {
+    deps.metrics.inboxDepth.set(deps.inbox.depth());
+    return reply.type('text/plain; version=0.0.4').send(deps.metrics.render());
+  });
+  return app;
+}

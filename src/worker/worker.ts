@@ -1,0 +1,354 @@
+/**
+ * Takes final items from the inbox, applies the rules engine and writes the plans. Items are
+ * handled in batches so that lookups and writes of many calls share API requests; two items
+ * of one phone number are never in flight at once (search-index lag must not create a
+ * duplicate); transient failures are retried with exponential backoff and jitter; permanent
+ * ones become dead letters with a reason an admin can act on.
+ */
+import type { Logger } from 'pino';
+import type { Classified } from '../aircall/classify';
+import { classifyCall, classifyMessage } from '../aircall/classify';
+import { toE164 } from '../aircall/phone';
+import { parseCall, parseMessage } from '../aircall/schemas';
+import type { InboxItem } from '../inbox/inbox';
+import type { Inbox } from '../inbox/inbox';
+import { plan } from '../rules/engine';
+import type { CandidateRecord, MatchKind, Plan } from '../rules/types';
+import type { Metrics } from '../server/metrics';
+import type { Settings } from '../settings/schema';
+import type { OrgError } from '../salesforce/errors';
+import { toOrgError } from '../salesforce/errors';
+import type { OrgGateway, WriteItem, WriteResult } from '../salesforce/gateway';
+import type { SettingsSource } from './settings-source';
+
+export interface WorkerOptions {
+  readonly batchSize?: number;
+  readonly concurrency?: number;
+  readonly pollMs?: number;
+  /** First retry delay; doubles each attempt, with jitter. */
+  readonly backoffBaseMs?: number;
+  readonly backoffMaxMs?: number;
+  /** REQUEST_LIMIT_EXCEEDED waits longer: the org's allocation needs time to recover. */
+  readonly limitBackoffMs?: number;
+  /** Transient failures after this many attempts become dead letters too. */
+  readonly maxAttempts?: number;
+  readonly random?: () => number;
+}
+
+interface Prepared {
+  readonly item: InboxItem;
+  readonly classified: Classified;
+}
+
+export type ProcessedOutcome = { key: string; outcome: 'logged' | 'skipped' | 'retry' | 'dead'; detail?: string };
+
+export class Worker {
+  private running = false;
+  private readonly busyPhones = new Set<string>();
+  private readonly busyKeys = new Set<string>();
+  private readonly inFlight = new Set<Promise<void>>();
+  private wake: (() => void) | null = null;
+  private loop: Promise<void> | null = null;
+  /** Aircall lines seen in payloads: a call from one of them is internal (P2). */
+  private readonly ownNumbers = new Set<string>();
+  private readonly options: Required<WorkerOptions>;
+  settingsProblem: string | null = null;
+  lastError: string | null = null;
+  readonly listeners = new Set<(outcome: ProcessedOutcome) => void>();
+
+  constructor(
+    private readonly inbox: Inbox,
+    private readonly gateway: OrgGateway,
+    private readonly settings: SettingsSource,
+    private readonly metrics: Metrics,
+    private readonly logger: Logger,
+    options: WorkerOptions = {}
+  ) {
+    this.options = {
+      batchSize: 25,
+      concurrency: 4,
+      pollMs: 250,
+      backoffBaseMs: 1000,
+      backoffMaxMs: 15 * 60_000,
+      limitBackoffMs: 60_000,
+      maxAttempts: 25,
+      random: Math.random,
+      ...options
+    };
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = this.run();
+  }
+
+  /** Stops taking work, waits for what is in flight, and returns. */
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    await Promise.all([...this.inFlight]);
+  }
+
+  /** New work arrived: do not wait for the next poll. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  private async run(): Promise<void> {
+    while (this.running) {
+      let started = 0;
+      while (this.running && this.inFlight.size < this.options.concurrency) {
+        const items = this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys);
+        if (items.length === 0) break;
+        started += 1;
+        for (const item of items) {
+          this.busyKeys.add(item.key);
+          if (item.phone) this.busyPhones.add(item.phone);
+        }
+        const task = this.processBatch(items)
+          .catch((error: unknown) => {
+            this.logger.error({ err: error }, 'batch failed unexpectedly');
+          })
+          .finally(() => {
+            for (const item of items) {
+              this.busyKeys.delete(item.key);
+              if (item.phone) this.busyPhones.delete(item.phone);
+            }
+            this.inFlight.delete(task);
+            this.wake?.();
+          });
+        this.inFlight.add(task);
+      }
+      this.metrics.inboxDepth.set(this.inbox.depth());
+      if (!this.running) break;
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(
+          resolve,
+          started > 0 && this.inFlight.size < this.options.concurrency ? 0 : this.options.pollMs
+        );
+        this.wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      this.wake = null;
+    }
+  }
+
+  private classify(item: InboxItem): Classified {
+    const line = item.data.number as { e164_digits?: string; digits?: string; country?: string } | undefined;
+    const lineE164 = toE164(line?.e164_digits ?? line?.digits ?? null, line?.country);
+    if (lineE164) this.ownNumbers.add(lineE164);
+    return item.kind === 'call'
+      ? classifyCall(parseCall(item.data), { voicemailLeft: item.voicemailLeft, ownNumbers: this.ownNumbers })
+      : classifyMessage(parseMessage(item.data), { ownNumbers: this.ownNumbers });
+  }
+
+  private emit(outcome: ProcessedOutcome): void {
+    for (const listener of this.listeners) listener(outcome);
+  }
+
+  private backoff(item: InboxItem, error: OrgError): number {
+    const base = error.code === 'REQUEST_LIMIT_EXCEEDED' ? this.options.limitBackoffMs : this.options.backoffBaseMs;
+    const exp = Math.min(this.options.backoffMaxMs, base * 2 ** item.attempts);
+    return Math.round(exp * (0.5 + this.options.random() / 2));
+  }
+
+  private fail(item: InboxItem, error: OrgError): void {
+    if (error.transient && item.attempts + 1 < this.options.maxAttempts) {
+      const delay = this.backoff(item, error);
+      this.inbox.retryLater(item.key, delay, error.reason);
+      this.metrics.retries.inc({ code: error.code });
+      this.logger.warn(
+        { item: item.key, code: error.code, attempt: item.attempts + 1, retryInMs: delay },
+        'transient failure; will retry'
+      );
+      this.emit({ key: item.key, outcome: 'retry', detail: error.code });
+      return;
+    }
+    this.inbox.deadLetter(item.key, error.reason);
+    this.metrics.callsFailed.inc({ kind: item.kind });
+    this.logger.error({ item: item.key, code: error.code, reason: error.reason }, 'dead letter');
+    this.emit({ key: item.key, outcome: 'dead', detail: error.reason });
+  }
+
+  /** Snapshot of the org for each item, from one lookup for the whole batch. */
+  private async snapshots(prepared: readonly Prepared[], settings: Settings) {
+    const numbers = new Map<string, (string | null)[]>();
+    for (const p of prepared) {
+      const e164 = p.classified.otherParty.e164;
+      if (e164) numbers.set(e164, [p.classified.line.country]);
+    }
+    const emails = prepared.map((p) => p.classified.agent?.email).filter((e): e is string => !!e);
+    const lookup = await this.gateway.lookup({
+      numbers: [...numbers].map(([e164, hints]) => ({ e164, hints })),
+      emails
+    });
+    // Records this service created are found at once, whatever the search index says.
+    const known = this.inbox.knownNumbers([...numbers.keys()]);
+    for (const [e164, record] of known) {
+      const list = lookup.candidates.get(e164) ?? [];
+      if (!list.some((c) => c.id === record.recordId)) {
+        list.push({
+          kind: record.sobject as MatchKind,
+          id: record.recordId,
+          phones: [e164],
+          lastModifiedDate: '1970-01-01T00:00:00.000Z'
+        } satisfies CandidateRecord);
+      }
+      lookup.candidates.set(e164, list);
+    }
+    let openCases = new Map<string, { id: string; lastModifiedDate: string }[]>();
+    let openOpportunities = new Map<string, { id: string; lastModifiedDate: string }[]>();
+    if (settings.relatedRecord !== 'None') {
+      const contactIds = [...lookup.candidates.values()]
+        .flat()
+        .filter((c) => c.kind === 'Contact' && !c.isPersonContact)
+        .map((c) => c.id);
+      const related = await this.gateway.openRelated(settings.relatedRecord, contactIds);
+      if (settings.relatedRecord === 'Case') openCases = related;
+      else openOpportunities = related;
+    }
+    return (p: Prepared) => ({
+      candidates: p.classified.otherParty.e164 ? (lookup.candidates.get(p.classified.otherParty.e164) ?? []) : [],
+      openCases: Object.fromEntries(openCases),
+      openOpportunities: Object.fromEntries(openOpportunities),
+      users: lookup.users,
+      integrationUserId: this.gateway.identity.userId
+    });
+  }
+
+  private async processBatch(items: readonly InboxItem[]): Promise<void> {
+    let settings: Settings;
+    try {
+      const result = await this.settings.get();
+      if (!result.ok) {
+        // Invalid settings: events wait (contract §1), reported on /readyz and in the log.
+        const message = result.errors[0]!.message;
+        if (this.settingsProblem !== message) this.logger.error({ field: result.errors[0]!.field }, message);
+        this.settingsProblem = message;
+        for (const item of items) this.inbox.retryLater(item.key, 5000, message);
+        return;
+      }
+      this.settingsProblem = null;
+      settings = result.settings;
+    } catch (error) {
+      const orgError = toOrgError(error);
+      this.lastError = orgError.reason;
+      for (const item of items) this.fail(item, orgError);
+      return;
+    }
+
+    const prepared: Prepared[] = [];
+    for (const item of items) {
+      try {
+        prepared.push({ item, classified: this.classify(item) });
+      } catch (error) {
+        this.inbox.deadLetter(
+          item.key,
+          `Stored payload is invalid: ${error instanceof Error ? error.message : String(error)}`
+        );
+        this.metrics.callsFailed.inc({ kind: item.kind });
+      }
+    }
+    const plans = new Map<string, Plan>();
+    const needsOrg = prepared.filter((p) => {
+      // Decide the skips that need no lookup first: no API request is spent on them.
+      const quick = plan({
+        item: p.classified,
+        settings,
+        org: { candidates: [], users: [], integrationUserId: this.gateway.identity.userId }
+      });
+      if (quick.outcome === 'skip' && quick.reason !== 'UNKNOWN_NUMBER') {
+        plans.set(p.item.key, quick);
+        return false;
+      }
+      return true;
+    });
+    if (needsOrg.length > 0) {
+      let snapshotFor: Awaited<ReturnType<Worker['snapshots']>>;
+      try {
+        snapshotFor = await this.snapshots(needsOrg, settings);
+      } catch (error) {
+        const orgError = toOrgError(error);
+        this.lastError = orgError.reason;
+        for (const p of needsOrg) this.fail(p.item, orgError);
+        for (const p of prepared) {
+          const quick = plans.get(p.item.key);
+          if (quick?.outcome === 'skip') this.finishSkip(p.item, quick);
+        }
+        return;
+      }
+      for (const p of needsOrg) plans.set(p.item.key, plan({ item: p.classified, settings, org: snapshotFor(p) }));
+    }
+
+    const writes: { prepared: Prepared; write: WriteItem }[] = [];
+    for (const p of prepared) {
+      const result = plans.get(p.item.key)!;
+      if (result.outcome === 'skip') {
+        this.finishSkip(p.item, result);
+        continue;
+      }
+      writes.push({
+        prepared: p,
+        write: {
+          key: p.item.key,
+          plan: result,
+          e164: p.classified.otherParty.e164 ?? '',
+          taskExists: p.item.taskId !== null
+        }
+      });
+    }
+    if (writes.length === 0) return;
+    await this.writeAll(writes);
+  }
+
+  private finishSkip(item: InboxItem, result: Extract<Plan, { outcome: 'skip' }>): void {
+    this.inbox.complete(item.key, item.version, 'skipped', { reason: result.reason });
+    this.metrics.callsSkipped.inc({ reason: result.reason });
+    this.logger.info({ item: item.key, reason: result.reason }, 'not logged');
+    this.emit({ key: item.key, outcome: 'skipped', detail: result.reason });
+  }
+
+  private async writeAll(writes: { prepared: Prepared; write: WriteItem }[], second = false): Promise<void> {
+    let results: WriteResult[];
+    try {
+      results = await this.gateway.write(writes.map((w) => w.write));
+    } catch (error) {
+      const orgError = toOrgError(error);
+      for (const w of writes) this.fail(w.prepared.item, orgError);
+      return;
+    }
+    const again: { prepared: Prepared; write: WriteItem }[] = [];
+    results.forEach((result, i) => {
+      const { prepared, write } = writes[i]!;
+      const item = prepared.item;
+      if (result.ok) {
+        if (result.created && prepared.classified.otherParty.e164) {
+          this.inbox.rememberNumber(prepared.classified.otherParty.e164, result.created.sobject, result.created.id);
+        }
+        this.inbox.complete(item.key, item.version, 'logged', { taskId: result.taskId });
+        this.metrics.callsLogged.inc({ kind: item.kind });
+        this.metrics.latency.observe((this.inbox.now() - item.changedAt) / 1000);
+        this.logger.info({ item: item.key, task: result.taskId, target: write.plan.target.kind }, 'logged');
+        this.emit({ key: item.key, outcome: 'logged', detail: result.taskId });
+        return;
+      }
+      // The Task exists though the inbox had not noted it (a crash after the write): update it
+      // without the create-only fields.
+      if (!second && result.taskStep && result.error.code === 'INVALID_FIELD_FOR_INSERT_UPDATE' && !write.taskExists) {
+        again.push({ prepared, write: { ...write, taskExists: true } });
+        return;
+      }
+      this.fail(item, result.error);
+    });
+    const usage = this.gateway.apiUsage;
+    if (usage) {
+      this.metrics.apiRequests.set(usage.used);
+      this.metrics.apiLimit.set(usage.limit);
+    }
+    if (again.length > 0) await this.writeAll(again, true);
+  }
+}
