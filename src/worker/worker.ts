@@ -99,8 +99,18 @@ export class Worker {
   private async run(): Promise<void> {
     while (this.running) {
       let started = 0;
+      let storageFailed = false;
       while (this.running && this.inFlight.size < this.options.concurrency) {
-        const items = this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys);
+        let items: InboxItem[];
+        try {
+          items = this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys);
+        } catch (error) {
+          // Storage unavailable (disk full, file gone): keep the process alive and try again.
+          this.lastError = `inbox unavailable: ${error instanceof Error ? error.message : String(error)}`;
+          this.logger.error({ err: error }, 'cannot read the inbox');
+          storageFailed = true;
+          break;
+        }
         if (items.length === 0) break;
         started += 1;
         for (const item of items) {
@@ -121,13 +131,12 @@ export class Worker {
           });
         this.inFlight.add(task);
       }
-      this.metrics.inboxDepth.set(this.inbox.depth());
+      if (!storageFailed) this.metrics.inboxDepth.set(this.inbox.depth());
       if (!this.running) break;
+      const busy = started > 0 && this.inFlight.size < this.options.concurrency;
+      const pause = storageFailed ? this.options.pollMs * 20 : busy ? 0 : this.options.pollMs;
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(
-          resolve,
-          started > 0 && this.inFlight.size < this.options.concurrency ? 0 : this.options.pollMs
-        );
+        const timer = setTimeout(resolve, pause);
         this.wake = () => {
           clearTimeout(timer);
           resolve();

@@ -1,0 +1,118 @@
+/** The whole service for tests: a local org, the pipeline, the Fastify app on port 0. */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import type { LocalOrgOptions } from '../../src/local-org';
+import { loadConfig } from '../../src/config';
+import { buildApp } from '../../src/server/app';
+import type { Pipeline } from '../../src/service';
+import { startPipeline } from '../../src/service';
+import type { WorkerOptions } from '../../src/worker/worker';
+import type { TestOrg } from './local-org';
+import { testOrg } from './local-org';
+
+export const WEBHOOK_TOKEN = 'test-webhook-token';
+
+export interface TestService {
+  org: TestOrg;
+  pipeline: Pipeline;
+  url: string;
+  dataDir: string;
+  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Waits until no final item is waiting (logged, skipped or dead). */
+  settle(timeoutMs?: number): Promise<void>;
+  setSettings(row: Record<string, unknown>): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function testService(
+  options: {
+    org?: LocalOrgOptions & { seed?: 'demo' | 'none' };
+    worker?: WorkerOptions;
+    existingOrg?: TestOrg;
+    dataDir?: string;
+  } = {}
+): Promise<TestService> {
+  const org = options.existingOrg ?? (await testOrg(options.org));
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aircall-sf-'));
+  const config = loadConfig({
+    SF_INSTANCE_URL: org.instanceUrl,
+    SF_ACCESS_TOKEN: org.accessToken,
+    AIRCALL_WEBHOOK_TOKEN: `other-token,${WEBHOOK_TOKEN}`,
+    DATA_DIR: dataDir,
+    PORT: '0'
+  });
+  const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
+  const workerOptions: WorkerOptions = { backoffBaseMs: 20, limitBackoffMs: 40, pollMs: 10, ...options.worker };
+  let pipeline!: Pipeline;
+  let app!: ReturnType<typeof buildApp>;
+  let url = '';
+  const start = async () => {
+    pipeline = await startPipeline(config, logger, workerOptions);
+    app = buildApp({
+      inbox: pipeline.inbox,
+      metrics: pipeline.metrics,
+      logger,
+      webhookTokens: config.webhookTokens,
+      onAccepted: () => pipeline.worker.notify(),
+      readiness: async () => {
+        const r = await pipeline.settings.get();
+        return r.ok ? null : r.errors[0]!.message;
+      }
+    });
+    await app.listen({ port: 0, host: '127.0.0.1' });
+    const address = app.server.address();
+    url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    pipeline.worker.start();
+  };
+  await start();
+  const service: TestService = {
+    org,
+    get pipeline() {
+      return pipeline;
+    },
+    get url() {
+      return url;
+    },
+    dataDir,
+    async post(body, headers = {}) {
+      const res = await fetch(`${url}/webhooks/aircall`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', ...headers },
+        body: typeof body === 'string' ? body : JSON.stringify(body)
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+    },
+    async settle(timeoutMs = 15_000) {
+      const deadline = Date.now() + timeoutMs;
+      while (pipeline.inbox.outstanding() > 0) {
+        if (Date.now() > deadline) throw new Error(`${pipeline.inbox.outstanding()} items still waiting`);
+        pipeline.worker.notify();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    },
+    async setSettings(row) {
+      const existing = await org.conn.query<{ Id: string }>(
+        `SELECT Id FROM Aircall_Settings__c WHERE SetupOwnerId = '${org.org.orgId}'`
+      );
+      if (existing.records[0])
+        await org.conn.sobject('Aircall_Settings__c').update({ Id: existing.records[0].Id, ...row });
+      else await org.conn.sobject('Aircall_Settings__c').create({ SetupOwnerId: org.org.orgId, ...row });
+      pipeline.settings.invalidate();
+    },
+    async restart() {
+      await app.close();
+      await pipeline.close();
+      await start();
+    },
+    async close() {
+      await app.close();
+      await pipeline.close();
+      if (!options.existingOrg) await org.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
+  };
+  return service;
+}

@@ -1,0 +1,95 @@
+import { callData, envelope, messageData } from '../fixtures/aircall';
+import type { TestService } from '../helpers/service';
+import { testService } from '../helpers/service';
+
+let svc: TestService;
+beforeAll(async () => {
+  svc = await testService();
+});
+afterAll(async () => {
+  await svc.close();
+});
+
+const stored = () => svc.pipeline.inbox.depth() + svc.pipeline.inbox.counts(['call:1234567']).logged;
+
+describe('POST /webhooks/aircall: the contract table', () => {
+  it('accepts a valid event once it is stored (and any configured token)', async () => {
+    const res = await svc.post(envelope('call.ended', callData({ id: 5001 })));
+    expect(res).toEqual({ status: 200, body: { status: 'accepted' } });
+    expect(svc.pipeline.inbox.item('call:5001')).toBeDefined();
+  });
+
+  it('answers ignored for an event the product does not use, and stores nothing', async () => {
+    const res = await svc.post(envelope('call.ringing_on_agent', callData({ id: 5002 })));
+    expect(res).toEqual({ status: 200, body: { status: 'ignored' } });
+    expect(svc.pipeline.inbox.item('call:5002')).toBeUndefined();
+  });
+
+  it.each([
+    ['a wrong token', { token: 'nope' }],
+    ['no token', { token: undefined }],
+    ['a token of another type', { token: 42 }]
+  ])('401 for %s, nothing stored', async (_label, patch) => {
+    const res = await svc.post({ ...envelope('call.ended', callData({ id: 5003 })), ...patch });
+    expect(res.status).toBe(401);
+    expect(svc.pipeline.inbox.item('call:5003')).toBeUndefined();
+  });
+
+  it('400 for a body that is not JSON, naming the problem', async () => {
+    const res = await svc.post('{"resource": "call",');
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toMatch(/not JSON/);
+  });
+
+  it('400 for a malformed envelope or call, naming the path; nothing stored', async () => {
+    const badCall = await svc.post(envelope('call.ended', callData({ id: 5004, direction: 'sideways' })));
+    expect(badCall.status).toBe(400);
+    expect(String(badCall.body.error)).toContain('data.direction');
+    expect(svc.pipeline.inbox.item('call:5004')).toBeUndefined();
+    const badEnvelope = await svc.post({ ...envelope('call.ended', callData()), data: [] });
+    expect(badEnvelope.status).toBe(400);
+    expect(String(badEnvelope.body.error)).toContain('data');
+    const badMessage = await svc.post(envelope('message.received', messageData({ created_at: 'soon' })));
+    expect(String(badMessage.body.error)).toContain('data.created_at');
+  });
+
+  it('400 for a body that is not declared as JSON', async () => {
+    const res = await svc.post(JSON.stringify(envelope('call.ended', callData())), { 'Content-Type': 'text/plain' });
+    expect(res.status).toBe(400);
+    expect(String(res.body.error)).toContain('application/json');
+  });
+
+  it('413 for a body over 1 MiB, nothing stored', async () => {
+    const before = stored();
+    const res = await svc.post(envelope('call.ended', callData({ id: 5005, padding: 'x'.repeat(1024 * 1024) })));
+    expect(res.status).toBe(413);
+    expect(svc.pipeline.inbox.item('call:5005')).toBeUndefined();
+    expect(stored()).toBe(before);
+  });
+
+  it('404 for another path and method', async () => {
+    expect((await fetch(`${svc.url}/webhooks/other`, { method: 'POST' })).status).toBe(404);
+    expect((await fetch(`${svc.url}/webhooks/aircall`)).status).toBe(404);
+  });
+
+  it('counts what it received, accepted and rejected in /metrics', async () => {
+    const text = await (await fetch(`${svc.url}/metrics`)).text();
+    expect(text).toMatch(/aircall_events_rejected_total\{reason="token"\} 3/);
+    expect(text).toMatch(/aircall_events_accepted_total\{event="call.ended"\} \d+/);
+    expect(text).toContain('# TYPE aircall_webhook_to_task_seconds histogram');
+  });
+
+  it('healthz and readyz', async () => {
+    expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
+    expect(await (await fetch(`${svc.url}/readyz`)).json()).toEqual({ status: 'ready' });
+  });
+
+  it('503 when the event cannot be stored, never a 200', async () => {
+    const other = await testService({ existingOrg: svc.org });
+    other.pipeline.inbox.close(); // storage unavailable
+    const res = await other.post(envelope('call.ended', callData({ id: 5006 })));
+    expect(res.status).toBe(503);
+    expect(res.body.status).toBe('unavailable');
+    await other.close();
+  });
+});
