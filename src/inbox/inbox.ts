@@ -217,6 +217,13 @@ export class Inbox {
       .run(this.now() + delayMs, error, this.now(), key);
   }
 
+  /** Waits without counting an attempt: the cause is outside the item (invalid settings). */
+  postpone(key: string, delayMs: number, reason: string): void {
+    this.db
+      .prepare('UPDATE items SET next_attempt_at = ?, last_error = ?, updated_at = ? WHERE key = ?')
+      .run(this.now() + delayMs, reason, this.now(), key);
+  }
+
   deadLetter(key: string, reason: string): void {
     this.db
       .prepare("UPDATE items SET state = 'dead', last_error = ?, attempts = attempts + 1, updated_at = ? WHERE key = ?")
@@ -280,6 +287,11 @@ export class Inbox {
     this.db
       .prepare('INSERT OR REPLACE INTO numbers (e164, sobject, record_id, created_at) VALUES (?, ?, ?, ?)')
       .run(e164, sobject, recordId, this.now());
+  }
+
+  /** The remembered record is gone (deleted in the org): match the number afresh next time. */
+  forgetNumber(e164: string): void {
+    this.db.prepare('DELETE FROM numbers WHERE e164 = ?').run(e164);
   }
 
   knownNumbers(e164s: readonly string[]): Map<string, { sobject: string; recordId: string }> {

@@ -120,7 +120,11 @@ function matchRecord(item: Classified, e164: string, org: OrgSnapshot, trace: Tr
 
 function fullName(item: Classified): { first: string | null; last: string } {
   const c = item.contact;
-  if (c?.lastName) return { first: c.firstName, last: truncate(c.lastName, LIMITS.name) };
+  if (c?.lastName)
+    return {
+      first: c.firstName ? truncate(c.firstName, LIMITS.firstName) : null,
+      last: truncate(c.lastName, LIMITS.name)
+    };
   if (c?.firstName) return { first: null, last: truncate(c.firstName, LIMITS.name) };
   return { first: null, last: truncate(item.otherParty.display, LIMITS.name) };
 }
@@ -150,7 +154,7 @@ function recordToCreate(item: Classified, sobject: 'Contact' | 'Lead' | 'Account
     OwnerId: ownerId
   };
   if (sobject === 'Lead') {
-    fields.Company = item.contact?.company ?? LEAD_COMPANY_PLACEHOLDER;
+    fields.Company = truncate(item.contact?.company ?? LEAD_COMPANY_PLACEHOLDER, LIMITS.accountName);
     fields.LeadSource = 'Phone Inquiry';
   }
   return { kind: 'create', sobject, fields };

@@ -12,6 +12,7 @@ export const LIMITS = {
   url: 255,
   trace: 32768,
   name: 80,
+  firstName: 40,
   accountName: 255
 } as const;
 

@@ -104,7 +104,19 @@ export class OrgGateway {
   }
 
   /** Who the service runs as (the owner of last resort, R12) and whether person accounts exist. */
-  async init(): Promise<Identity> {
+  async init(attempts = 5): Promise<Identity> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await this.initOnce();
+      } catch (error) {
+        const orgError = toOrgError(error);
+        if (!orgError.transient || attempt >= attempts) throw orgError;
+        await new Promise((r) => setTimeout(r, 200 * 2 ** attempt));
+      }
+    }
+  }
+
+  private async initOnce(): Promise<Identity> {
     const info = await this.call('identity', () =>
       this.conn.request<{ user_id: string; organization_id: string }>(
         { method: 'GET', url: `${this.conn.instanceUrl}/services/oauth2/userinfo` },

@@ -32,6 +32,8 @@ export interface WorkerOptions {
   readonly limitBackoffMs?: number;
   /** Transient failures after this many attempts become dead letters too. */
   readonly maxAttempts?: number;
+  /** How long items wait before settings are checked again when they are invalid. */
+  readonly settingsRetryMs?: number;
   readonly random?: () => number;
 }
 
@@ -72,6 +74,7 @@ export class Worker {
       backoffMaxMs: 15 * 60_000,
       limitBackoffMs: 60_000,
       maxAttempts: 25,
+      settingsRetryMs: 5000,
       random: Math.random,
       ...options
     };
@@ -238,7 +241,7 @@ export class Worker {
         const message = result.errors[0]!.message;
         if (this.settingsProblem !== message) this.logger.error({ field: result.errors[0]!.field }, message);
         this.settingsProblem = message;
-        for (const item of items) this.inbox.retryLater(item.key, 5000, message);
+        for (const item of items) this.inbox.postpone(item.key, this.options.settingsRetryMs, message);
         return;
       }
       this.settingsProblem = null;
@@ -347,6 +350,12 @@ export class Worker {
       }
       // The Task exists though the inbox had not noted it (a crash after the write): update it
       // without the create-only fields.
+      if (
+        ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'].includes(result.error.code) &&
+        prepared.classified.otherParty.e164
+      ) {
+        this.inbox.forgetNumber(prepared.classified.otherParty.e164);
+      }
       if (!second && result.taskStep && result.error.code === 'INVALID_FIELD_FOR_INSERT_UPDATE' && !write.taskExists) {
         again.push({ prepared, write: { ...write, taskExists: true } });
         return;

@@ -45,7 +45,13 @@ export async function testService(
     PORT: '0'
   });
   const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
-  const workerOptions: WorkerOptions = { backoffBaseMs: 20, limitBackoffMs: 40, pollMs: 10, ...options.worker };
+  const workerOptions: WorkerOptions = {
+    backoffBaseMs: 20,
+    limitBackoffMs: 40,
+    pollMs: 10,
+    settingsRetryMs: 20,
+    ...options.worker
+  };
   let pipeline!: Pipeline;
   let app!: ReturnType<typeof buildApp>;
   let url = '';
