@@ -1,0 +1,170 @@
+/** replay, explain and dead-letters as processes, against a local org over HTTP. */
+import { execFile, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { callData, envelope } from '../fixtures/aircall';
+import type { TestOrg } from '../helpers/local-org';
+import { testOrg } from '../helpers/local-org';
+import { businessDay } from '../helpers/day';
+
+const run = promisify(execFile);
+const BIN = join(__dirname, '..', '..', 'bin', 'aircall-sf');
+let org: TestOrg;
+let dir: string;
+
+beforeAll(async () => {
+  org = await testOrg();
+  dir = mkdtempSync(join(tmpdir(), 'aircall-cli-'));
+});
+afterAll(async () => {
+  await org.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const env = (dataDir: string) => ({
+  PATH: process.env.PATH,
+  SF_INSTANCE_URL: org.instanceUrl,
+  SF_ACCESS_TOKEN: org.accessToken,
+  DATA_DIR: dataDir,
+  LOG_LEVEL: 'silent'
+});
+
+async function cli(args: string[], dataDir: string): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env: env(dataDir), timeout: 120_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+const lastLine = (text: string) => JSON.parse(text.trim().split('\n').pop()!) as Record<string, unknown>;
+
+async function setSettings(row: Record<string, unknown>): Promise<void> {
+  const existing = await org.conn.query<{ Id: string }>(
+    `SELECT Id FROM Aircall_Settings__c WHERE SetupOwnerId = '${org.org.orgId}'`
+  );
+  if (existing.records[0]) await org.conn.sobject('Aircall_Settings__c').update({ Id: existing.records[0].Id, ...row });
+  else await org.conn.sobject('Aircall_Settings__c').create({ SetupOwnerId: org.org.orgId, ...row });
+}
+
+describe('aircall-sf replay', () => {
+  it('logs a JSON Lines file and prints the summary as its last line', async () => {
+    await setSettings({ Unknown_Number__c: 'Lead', Missed_Call__c: 'InProgress' });
+    const file = join(dir, 'day.jsonl');
+    const { events, keys } = businessDay({ calls: 30, numbers: 10, seed: 5 });
+    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
+    const result = await cli(['replay', file], join(dir, 'replay'));
+    expect(result.code).toBe(0);
+    const summary = lastLine(result.stdout);
+    expect(summary).toEqual({ events: events.length, logged: keys.length, skipped: 0, failed: 0 });
+    const tasks = await org.conn.query("SELECT COUNT() FROM Task WHERE Aircall_Id__c LIKE 'call:5%'");
+    expect(tasks.totalSize).toBe(30);
+  }, 120_000);
+
+  it('exits 2 naming the field, the value and the allowed values when the settings are invalid', async () => {
+    await setSettings({ Unknown_Number__c: 'Person' });
+    const file = join(dir, 'one.json');
+    writeFileSync(file, JSON.stringify([envelope('call.ended', callData({ id: 81 }))]));
+    const result = await cli(['replay', file], join(dir, 'invalid'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('Unknown_Number__c');
+    expect(result.stderr).toContain('"Person"');
+    expect(result.stderr).toContain('Contact, Lead, Account, None');
+    await setSettings({ Unknown_Number__c: 'None' });
+  }, 60_000);
+
+  it('names the line of a file that is not JSON', async () => {
+    const file = join(dir, 'bad.jsonl');
+    writeFileSync(file, `${JSON.stringify(envelope('call.ended', callData()))}\n{not json\n`);
+    const result = await cli(['replay', file], join(dir, 'bad'));
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('line 2 is not JSON');
+  }, 60_000);
+});
+
+describe('aircall-sf explain', () => {
+  it('prints the trace and the plan, and writes nothing', async () => {
+    await org.conn.sobject('Contact').create({ LastName: 'Explained', Phone: '+33 6 99 88 77 66' });
+    const before = (await org.conn.query('SELECT COUNT() FROM Task')).totalSize;
+    const file = join(dir, 'explain.json');
+    writeFileSync(file, JSON.stringify(envelope('call.ended', callData({ id: 82, raw_digits: '+33 6 99 88 77 66' }))));
+    const result = await cli(['explain', file], join(dir, 'explain'));
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('call:82: would be logged');
+    expect(result.stdout).toMatch(/^R1: inbound answered call: the workflow says Completed$/m);
+    expect(result.stdout).toMatch(/^R4: \+33699887766 matches 1 Contact/m);
+    expect(lastLine(result.stdout)).toMatchObject({
+      outcome: 'log',
+      externalId: 'call:82',
+      target: { kind: 'existing', sobject: 'Contact' }
+    });
+    expect((await org.conn.query('SELECT COUNT() FROM Task')).totalSize).toBe(before);
+  }, 60_000);
+});
+
+describe('aircall-sf dead-letters', () => {
+  it('lists none on an empty inbox', async () => {
+    const result = await cli(['dead-letters', 'list'], join(dir, 'dl'));
+    expect(result.code).toBe(0);
+    expect(lastLine(result.stdout)).toMatchObject({ deadLetters: 0 });
+  }, 60_000);
+
+  it('refuses a wrong sub-command with exit 2', async () => {
+    const result = await cli(['dead-letters', 'retry'], join(dir, 'dl'));
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('dead-letters retry ID');
+  }, 60_000);
+});
+
+describe('kill -9 during a replay', () => {
+  it('every call logged exactly once, no duplicate record of any kind, across 3 crashes', async () => {
+    await setSettings({ Unknown_Number__c: 'Contact', Related_Record__c: 'Case', Create_Case__c: true });
+    const file = join(dir, 'crash.jsonl');
+    const { events, keys } = businessDay({ calls: 200, numbers: 60, seed: 9, start: 1_763_700_000 });
+    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
+    const dataDir = join(dir, 'crash');
+    // Crash points: after the child has logged 10, 60 and 120 more items (read from its log).
+    for (const after of [10, 60, 120]) {
+      const child = spawn(process.execPath, [BIN, 'replay', file], {
+        env: { ...env(dataDir), LOG_LEVEL: 'info' },
+        stdio: ['ignore', 'ignore', 'pipe']
+      });
+      const exited = new Promise((r) => child.once('exit', r));
+      let logged = 0;
+      await Promise.race([
+        exited,
+        new Promise<void>((resolve) => {
+          child.stderr.on('data', (chunk: Buffer) => {
+            logged += (chunk.toString().match(/"msg":"logged"/g) ?? []).length;
+            if (logged >= after) resolve();
+          });
+        })
+      ]);
+      child.kill('SIGKILL');
+      await exited;
+      expect(child.signalCode).toBe('SIGKILL'); // it crashed mid-run, it did not finish
+    }
+    const final = await cli(['replay', file], dataDir);
+    expect(final.code).toBe(0);
+    expect(lastLine(final.stdout)).toMatchObject({ logged: keys.length, failed: 0 });
+    const tasks = await org.conn
+      .query<{ Aircall_Id__c: string }>(
+        "SELECT Aircall_Id__c FROM Task WHERE Aircall_Id__c LIKE 'call:5%' AND CallObject LIKE '5%'"
+      )
+      .run({ autoFetch: true, maxFetch: 10_000 });
+    const ids = tasks.records.map((t) => t.Aircall_Id__c).filter((id) => Number(id.slice(5)) >= 50_000_000);
+    expect(new Set(ids).size).toBe(ids.length);
+    const contacts = await org.conn
+      .query<{ Aircall_Key__c: string }>("SELECT Aircall_Key__c FROM Contact WHERE Aircall_Key__c LIKE 'number:%'")
+      .run({ autoFetch: true });
+    expect(new Set(contacts.records.map((c) => c.Aircall_Key__c)).size).toBe(contacts.records.length);
+    const cases = await org.conn
+      .query<{ ContactId: string }>("SELECT ContactId FROM Case WHERE Aircall_Key__c LIKE 'case:%'")
+      .run({ autoFetch: true });
+    // One Case per Contact: later calls relate to the open Case the first one created.
+    expect(new Set(cases.records.map((c) => c.ContactId)).size).toBe(cases.records.length);
+  }, 180_000);
+});
