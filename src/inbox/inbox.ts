@@ -7,7 +7,8 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../sqlite';
+import { openDatabase } from '../sqlite';
 
 export type ItemState = 'pending' | 'logged' | 'skipped' | 'dead';
 
@@ -71,13 +72,13 @@ const toItem = (row: Row): InboxItem => ({
 });
 
 export class Inbox {
-  private readonly db: Database.Database;
+  private readonly db: SqliteDatabase;
   readonly now: () => number;
 
   constructor(dataDir: string, options: { now?: () => number } = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.now = options.now ?? Date.now;
-    this.db = new Database(join(dataDir, 'inbox.sqlite'));
+    this.db = openDatabase(join(dataDir, 'inbox.sqlite'));
     this.db.pragma('journal_mode = WAL');
     // FULL: an event answered 200 must survive a power loss, not only a crash.
     this.db.pragma('synchronous = FULL');

@@ -4,7 +4,8 @@
  * Indexes: Ids per object, external-id and unique values, and the search index that SOSL
  * reads (with the configured lag, as Salesforce's asynchronous index).
  */
-import Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../sqlite';
+import { openDatabase } from '../sqlite';
 import { SfError } from './errors';
 import { canonicalId, IdMinter, keyPrefix } from './ids';
 import type { FieldDef, ObjectDef, Schema } from './schema';
@@ -56,7 +57,7 @@ export class Store {
   private readonly searchKeysById = new Map<string, SearchEntry>();
   private readonly pendingSearch: { at: number; id: string; entry: SearchEntry | null }[] = [];
   private readonly minter = new IdMinter();
-  private readonly db: Database.Database | null;
+  private readonly db: SqliteDatabase | null;
   private undo: Map<string, { object: string; prev: Rec | undefined }> | null = null;
   private caseNumber = 1000;
   readonly now: () => number;
@@ -69,7 +70,7 @@ export class Store {
     this.now = options.now ?? Date.now;
     this.searchLagMs = options.searchLagMs ?? 0;
     for (const o of schema.objects.values()) this.tables.set(o.name, new Map());
-    this.db = options.dataFile ? new Database(options.dataFile) : null;
+    this.db = options.dataFile ? openDatabase(options.dataFile) : null;
     if (this.db) {
       this.db.pragma('journal_mode = WAL');
       this.db.pragma('synchronous = NORMAL');
