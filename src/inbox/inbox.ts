@@ -21,10 +21,21 @@ export interface InboxItem {
   readonly version: number;
   readonly attempts: number;
   readonly taskId: string | null;
+  /** Where the Task was placed when written (target and related record): updates keep it. */
+  readonly placement: Placement | null;
   /** When the event that made this version arrived (webhook-to-Task latency). */
   readonly changedAt: number;
   readonly state: ItemState;
   readonly lastError: string | null;
+}
+
+export interface Placement {
+  readonly kind: 'Contact' | 'Lead' | 'Account' | 'PersonAccount';
+  readonly id: string;
+  readonly personContactId: string | null;
+  readonly accountId: string | null;
+  readonly relatedKind: 'Case' | 'Opportunity' | null;
+  readonly relatedId: string | null;
 }
 
 export interface IncomingEvent {
@@ -54,6 +65,7 @@ interface Row {
   next_attempt_at: number;
   last_error: string | null;
   task_id: string | null;
+  placement: string | null;
   changed_at: number;
 }
 
@@ -66,6 +78,7 @@ const toItem = (row: Row): InboxItem => ({
   version: row.version,
   attempts: row.attempts,
   taskId: row.task_id,
+  placement: row.placement ? (JSON.parse(row.placement) as Placement) : null,
   changedAt: row.changed_at,
   state: row.state,
   lastError: row.last_error
@@ -93,7 +106,7 @@ export class Inbox {
         version INTEGER NOT NULL DEFAULT 0, processed_version INTEGER NOT NULL DEFAULT 0,
         state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
         next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT,
-        changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        placement TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
       CREATE INDEX IF NOT EXISTS items_ready ON items (state, next_attempt_at);
       CREATE TABLE IF NOT EXISTS numbers (
         e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at INTEGER NOT NULL);
@@ -167,13 +180,17 @@ export class Inbox {
    * Items ready to process: pending, final (or messages), changed since processed, due,
    * and with a phone number nobody is working on (two calls from one number never run at once).
    */
-  claim(limit: number, busyPhones: ReadonlySet<string>, busyKeys: ReadonlySet<string>): InboxItem[] {
+  claim(limit: number, busyPhones: ReadonlySet<string>, busyKeys: ReadonlySet<string>, windowMs = 0): InboxItem[] {
+    const now = this.now();
     const rows = this.db
       .prepare(
         `SELECT * FROM items WHERE state = 'pending' AND final = 1 AND version > processed_version AND next_attempt_at <= ?
          ORDER BY changed_at LIMIT ?`
       )
-      .all(this.now(), limit * 4) as Row[];
+      .all(now, limit * 4) as Row[];
+    // A batch that is not full waits until its oldest item is windowMs old, so that calls
+    // ending close together share their API requests.
+    if (rows.length < limit && rows[0] && now - rows[0].changed_at < windowMs) return [];
     const out: InboxItem[] = [];
     const phones = new Set(busyPhones);
     for (const row of rows) {
@@ -193,16 +210,26 @@ export class Inbox {
     key: string,
     version: number,
     state: 'logged' | 'skipped',
-    detail: { taskId?: string | null; reason?: string | null } = {}
+    detail: { taskId?: string | null; reason?: string | null; placement?: Placement | null } = {}
   ): void {
     this.db
       .prepare(
         `UPDATE items SET processed_version = MAX(processed_version, ?),
            state = CASE WHEN version > ? THEN 'pending' ELSE ? END,
-           task_id = COALESCE(?, task_id), last_error = ?, attempts = 0, next_attempt_at = 0, updated_at = ?
+           task_id = COALESCE(?, task_id), placement = COALESCE(?, placement), last_error = ?, attempts = 0,
+           next_attempt_at = 0, updated_at = ?
          WHERE key = ?`
       )
-      .run(version, version, state, detail.taskId ?? null, detail.reason ?? null, this.now(), key);
+      .run(
+        version,
+        version,
+        state,
+        detail.taskId ?? null,
+        detail.placement ? JSON.stringify(detail.placement) : null,
+        detail.reason ?? null,
+        this.now(),
+        key
+      );
   }
 
   /** The Task exists in the org: later updates leave out create-only fields. */

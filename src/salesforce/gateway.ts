@@ -53,7 +53,13 @@ export interface WriteItem {
 }
 
 export type WriteResult =
-  | { readonly ok: true; readonly taskId: string; readonly created: { sobject: string; id: string } | null }
+  | {
+      readonly ok: true;
+      readonly taskId: string;
+      readonly created: { sobject: string; id: string } | null;
+      /** The related Case or Opportunity the Task was put on (created or existing). */
+      readonly relatedId: string | null;
+    }
   | { readonly ok: false; readonly error: OrgError; readonly taskStep: boolean };
 
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
@@ -402,7 +408,13 @@ export class OrgGateway {
           target.kind === 'create'
             ? { sobject: target.sobject, id: (byRef.get(`t${c.index}`)!.body as { id: string }).id }
             : null;
-        results[c.index] = { ok: true, taskId: task.id, created };
+        const related = items[c.index]!.plan.related;
+        const relatedId = !related
+          ? null
+          : related.kind === 'existing'
+            ? related.id
+            : (byRef.get(`c${c.index}`)!.body as { id: string }).id;
+        results[c.index] = { ok: true, taskId: task.id, created, relatedId };
       }
     };
     for (let i = 0; i < items.length; i += 1) {

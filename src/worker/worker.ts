@@ -10,7 +10,7 @@ import type { Classified } from '../aircall/classify';
 import { classifyCall, classifyMessage } from '../aircall/classify';
 import { toE164 } from '../aircall/phone';
 import { parseCall, parseMessage } from '../aircall/schemas';
-import type { InboxItem } from '../inbox/inbox';
+import type { InboxItem, Placement } from '../inbox/inbox';
 import type { Inbox } from '../inbox/inbox';
 import { plan } from '../rules/engine';
 import type { CandidateRecord, MatchKind, Plan } from '../rules/types';
@@ -32,6 +32,8 @@ export interface WorkerOptions {
   readonly limitBackoffMs?: number;
   /** Transient failures after this many attempts become dead letters too. */
   readonly maxAttempts?: number;
+  /** A batch that is not full waits this long for more calls to share its requests. */
+  readonly batchWindowMs?: number;
   /** How long items wait before settings are checked again when they are invalid. */
   readonly settingsRetryMs?: number;
   readonly random?: () => number;
@@ -75,6 +77,7 @@ export class Worker {
       limitBackoffMs: 60_000,
       maxAttempts: 25,
       settingsRetryMs: 5000,
+      batchWindowMs: 200,
       random: Math.random,
       ...options
     };
@@ -106,7 +109,7 @@ export class Worker {
       while (this.running && this.inFlight.size < this.options.concurrency) {
         let items: InboxItem[];
         try {
-          items = this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys);
+          items = this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys, this.options.batchWindowMs);
         } catch (error) {
           // Storage unavailable (disk full, file gone): keep the process alive and try again.
           this.lastError = `inbox unavailable: ${error instanceof Error ? error.message : String(error)}`;
@@ -191,7 +194,8 @@ export class Worker {
     const numbers = new Map<string, (string | null)[]>();
     for (const p of prepared) {
       const e164 = p.classified.otherParty.e164;
-      if (e164) numbers.set(e164, [p.classified.line.country]);
+      // An update keeps the Task where it is: no search for its number.
+      if (e164 && !p.item.placement) numbers.set(e164, [p.classified.line.country]);
     }
     const emails = prepared.map((p) => p.classified.agent?.email).filter((e): e is string => !!e);
     const lookup = await this.gateway.lookup({
@@ -223,13 +227,38 @@ export class Worker {
       if (settings.relatedRecord === 'Case') openCases = related;
       else openOpportunities = related;
     }
-    return (p: Prepared) => ({
-      candidates: p.classified.otherParty.e164 ? (lookup.candidates.get(p.classified.otherParty.e164) ?? []) : [],
-      openCases: Object.fromEntries(openCases),
-      openOpportunities: Object.fromEntries(openOpportunities),
-      users: lookup.users,
-      integrationUserId: this.gateway.identity.userId
-    });
+    return (p: Prepared) => {
+      const placed = p.item.placement;
+      const e164 = p.classified.otherParty.e164;
+      if (placed && e164) {
+        const related = placed.relatedId
+          ? { [placed.id]: [{ id: placed.relatedId, lastModifiedDate: '9999-12-31T00:00:00.000Z' }] }
+          : {};
+        return {
+          candidates: [
+            {
+              kind: placed.kind,
+              id: placed.id,
+              phones: [e164],
+              lastModifiedDate: '1970-01-01T00:00:00.000Z',
+              personContactId: placed.personContactId,
+              accountId: placed.accountId
+            }
+          ],
+          openCases: placed.relatedKind === 'Case' ? related : {},
+          openOpportunities: placed.relatedKind === 'Opportunity' ? related : {},
+          users: lookup.users,
+          integrationUserId: this.gateway.identity.userId
+        };
+      }
+      return {
+        candidates: e164 ? (lookup.candidates.get(e164) ?? []) : [],
+        openCases: Object.fromEntries(openCases),
+        openOpportunities: Object.fromEntries(openOpportunities),
+        users: lookup.users,
+        integrationUserId: this.gateway.identity.userId
+      };
+    };
   }
 
   private async processBatch(items: readonly InboxItem[]): Promise<void> {
@@ -341,7 +370,16 @@ export class Worker {
         if (result.created && prepared.classified.otherParty.e164) {
           this.inbox.rememberNumber(prepared.classified.otherParty.e164, result.created.sobject, result.created.id);
         }
-        this.inbox.complete(item.key, item.version, 'logged', { taskId: result.taskId });
+        const target = write.plan.target;
+        const placement: Placement = {
+          kind: target.kind === 'existing' ? target.sobject : target.sobject,
+          id: target.kind === 'existing' ? target.id : result.created!.id,
+          personContactId: target.kind === 'existing' ? target.personContactId : null,
+          accountId: target.kind === 'existing' ? target.accountId : null,
+          relatedKind: write.plan.related?.sobject ?? null,
+          relatedId: result.relatedId
+        };
+        this.inbox.complete(item.key, item.version, 'logged', { taskId: result.taskId, placement });
         this.metrics.callsLogged.inc({ kind: item.kind });
         this.metrics.latency.observe((this.inbox.now() - item.changedAt) / 1000);
         this.logger.info({ item: item.key, task: result.taskId, target: write.plan.target.kind }, 'logged');

@@ -50,6 +50,7 @@ export async function testService(
     limitBackoffMs: 40,
     pollMs: 10,
     settingsRetryMs: 20,
+    batchWindowMs: 20,
     ...options.worker
   };
   let pipeline!: Pipeline;
