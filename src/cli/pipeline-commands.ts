@@ -14,11 +14,11 @@ import type { IncomingEvent } from '../inbox/inbox';
 import { Inbox } from '../inbox/inbox';
 import { createLogger } from '../logger';
 import { plan, renderTrace } from '../rules/engine';
-import type { OpenRelatedRecord } from '../rules/types';
 import { buildApp } from '../server/app';
 import { readWebhook } from '../server/webhook';
 import type { Pipeline } from '../service';
 import { startPipeline } from '../service';
+import { buildSnapshots } from '../worker/snapshots';
 import type { Command, Io } from './main';
 
 const COMMON = `  --org URL        the org's instance URL (instead of SF_INSTANCE_URL); without one, the embedded local org
@@ -308,38 +308,16 @@ export const explainCommand: Command = {
     try {
       const result = await pipeline.settings.get();
       if (!result.ok) throw result.errors[0]!;
-      const e164 = classified.otherParty.e164;
-      const lookup = await pipeline.gateway.lookup({
-        numbers: e164 ? [{ e164, hints: [classified.line.country] }] : [],
-        emails: classified.agent?.email ? [classified.agent.email] : []
-      });
-      const candidates = e164 ? (lookup.candidates.get(e164) ?? []) : [];
-      const known = e164 ? pipeline.inbox.knownNumbers([e164]).get(e164) : undefined;
-      if (known && !candidates.some((c) => c.id === known.recordId)) {
-        candidates.push({
-          kind: known.sobject as 'Contact',
-          id: known.recordId,
-          phones: [e164!],
-          lastModifiedDate: '1970-01-01T00:00:00.000Z'
-        });
-      }
-      const settings = result.settings;
-      const contactIds = candidates.filter((c) => c.kind === 'Contact').map((c) => c.id);
-      const related =
-        settings.relatedRecord === 'None'
-          ? new Map<string, OpenRelatedRecord[]>()
-          : await pipeline.gateway.openRelated(settings.relatedRecord, contactIds);
+      const snapshotFor = await buildSnapshots(
+        pipeline.gateway,
+        pipeline.inbox,
+        [{ classified, placement: null }],
+        result.settings
+      );
       const p = plan({
         item: classified,
-        settings,
-        org: {
-          candidates,
-          users: lookup.users,
-          integrationUserId: pipeline.gateway.identity.userId,
-          ...(settings.relatedRecord === 'Case'
-            ? { openCases: Object.fromEntries(related) }
-            : { openOpportunities: Object.fromEntries(related) })
-        }
+        settings: result.settings,
+        org: snapshotFor({ classified, placement: null })
       });
       io.out(
         `${classified.externalId}: ${p.outcome === 'log' ? 'would be logged' : `would not be logged (${p.reason})`}`

@@ -104,34 +104,23 @@ export class LocalOrg {
       fix('Organization', orgId);
       fix('User', adminId);
       const admin = { userId: adminId };
-      TASK_STATUSES.forEach((s, i) =>
-        store.insert(
-          'TaskStatus',
-          {
-            ApiName: s.value,
-            MasterLabel: s.value,
-            IsClosed: s.closed,
-            IsDefault: s.isDefault ?? false,
-            SortOrder: i + 1
-          },
-          admin,
-          { system: true }
-        )
-      );
-      CASE_STATUSES.forEach((s, i) =>
-        store.insert(
-          'CaseStatus',
-          {
-            ApiName: s.value,
-            MasterLabel: s.value,
-            IsClosed: s.closed,
-            IsDefault: s.isDefault ?? false,
-            SortOrder: i + 1
-          },
-          admin,
-          { system: true }
-        )
-      );
+      const statuses = (object: string, rows: readonly { value: string; closed: boolean; isDefault?: boolean }[]) =>
+        rows.forEach((r, n) =>
+          store.insert(
+            object,
+            {
+              ApiName: r.value,
+              MasterLabel: r.value,
+              IsClosed: r.closed,
+              IsDefault: r.isDefault ?? false,
+              SortOrder: n + 1
+            },
+            admin,
+            { system: true }
+          )
+        );
+      statuses('TaskStatus', TASK_STATUSES);
+      statuses('CaseStatus', CASE_STATUSES);
       OPPORTUNITY_STAGES.forEach((s, i) =>
         store.insert(
           'OpportunityStage',

@@ -715,17 +715,18 @@ export class LocalOrgServer {
   private eachRecord<T>(items: T[], allOrNone: boolean, fn: (item: T) => { id: string; created?: boolean }): Rec[] {
     const store = this.org.store;
     const asError = (e: SfError) => ({ statusCode: e.errorCode, message: e.message, fields: [...e.fields] });
+    const saved = (r: { id: string; created?: boolean }): Rec => ({
+      id: r.id,
+      success: true,
+      errors: [],
+      ...(r.created !== undefined ? { created: r.created } : {})
+    });
     const results: Rec[] = [];
     if (!allOrNone) {
       for (const item of items) {
         try {
           const r = store.transaction(() => fn(item));
-          results.push({
-            id: r.id,
-            success: true,
-            errors: [],
-            ...(r.created !== undefined ? { created: r.created } : {})
-          });
+          results.push(saved(r));
         } catch (error) {
           if (!(error instanceof SfError)) throw error;
           results.push({ success: false, errors: [asError(error)] });
@@ -740,12 +741,7 @@ export class LocalOrgServer {
         items.forEach((item, i) => {
           try {
             const r = store.savepoint(() => fn(item));
-            results.push({
-              id: r.id,
-              success: true,
-              errors: [],
-              ...(r.created !== undefined ? { created: r.created } : {})
-            });
+            results.push(saved(r));
           } catch (error) {
             if (!(error instanceof SfError)) throw error;
             errors.set(i, error);

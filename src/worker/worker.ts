@@ -13,13 +13,17 @@ import { parseCall, parseMessage } from '../aircall/schemas';
 import type { InboxItem, Placement } from '../inbox/inbox';
 import type { Inbox } from '../inbox/inbox';
 import { plan } from '../rules/engine';
-import type { CandidateRecord, MatchKind, Plan } from '../rules/types';
+import type { Plan } from '../rules/types';
 import type { Metrics } from '../server/metrics';
 import type { Settings } from '../settings/schema';
 import type { OrgError } from '../salesforce/errors';
 import { toOrgError } from '../salesforce/errors';
 import type { OrgGateway, WriteItem, WriteResult } from '../salesforce/gateway';
 import type { SettingsSource } from './settings-source';
+import { buildSnapshots } from './snapshots';
+import type { SnapshotSubject } from './snapshots';
+
+const subject = (p: Prepared): SnapshotSubject => ({ classified: p.classified, placement: p.item.placement });
 
 export interface WorkerOptions {
   readonly batchSize?: number;
@@ -189,78 +193,6 @@ export class Worker {
     this.emit({ key: item.key, outcome: 'dead', detail: error.reason });
   }
 
-  /** Snapshot of the org for each item, from one lookup for the whole batch. */
-  private async snapshots(prepared: readonly Prepared[], settings: Settings) {
-    const numbers = new Map<string, (string | null)[]>();
-    for (const p of prepared) {
-      const e164 = p.classified.otherParty.e164;
-      // An update keeps the Task where it is: no search for its number.
-      if (e164 && !p.item.placement) numbers.set(e164, [p.classified.line.country]);
-    }
-    const emails = prepared.map((p) => p.classified.agent?.email).filter((e): e is string => !!e);
-    const lookup = await this.gateway.lookup({
-      numbers: [...numbers].map(([e164, hints]) => ({ e164, hints })),
-      emails
-    });
-    // Records this service created are found at once, whatever the search index says.
-    const known = this.inbox.knownNumbers([...numbers.keys()]);
-    for (const [e164, record] of known) {
-      const list = lookup.candidates.get(e164) ?? [];
-      if (!list.some((c) => c.id === record.recordId)) {
-        list.push({
-          kind: record.sobject as MatchKind,
-          id: record.recordId,
-          phones: [e164],
-          lastModifiedDate: '1970-01-01T00:00:00.000Z'
-        } satisfies CandidateRecord);
-      }
-      lookup.candidates.set(e164, list);
-    }
-    let openCases = new Map<string, { id: string; lastModifiedDate: string }[]>();
-    let openOpportunities = new Map<string, { id: string; lastModifiedDate: string }[]>();
-    if (settings.relatedRecord !== 'None') {
-      const contactIds = [...lookup.candidates.values()]
-        .flat()
-        .filter((c) => c.kind === 'Contact' && !c.isPersonContact)
-        .map((c) => c.id);
-      const related = await this.gateway.openRelated(settings.relatedRecord, contactIds);
-      if (settings.relatedRecord === 'Case') openCases = related;
-      else openOpportunities = related;
-    }
-    return (p: Prepared) => {
-      const placed = p.item.placement;
-      const e164 = p.classified.otherParty.e164;
-      if (placed && e164) {
-        const related = placed.relatedId
-          ? { [placed.id]: [{ id: placed.relatedId, lastModifiedDate: '9999-12-31T00:00:00.000Z' }] }
-          : {};
-        return {
-          candidates: [
-            {
-              kind: placed.kind,
-              id: placed.id,
-              phones: [e164],
-              lastModifiedDate: '1970-01-01T00:00:00.000Z',
-              personContactId: placed.personContactId,
-              accountId: placed.accountId
-            }
-          ],
-          openCases: placed.relatedKind === 'Case' ? related : {},
-          openOpportunities: placed.relatedKind === 'Opportunity' ? related : {},
-          users: lookup.users,
-          integrationUserId: this.gateway.identity.userId
-        };
-      }
-      return {
-        candidates: e164 ? (lookup.candidates.get(e164) ?? []) : [],
-        openCases: Object.fromEntries(openCases),
-        openOpportunities: Object.fromEntries(openOpportunities),
-        users: lookup.users,
-        integrationUserId: this.gateway.identity.userId
-      };
-    };
-  }
-
   private async processBatch(items: readonly InboxItem[]): Promise<void> {
     let settings: Settings;
     try {
@@ -309,9 +241,9 @@ export class Worker {
       return true;
     });
     if (needsOrg.length > 0) {
-      let snapshotFor: Awaited<ReturnType<Worker['snapshots']>>;
+      let snapshotFor: Awaited<ReturnType<typeof buildSnapshots>>;
       try {
-        snapshotFor = await this.snapshots(needsOrg, settings);
+        snapshotFor = await buildSnapshots(this.gateway, this.inbox, needsOrg.map(subject), settings);
       } catch (error) {
         const orgError = toOrgError(error);
         this.lastError = orgError.reason;
@@ -322,7 +254,8 @@ export class Worker {
         }
         return;
       }
-      for (const p of needsOrg) plans.set(p.item.key, plan({ item: p.classified, settings, org: snapshotFor(p) }));
+      for (const p of needsOrg)
+        plans.set(p.item.key, plan({ item: p.classified, settings, org: snapshotFor(subject(p)) }));
     }
 
     const writes: { prepared: Prepared; write: WriteItem }[] = [];
