@@ -49,3 +49,12 @@ export async function raw(
   const text = await res.text();
   return { status: res.status, headers: res.headers, body: text ? (JSON.parse(text) as unknown) : undefined };
 }
+
+/** Writes the org-default Aircall_Settings__c row (created on first use). */
+export async function setOrgSettings(org: TestOrg, row: Record<string, unknown>): Promise<void> {
+  const existing = await org.conn.query<{ Id: string }>(
+    `SELECT Id FROM Aircall_Settings__c WHERE SetupOwnerId = '${org.org.orgId}'`
+  );
+  if (existing.records[0]) await org.conn.sobject('Aircall_Settings__c').update({ Id: existing.records[0].Id, ...row });
+  else await org.conn.sobject('Aircall_Settings__c').create({ SetupOwnerId: org.org.orgId, ...row });
+}

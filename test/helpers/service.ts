@@ -10,7 +10,7 @@ import type { Pipeline } from '../../src/service';
 import { startPipeline } from '../../src/service';
 import type { WorkerOptions } from '../../src/worker/worker';
 import type { TestOrg } from './local-org';
-import { testOrg } from './local-org';
+import { setOrgSettings, testOrg } from './local-org';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
 
@@ -101,12 +101,7 @@ export async function testService(
       }
     },
     async setSettings(row) {
-      const existing = await org.conn.query<{ Id: string }>(
-        `SELECT Id FROM Aircall_Settings__c WHERE SetupOwnerId = '${org.org.orgId}'`
-      );
-      if (existing.records[0])
-        await org.conn.sobject('Aircall_Settings__c').update({ Id: existing.records[0].Id, ...row });
-      else await org.conn.sobject('Aircall_Settings__c').create({ SetupOwnerId: org.org.orgId, ...row });
+      await setOrgSettings(org, row);
       pipeline.settings.invalidate();
     },
     async restart() {

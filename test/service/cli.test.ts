@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { callData, envelope } from '../fixtures/aircall';
 import type { TestOrg } from '../helpers/local-org';
-import { testOrg } from '../helpers/local-org';
+import { setOrgSettings, testOrg } from '../helpers/local-org';
 import { businessDay } from '../helpers/day';
 
 const run = promisify(execFile);
@@ -42,13 +42,7 @@ async function cli(args: string[], dataDir: string): Promise<{ code: number; std
 }
 const lastLine = (text: string) => JSON.parse(text.trim().split('\n').pop()!) as Record<string, unknown>;
 
-async function setSettings(row: Record<string, unknown>): Promise<void> {
-  const existing = await org.conn.query<{ Id: string }>(
-    `SELECT Id FROM Aircall_Settings__c WHERE SetupOwnerId = '${org.org.orgId}'`
-  );
-  if (existing.records[0]) await org.conn.sobject('Aircall_Settings__c').update({ Id: existing.records[0].Id, ...row });
-  else await org.conn.sobject('Aircall_Settings__c').create({ SetupOwnerId: org.org.orgId, ...row });
-}
+const setSettings = (row: Record<string, unknown>) => setOrgSettings(org, row);
 
 describe('aircall-sf replay', () => {
   it('logs a JSON Lines file and prints the summary as its last line', async () => {
