@@ -232,11 +232,6 @@ export class Inbox {
       );
   }
 
-  /** The Task exists in the org: later updates leave out create-only fields. */
-  noteTask(key: string, taskId: string): void {
-    this.db.prepare('UPDATE items SET task_id = ? WHERE key = ?').run(taskId, key);
-  }
-
   retryLater(key: string, delayMs: number, error: string): void {
     this.db
       .prepare(

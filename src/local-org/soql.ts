@@ -8,7 +8,7 @@ import { SfError } from './errors';
 import { canonicalId } from './ids';
 import type { FieldDef, ObjectDef } from './schema';
 import type { Rec, Store } from './store';
-import { sfDate, text, toMs } from './values';
+import { text, toMs } from './values';
 
 type Ast = ReturnType<typeof parseQuery>;
 interface AnyNode {
@@ -491,5 +491,3 @@ function compare(a: unknown, b: unknown, field: FieldDef): number {
   if (field.type === 'datetime') return toMs(a) - toMs(b);
   return String(a).localeCompare(String(b), 'en', { sensitivity: 'base' });
 }
-
-export { sfDate };

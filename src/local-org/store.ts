@@ -599,7 +599,7 @@ export class Store {
         break;
       }
       default:
-        if (def.customSetting) this.checkUniqueSetupOwner(id, rec);
+        if (def.customSetting) this.checkUniqueSetupOwner(def, id, rec);
     }
     this.checkUniqueExternalIds(def, id, rec);
   }
@@ -667,8 +667,8 @@ export class Store {
     }
   }
 
-  private checkUniqueSetupOwner(id: string, rec: Rec): void {
-    for (const [otherId, other] of this.table(this.objectDefOfCustomSetting(rec)).entries()) {
+  private checkUniqueSetupOwner(def: ObjectDef, id: string, rec: Rec): void {
+    for (const [otherId, other] of this.table(def.name).entries()) {
       if (otherId !== id && other.SetupOwnerId === rec.SetupOwnerId) {
         throw new SfError(
           400,
@@ -680,14 +680,8 @@ export class Store {
     }
   }
 
-  private objectDefOfCustomSetting(rec: Rec): string {
-    const id = rec.Id as string | undefined;
-    const def = id ? this.schema.byPrefix.get(keyPrefix(id)) : undefined;
-    return def?.name ?? '';
-  }
-
   /** Unique external ids refuse a second record with the same value. */
-  checkUniqueExternalIds(def: ObjectDef, id: string, rec: Rec): void {
+  private checkUniqueExternalIds(def: ObjectDef, id: string, rec: Rec): void {
     for (const f of def.fields.values()) {
       if (!f.unique || !f.externalId) continue;
       const value = rec[f.name];

@@ -49,38 +49,36 @@ export function readWebhook(body: string, tokens: readonly string[] | null): Web
   try {
     const envelope = parseEnvelope(json);
     if (!isUsedEvent(envelope.event)) return { status: 200, reason: 'ignored', event: envelope.event };
-    if (envelope.event.startsWith('call.')) {
-      const call = parseCall(envelope.data);
-      return {
-        status: 200,
-        reason: 'accepted',
-        incoming: {
-          key: `call:${call.id}`,
-          kind: 'call',
-          event: envelope.event,
-          timestamp: envelope.timestamp,
-          phone: toE164(call.raw_digits, call.number?.country),
-          final: call.ended_at !== null && call.ended_at !== undefined,
-          data: envelope.data,
-          body
-        }
-      };
-    }
-    const message = parseMessage(envelope.data);
-    return {
+    const accepted = (kind: 'call' | 'message', key: string, phone: string | null, final: boolean): WebhookOutcome => ({
       status: 200,
       reason: 'accepted',
       incoming: {
-        key: `message:${message.id}`,
-        kind: 'message',
+        key,
+        kind,
         event: envelope.event,
         timestamp: envelope.timestamp,
-        phone: toE164(message.external_number ?? message.raw_digits, message.number?.country),
-        final: true,
+        phone,
+        final,
         data: envelope.data,
         body
       }
-    };
+    });
+    if (envelope.event.startsWith('call.')) {
+      const call = parseCall(envelope.data);
+      return accepted(
+        'call',
+        `call:${call.id}`,
+        toE164(call.raw_digits, call.number?.country),
+        call.ended_at !== null && call.ended_at !== undefined
+      );
+    }
+    const message = parseMessage(envelope.data);
+    return accepted(
+      'message',
+      `message:${message.id}`,
+      toE164(message.external_number ?? message.raw_digits, message.number?.country),
+      true
+    );
   } catch (error) {
     if (error instanceof AircallSfError) return { status: 400, reason: 'schema', message: error.message };
     throw error;

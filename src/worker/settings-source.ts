@@ -2,7 +2,6 @@
  * The admin's settings, read from the org and cached: a change applies within the TTL
  * (30 s), without a restart. Invalid settings are reported, never guessed around.
  */
-import type { SettingsError } from '../errors';
 import type { SettingsResult } from '../settings/parse';
 import { parseSettings } from '../settings/parse';
 import type { OrgGateway } from '../salesforce/gateway';
@@ -26,10 +25,5 @@ export class SettingsSource {
   /** Forget the cache: the next get() reads the org. */
   invalidate(): void {
     this.cached = null;
-  }
-
-  /** The last known problem, for /readyz. */
-  get problem(): SettingsError | null {
-    return this.cached && !this.cached.result.ok ? (this.cached.result.errors[0] ?? null) : null;
   }
 }

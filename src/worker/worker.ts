@@ -48,8 +48,6 @@ interface Prepared {
   readonly classified: Classified;
 }
 
-export type ProcessedOutcome = { key: string; outcome: 'logged' | 'skipped' | 'retry' | 'dead'; detail?: string };
-
 export class Worker {
   private running = false;
   private readonly busyPhones = new Set<string>();
@@ -61,8 +59,6 @@ export class Worker {
   private readonly ownNumbers = new Set<string>();
   private readonly options: Required<WorkerOptions>;
   settingsProblem: string | null = null;
-  lastError: string | null = null;
-  readonly listeners = new Set<(outcome: ProcessedOutcome) => void>();
 
   constructor(
     private readonly inbox: Inbox,
@@ -116,7 +112,6 @@ export class Worker {
           items = this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys, this.options.batchWindowMs);
         } catch (error) {
           // Storage unavailable (disk full, file gone): keep the process alive and try again.
-          this.lastError = `inbox unavailable: ${error instanceof Error ? error.message : String(error)}`;
           this.logger.error({ err: error }, 'cannot read the inbox');
           storageFailed = true;
           break;
@@ -132,6 +127,7 @@ export class Worker {
             this.logger.error({ err: error }, 'batch failed unexpectedly');
           })
           .finally(() => {
+            this.recordUsage();
             for (const item of items) {
               this.busyKeys.delete(item.key);
               if (item.phone) this.busyPhones.delete(item.phone);
@@ -156,6 +152,16 @@ export class Worker {
     }
   }
 
+  /** API usage for /metrics: the org's meter (Sforce-Limit-Info) and this service's own count by purpose. */
+  private recordUsage(): void {
+    const usage = this.gateway.apiUsage;
+    if (usage) {
+      this.metrics.apiRequests.set(usage.used);
+      this.metrics.apiLimit.set(usage.limit);
+    }
+    for (const [purpose, count] of this.gateway.requests) this.metrics.apiCalls.set(count, { purpose });
+  }
+
   private classify(item: InboxItem): Classified {
     const line = item.data.number as { e164_digits?: string; digits?: string; country?: string } | undefined;
     const lineE164 = toE164(line?.e164_digits ?? line?.digits ?? null, line?.country);
@@ -163,10 +169,6 @@ export class Worker {
     return item.kind === 'call'
       ? classifyCall(parseCall(item.data), { voicemailLeft: item.voicemailLeft, ownNumbers: this.ownNumbers })
       : classifyMessage(parseMessage(item.data), { ownNumbers: this.ownNumbers });
-  }
-
-  private emit(outcome: ProcessedOutcome): void {
-    for (const listener of this.listeners) listener(outcome);
   }
 
   private backoff(item: InboxItem, error: OrgError): number {
@@ -184,13 +186,11 @@ export class Worker {
         { item: item.key, code: error.code, attempt: item.attempts + 1, retryInMs: delay },
         'transient failure; will retry'
       );
-      this.emit({ key: item.key, outcome: 'retry', detail: error.code });
       return;
     }
     this.inbox.deadLetter(item.key, error.reason);
     this.metrics.callsFailed.inc({ kind: item.kind });
     this.logger.error({ item: item.key, code: error.code, reason: error.reason }, 'dead letter');
-    this.emit({ key: item.key, outcome: 'dead', detail: error.reason });
   }
 
   private async processBatch(items: readonly InboxItem[]): Promise<void> {
@@ -209,7 +209,6 @@ export class Worker {
       settings = result.settings;
     } catch (error) {
       const orgError = toOrgError(error);
-      this.lastError = orgError.reason;
       for (const item of items) this.fail(item, orgError);
       return;
     }
@@ -246,7 +245,6 @@ export class Worker {
         snapshotFor = await buildSnapshots(this.gateway, this.inbox, needsOrg.map(subject), settings);
       } catch (error) {
         const orgError = toOrgError(error);
-        this.lastError = orgError.reason;
         for (const p of needsOrg) this.fail(p.item, orgError);
         for (const p of prepared) {
           const quick = plans.get(p.item.key);
@@ -283,7 +281,6 @@ export class Worker {
     this.inbox.complete(item.key, item.version, 'skipped', { reason: result.reason });
     this.metrics.callsSkipped.inc({ reason: result.reason });
     this.logger.info({ item: item.key, reason: result.reason }, 'not logged');
-    this.emit({ key: item.key, outcome: 'skipped', detail: result.reason });
   }
 
   private async writeAll(writes: { prepared: Prepared; write: WriteItem }[], second = false): Promise<void> {
@@ -316,7 +313,6 @@ export class Worker {
         this.metrics.callsLogged.inc({ kind: item.kind });
         this.metrics.latency.observe((this.inbox.now() - item.changedAt) / 1000);
         this.logger.info({ item: item.key, task: result.taskId, target: write.plan.target.kind }, 'logged');
-        this.emit({ key: item.key, outcome: 'logged', detail: result.taskId });
         return;
       }
       // The Task exists though the inbox had not noted it (a crash after the write): update it
@@ -333,11 +329,6 @@ export class Worker {
       }
       this.fail(item, result.error);
     });
-    const usage = this.gateway.apiUsage;
-    if (usage) {
-      this.metrics.apiRequests.set(usage.used);
-      this.metrics.apiLimit.set(usage.limit);
-    }
     if (again.length > 0) await this.writeAll(again, true);
   }
 }
