@@ -19,7 +19,9 @@ module.exports = [
         rules: {
             ...jestPlugin.configs['flat/recommended'].rules,
             '@lwc/lwc/no-unexpected-wire-adapter-usages': 'off',
-            '@lwc/lwc/no-inner-html': 'off'
+            '@lwc/lwc/no-inner-html': 'off',
+            // Tests wait for a macrotask so that every pending Apex promise has settled.
+            '@lwc/lwc/no-async-operation': 'off'
         }
     },
     ...tseslint.config({

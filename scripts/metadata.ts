@@ -1,16 +1,23 @@
 /**
- * Generates the Aircall_Settings__c custom-setting metadata under force-app from the one
- * settings schema (src/settings/schema.ts), so the org and the service cannot disagree on a
- * name, a length or a default. `--check` fails when the committed files are stale.
+ * Generates, under force-app, the Aircall_Settings__c custom-setting metadata from the one
+ * settings schema (src/settings/schema.ts), and the Apex class AircallSchema and the LWC
+ * module aircallSchema from it and the org-API description (src/org-api/contract.ts), so the
+ * org, the components and the service cannot disagree on a name, a value, a default or a
+ * message. `--check` fails when the committed files are stale.
  */
 import { readFileSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, relative } from 'node:path';
 import * as prettier from 'prettier';
 import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../src/settings/schema';
 import type { SettingsField } from '../src/settings/schema';
+import { apexClassMeta, apexSchemaClass, lwcSchemaModule, lwcServiceMeta } from './generators/org-api';
+import { permissionSetXml, permissionSets } from './generators/permission-sets';
 
 const ROOT = join(__dirname, '..');
-const OBJECT_DIR = join(ROOT, 'force-app', 'main', 'default', 'objects', SETTINGS_OBJECT);
+const DEFAULT_DIR = join(ROOT, 'force-app', 'main', 'default');
+const OBJECT_DIR = join(DEFAULT_DIR, 'objects', SETTINGS_OBJECT);
+const API_VERSION = (JSON.parse(readFileSync(join(ROOT, 'sfdx-project.json'), 'utf8')) as { sourceApiVersion: string })
+  .sourceApiVersion;
 const HEADER = '<?xml version="1.0" encoding="UTF-8"?>';
 const NS = 'http://soap.sforce.com/2006/04/metadata';
 
@@ -59,14 +66,23 @@ function objectXml(): string {
 }
 
 export async function renderMetadata(): Promise<Map<string, string>> {
-  const config = (await prettier.resolveConfig(join(OBJECT_DIR, 'x.xml'))) ?? {};
   const files = new Map<string, string>();
-  const add = async (path: string, xml: string) => {
-    files.set(path, await prettier.format(xml, { ...config, filepath: path }));
+  const add = async (path: string, text: string) => {
+    const config = (await prettier.resolveConfig(path)) ?? {};
+    files.set(path, await prettier.format(text, { ...config, filepath: path }));
   };
   await add(join(OBJECT_DIR, `${SETTINGS_OBJECT}.object-meta.xml`), objectXml());
   for (const field of SETTINGS_FIELDS) {
     await add(join(OBJECT_DIR, 'fields', `${field.apiName}.field-meta.xml`), fieldXml(field));
+  }
+  const classes = join(DEFAULT_DIR, 'classes');
+  await add(join(classes, 'AircallSchema.cls'), apexSchemaClass());
+  await add(join(classes, 'AircallSchema.cls-meta.xml'), apexClassMeta(API_VERSION));
+  const lwc = join(DEFAULT_DIR, 'lwc', 'aircallSchema');
+  await add(join(lwc, 'aircallSchema.js'), lwcSchemaModule());
+  await add(join(lwc, 'aircallSchema.js-meta.xml'), lwcServiceMeta(API_VERSION));
+  for (const spec of permissionSets(DEFAULT_DIR)) {
+    await add(join(DEFAULT_DIR, 'permissionsets', `${spec.name}.permissionset-meta.xml`), permissionSetXml(spec));
   }
   return files;
 }

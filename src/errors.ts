@@ -3,6 +3,8 @@
  * message that says what to fix. `details` holds structured facts for logs and JSON output;
  * it must never contain a token or secret.
  */
+import { MESSAGES, formatMessage, quoteValue } from './org-api/contract';
+
 export const ERROR_CODES = {
   PAYLOAD_INVALID: 'AIRCALL_PAYLOAD_INVALID',
   SETTINGS_INVALID: 'SETTINGS_INVALID',
@@ -38,7 +40,7 @@ export class SettingsError extends AircallSfError {
   constructor(field: string, value: unknown, allowed: readonly string[]) {
     super(
       ERROR_CODES.SETTINGS_INVALID,
-      `Aircall_Settings__c.${field} has the invalid value ${JSON.stringify(value)}; allowed values: ${allowed.join(', ')}. ` +
+      `${formatMessage(MESSAGES.invalidValue, field, quoteValue(value), allowed.join(', '))} ` +
         'Fix it in the Aircall Settings tab; events wait until then.',
       { field, value, allowed }
     );

@@ -326,6 +326,7 @@ describe('R12 the Task', () => {
       Aircall_Recording_Url__c: 'https://assets.aircall.io/calls/1234567/recording',
       Aircall_Tags__c: 'VIP, Billing',
       Aircall_Wait_Seconds__c: 12,
+      Aircall_Type__c: 'inbound_answered',
       OwnerId: AGENT_USER
     });
     const description = String(p.task.fields.Description);
@@ -450,6 +451,7 @@ describe('R14 messages', () => {
       Type: 'SMS',
       Status: 'Completed',
       Subject: 'SMS to +33 6 12 34 56 78',
+      Aircall_Type__c: 'message_outbound',
       OwnerId: AGENT_USER
     });
     expect(p.task.fields.CallType).toBeUndefined();

@@ -296,7 +296,8 @@ function callTaskFields(call: ClassifiedCall, status: string, trace: Trace): Rec
     Description: callDescription(call, call.recordingUrl),
     Aircall_Recording_Url__c: recordingField,
     Aircall_Tags__c: tags ? truncate(tags, LIMITS.tags) : null,
-    Aircall_Wait_Seconds__c: call.waitSeconds
+    Aircall_Wait_Seconds__c: call.waitSeconds,
+    Aircall_Type__c: call.type
   };
 }
 
@@ -308,7 +309,8 @@ function messageTaskFields(message: ClassifiedMessage): Record<string, FieldValu
     ActivityDate: localDate(message.sentAt, message.line.timeZone),
     TaskSubtype: 'Task',
     Type: 'SMS',
-    Description: messageDescription(message)
+    Description: messageDescription(message),
+    Aircall_Type__c: `message_${message.direction}`
   };
 }
 

@@ -1,0 +1,51 @@
+import { excerpt, formatDuration, toView } from '../callFormat';
+
+const { calls } = require('./data/calls.json');
+
+describe('callFormat', () => {
+    it('formats durations like the service does', () => {
+        expect(formatDuration(0)).toBe('0 s');
+        expect(formatDuration(59)).toBe('59 s');
+        expect(formatDuration(60)).toBe('1 min');
+        expect(formatDuration(105)).toBe('1 min 45 s');
+        expect(formatDuration(3725)).toBe('1 h 2 min 5 s');
+        expect(formatDuration(null)).toBe('');
+    });
+
+    it('takes the agents comments of a call and the text of a message', () => {
+        expect(excerpt(calls[0].description, false)).toBe('Jane Doe: Wants a quote');
+        expect(excerpt(calls[1].description, false)).toBe('');
+        expect(excerpt(calls[2].description, true)).toBe('Your quote is ready.');
+        expect(excerpt('x\n\n' + 'word '.repeat(100), true)).toHaveLength(160);
+        expect(excerpt(null, false)).toBe('');
+    });
+
+    it('labels each kind of call and message', () => {
+        expect(toView(calls[0])).toMatchObject({
+            typeLabel: 'Inbound answered',
+            icon: 'utility:incoming_call',
+            directionLabel: 'Inbound',
+            durationLabel: '1 min 45 s',
+            waitLabel: '12 s',
+            open: false
+        });
+        expect(toView(calls[1])).toMatchObject({ typeLabel: 'Missed', icon: 'utility:missed_call', open: true });
+        expect(toView(calls[2])).toMatchObject({
+            typeLabel: 'Outbound message',
+            icon: 'utility:sms',
+            directionLabel: 'Outbound',
+            isMessage: true,
+            durationLabel: ''
+        });
+        expect(toView({ ...calls[1], type: 'voicemail' }).icon).toBe('utility:voicemail_drop');
+        expect(toView({ ...calls[0], type: 'outbound_answered', direction: null }).directionLabel).toBe('Outbound');
+    });
+
+    it('splits the trace into lines with stable keys', () => {
+        expect(toView(calls[0]).traceLines).toEqual([
+            { key: '00T000000000001AAA-0', text: 'R1 inbound answered call: the workflow says Completed' },
+            { key: '00T000000000001AAA-1', text: 'R4 the number matches Contact 003000000000001AAA' }
+        ]);
+        expect(toView(calls[2]).traceLines).toEqual([]);
+    });
+});

@@ -1,0 +1,71 @@
+/**
+ * How the helper shows one logged call or message. Pure, so it is tested alone. Labels come
+ * from c/aircallSchema, generated from the TypeScript description the service writes with.
+ */
+import { AIRCALL_TYPE_LABELS } from 'c/aircallSchema';
+
+const EXCERPT_LENGTH = 160;
+
+export function formatDuration(seconds) {
+    if (seconds === null || seconds === undefined) return '';
+    if (seconds < 60) return `${seconds} s`;
+    const minutes = Math.floor(seconds / 60);
+    const rest = seconds % 60;
+    if (minutes < 60) return rest ? `${minutes} min ${rest} s` : `${minutes} min`;
+    return `${Math.floor(minutes / 60)} h ${minutes % 60} min ${rest} s`;
+}
+
+function shorten(text) {
+    const flat = text.replace(/\s+/g, ' ').trim();
+    return flat.length <= EXCERPT_LENGTH ? flat : `${flat.slice(0, EXCERPT_LENGTH - 1)}…`;
+}
+
+/**
+ * The agents' comments of a call (the lines after "Comments:" in the description the service
+ * writes), or the text of a message (after its blank line).
+ */
+export function excerpt(description, isMessage) {
+    if (!description) return '';
+    if (isMessage) {
+        const blank = description.indexOf('\n\n');
+        return blank === -1 ? '' : shorten(description.slice(blank + 2));
+    }
+    const marker = description.indexOf('\nComments:\n');
+    if (marker === -1) return '';
+    const comments = description
+        .slice(marker + '\nComments:\n'.length)
+        .split('\n')
+        .map((line) => line.replace(/^- /, ''));
+    return shorten(comments.join(' · '));
+}
+
+function directionOf(call) {
+    if (call.direction) return call.direction;
+    if (call.type && call.type.startsWith('message_')) return call.type === 'message_inbound' ? 'Inbound' : 'Outbound';
+    if (call.type) return call.type.startsWith('outbound') ? 'Outbound' : 'Inbound';
+    return '';
+}
+
+export function toView(call) {
+    const isMessage = Boolean(call.type && call.type.startsWith('message_'));
+    const direction = directionOf(call);
+    let icon = direction === 'Outbound' ? 'utility:outbound_call' : 'utility:incoming_call';
+    if (isMessage) icon = 'utility:sms';
+    else if (call.type === 'voicemail') icon = 'utility:voicemail_drop';
+    else if (call.type === 'missed' || call.type === 'outbound_unanswered') icon = 'utility:missed_call';
+    return {
+        ...call,
+        isMessage,
+        icon,
+        directionLabel: direction,
+        typeLabel: AIRCALL_TYPE_LABELS[call.type] || (isMessage ? 'Message' : 'Call'),
+        durationLabel: isMessage ? '' : formatDuration(call.durationSeconds),
+        waitLabel: isMessage ? '' : formatDuration(call.waitSeconds),
+        open: call.status !== 'Completed',
+        commentExcerpt: excerpt(call.description, isMessage),
+        traceLines: (call.trace || '')
+            .split('\n')
+            .filter((line) => line.length > 0)
+            .map((text, index) => ({ key: `${call.id}-${index}`, text }))
+    };
+}

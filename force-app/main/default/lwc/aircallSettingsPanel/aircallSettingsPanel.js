@@ -1,0 +1,168 @@
+import { LightningElement } from 'lwc';
+import { ShowToastEvent } from 'lightning/platformShowToastEvent';
+import getSettings from '@salesforce/apex/AircallSettingsController.getSettings';
+import saveSettings from '@salesforce/apex/AircallSettingsController.saveSettings';
+import { reduceErrors } from 'c/aircallErrors';
+import {
+    ACTIONS,
+    BUSINESS_HOURS,
+    BUSINESS_HOURS_OPTIONS,
+    CREATE_CASE,
+    LOG_MESSAGES,
+    RELATED_RECORD,
+    UNKNOWN_NUMBER,
+    applyChange,
+    changedValues,
+    choiceDescription,
+    choiceOptions,
+    field,
+    workflowRows
+} from './settingsModel';
+
+export default class AircallSettingsPanel extends LightningElement {
+    loading = true;
+    saving = false;
+    loadErrors = [];
+    saveErrors = [];
+    problems = [];
+    canEdit = false;
+    values = {};
+    saved = {};
+
+    actions = ACTIONS;
+    businessHoursOptions = BUSINESS_HOURS_OPTIONS;
+    unknownNumberOptions = choiceOptions(UNKNOWN_NUMBER);
+    relatedRecordOptions = choiceOptions(RELATED_RECORD);
+    unknownNumberLabel = field(UNKNOWN_NUMBER).label;
+    relatedRecordLabel = field(RELATED_RECORD).label;
+    createCaseLabel = field(CREATE_CASE).label;
+    logMessagesLabel = field(LOG_MESSAGES).label;
+    logMessagesHelp = field(LOG_MESSAGES).help;
+
+    connectedCallback() {
+        this.load();
+    }
+
+    async load() {
+        this.loading = true;
+        this.loadErrors = [];
+        try {
+            this.show(await getSettings());
+        } catch (error) {
+            this.loadErrors = reduceErrors(error);
+        } finally {
+            this.loading = false;
+        }
+    }
+
+    show(view) {
+        this.values = { ...view.values };
+        this.saved = { ...view.values };
+        this.canEdit = view.canEdit;
+        this.problems = view.problems || [];
+    }
+
+    get ready() {
+        return !this.loading && this.loadErrors.length === 0;
+    }
+    get readOnly() {
+        return !this.canEdit;
+    }
+    get hasProblems() {
+        return this.problems.length > 0;
+    }
+    get hasSaveErrors() {
+        return this.saveErrors.length > 0;
+    }
+    get dirty() {
+        return Object.keys(changedValues(this.values, this.saved)).length > 0;
+    }
+    get saveDisabled() {
+        return !this.dirty || this.saving;
+    }
+    get cancelDisabled() {
+        return !this.dirty || this.saving;
+    }
+    get workflowRows() {
+        return workflowRows(this.values);
+    }
+    get businessHours() {
+        return this.values[BUSINESS_HOURS] ? 'always' : 'open';
+    }
+    get unknownNumber() {
+        return this.values[UNKNOWN_NUMBER];
+    }
+    get unknownNumberDescription() {
+        return choiceDescription(UNKNOWN_NUMBER, this.values[UNKNOWN_NUMBER]);
+    }
+    get relatedRecord() {
+        return this.values[RELATED_RECORD];
+    }
+    get relatedRecordDescription() {
+        return choiceDescription(RELATED_RECORD, this.values[RELATED_RECORD]);
+    }
+    get createCase() {
+        return this.values[CREATE_CASE] === true;
+    }
+    get createCaseDisabled() {
+        return this.readOnly || this.values[RELATED_RECORD] !== 'Case';
+    }
+    get logMessages() {
+        return this.values[LOG_MESSAGES] === true;
+    }
+
+    change(apiName, value) {
+        this.values = applyChange(this.values, apiName, value);
+        this.saveErrors = [];
+    }
+
+    handleWorkflowChange(event) {
+        this.change(event.target.name, event.target.value);
+    }
+    handleBusinessHoursChange(event) {
+        this.change(BUSINESS_HOURS, event.detail.value === 'always');
+    }
+    handleUnknownNumberChange(event) {
+        this.change(UNKNOWN_NUMBER, event.detail.value);
+    }
+    handleRelatedRecordChange(event) {
+        this.change(RELATED_RECORD, event.detail.value);
+    }
+    handleCreateCaseChange(event) {
+        this.change(CREATE_CASE, event.target.checked);
+    }
+    handleLogMessagesChange(event) {
+        this.change(LOG_MESSAGES, event.target.checked);
+    }
+
+    handleCancel() {
+        this.values = { ...this.saved };
+        this.saveErrors = [];
+    }
+
+    async handleSave() {
+        this.saving = true;
+        this.saveErrors = [];
+        try {
+            this.show(await saveSettings({ values: changedValues(this.values, this.saved) }));
+            this.dispatchEvent(
+                new ShowToastEvent({
+                    title: 'Aircall settings saved',
+                    message: 'They apply to the next call the service logs.',
+                    variant: 'success'
+                })
+            );
+        } catch (error) {
+            this.saveErrors = reduceErrors(error);
+            this.dispatchEvent(
+                new ShowToastEvent({
+                    title: 'The Aircall settings were not saved',
+                    message: this.saveErrors.join(' '),
+                    variant: 'error'
+                })
+            );
+        } finally {
+            this.saving = false;
+        }
+    }
+}

@@ -1,0 +1,171 @@
+/**
+ * The three permission sets of the contract (§1), rendered from one declarative table so the
+ * field lists follow the fields under force-app: a new Activity field is granted everywhere
+ * it belongs the next time `npm run metadata` runs.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { MANAGE_PERMISSION, SETTINGS_CONTROLLER, CALLS_CONTROLLER } from '../../src/org-api/contract';
+import { SETTINGS_OBJECT } from '../../src/settings/schema';
+
+type Access = 'read' | 'edit';
+interface ObjectAccess {
+  readonly object: string;
+  readonly create?: boolean;
+  readonly edit?: boolean;
+}
+export interface PermissionSetSpec {
+  readonly name: string;
+  readonly label: string;
+  readonly description: string;
+  readonly classes: readonly string[];
+  readonly customPermissions: readonly string[];
+  readonly settingsAccess: boolean;
+  readonly objects: readonly ObjectAccess[];
+  readonly fields: ReadonlyMap<string, Access>;
+  readonly userPermissions: readonly string[];
+  readonly tabs: readonly string[];
+}
+
+export const SETTINGS_TAB = 'Aircall_Settings';
+
+/** Custom fields of an object under force-app, as Object.Field (Activity fields go on Task and Event). */
+function customFields(defaultDir: string, object: string): string[] {
+  const names = readdirSync(join(defaultDir, 'objects', object, 'fields'))
+    .filter((f) => f.endsWith('.field-meta.xml'))
+    .map((f) => f.replace('.field-meta.xml', ''))
+    .sort();
+  const owners = object === 'Activity' ? ['Event', 'Task'] : [object];
+  return owners.flatMap((owner) => names.map((n) => `${owner}.${n}`));
+}
+
+function fieldMap(entries: readonly (readonly [readonly string[], Access])[]): Map<string, Access> {
+  const map = new Map<string, Access>();
+  for (const [fields, access] of entries) for (const f of fields) map.set(f, access);
+  return map;
+}
+
+/**
+ * Standard fields the service writes when it creates records (R3, R9, R11) or reads to match
+ * numbers (R4). Required fields (LastName, Company, Name, Subject of a Task) and the call
+ * fields of Task are not subject to field-level security, so they are not listed.
+ */
+const WRITTEN_STANDARD_FIELDS = [
+  'Contact.Phone',
+  'Contact.Email',
+  'Contact.Description',
+  'Lead.Phone',
+  'Lead.Email',
+  'Lead.Description',
+  'Lead.LeadSource',
+  'Account.Phone',
+  'Account.Description',
+  'Case.Subject',
+  'Case.Origin',
+  'Case.SuppliedPhone',
+  'Case.ContactId',
+  'Case.AccountId',
+  'Event.Description',
+  'Task.Description'
+];
+const READ_STANDARD_FIELDS = [
+  'Contact.AccountId',
+  'Contact.MobilePhone',
+  'Contact.HomePhone',
+  'Contact.OtherPhone',
+  'Contact.AssistantPhone',
+  'Contact.Fax',
+  'Lead.MobilePhone',
+  'Lead.Fax',
+  'Account.Fax'
+];
+
+export function permissionSets(defaultDir: string): PermissionSetSpec[] {
+  const activity = customFields(defaultDir, 'Activity');
+  const keys = ['Account', 'Case', 'Contact', 'Lead'].flatMap((o) => customFields(defaultDir, o));
+  return [
+    {
+      name: 'Aircall_Admin',
+      label: 'Aircall Admin',
+      description:
+        'Edit the Aircall call logging settings in the Aircall Settings tab, see the Aircall fields and calls, and see the guidance to add the Activities component (R13).',
+      classes: [CALLS_CONTROLLER, SETTINGS_CONTROLLER],
+      customPermissions: [MANAGE_PERMISSION],
+      settingsAccess: true,
+      objects: [],
+      fields: fieldMap([[activity, 'read']]),
+      userPermissions: [],
+      tabs: [SETTINGS_TAB]
+    },
+    {
+      name: 'Aircall_Integration',
+      label: 'Aircall Integration',
+      description:
+        'For the integration user the Aircall service logs in as: read the settings, search and create Contacts, Leads, Accounts and Cases, read Opportunities and their contact roles, create and edit Tasks with the Aircall fields. Nothing else.',
+      classes: [],
+      customPermissions: [],
+      settingsAccess: true,
+      // Records are created by upsert on Aircall_Key__c, so a retry updates instead of duplicating: create + edit.
+      objects: [
+        { object: 'Account', create: true, edit: true },
+        { object: 'Case', create: true, edit: true },
+        { object: 'Contact', create: true, edit: true },
+        { object: 'Lead', create: true, edit: true },
+        { object: 'Opportunity' }
+      ],
+      fields: fieldMap([
+        [READ_STANDARD_FIELDS, 'read'],
+        [WRITTEN_STANDARD_FIELDS, 'edit'],
+        [activity, 'edit'],
+        [keys, 'edit']
+      ]),
+      userPermissions: ['ApiEnabled', 'EditTask'],
+      tabs: []
+    },
+    {
+      name: 'Aircall_User',
+      label: 'Aircall User',
+      description: 'See the Aircall fields of activities and the Aircall calls in the Activity-tab helper.',
+      classes: [CALLS_CONTROLLER, SETTINGS_CONTROLLER],
+      customPermissions: [],
+      settingsAccess: true,
+      objects: [],
+      fields: fieldMap([[activity, 'read']]),
+      userPermissions: [],
+      tabs: []
+    }
+  ];
+}
+
+const el = (name: string, body: string) => `<${name}>${body}</${name}>`;
+
+export function permissionSetXml(spec: PermissionSetSpec): string {
+  const parts: string[] = [];
+  for (const c of [...spec.classes].sort()) parts.push(el('classAccesses', el('apexClass', c) + el('enabled', 'true')));
+  for (const p of spec.customPermissions) parts.push(el('customPermissions', el('enabled', 'true') + el('name', p)));
+  if (spec.settingsAccess) parts.push(el('customSettingAccesses', el('enabled', 'true') + el('name', SETTINGS_OBJECT)));
+  parts.push(el('description', spec.description));
+  for (const [field, access] of [...spec.fields].sort(([a], [b]) => a.localeCompare(b))) {
+    parts.push(
+      el('fieldPermissions', el('editable', String(access === 'edit')) + el('field', field) + el('readable', 'true'))
+    );
+  }
+  parts.push(el('hasActivationRequired', 'false'), el('label', spec.label));
+  for (const o of spec.objects) {
+    parts.push(
+      el(
+        'objectPermissions',
+        el('allowCreate', String(Boolean(o.create))) +
+          el('allowDelete', 'false') +
+          el('allowEdit', String(Boolean(o.edit))) +
+          el('allowRead', 'true') +
+          el('modifyAllRecords', 'false') +
+          el('object', o.object) +
+          el('viewAllRecords', 'false')
+      )
+    );
+  }
+  for (const t of spec.tabs) parts.push(el('tabSettings', el('tab', t) + el('visibility', 'Visible')));
+  for (const u of spec.userPermissions) parts.push(el('userPermissions', el('enabled', 'true') + el('name', u)));
+  return `<?xml version="1.0" encoding="UTF-8"?>\n<PermissionSet xmlns="http://soap.sforce.com/2006/04/metadata">\n${parts.join('\n')}\n</PermissionSet>\n`;
+}

@@ -1,0 +1,46 @@
+import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { referenceProblems } from './package-check';
+
+const DEFAULT = join(__dirname, '..', 'force-app', 'main', 'default');
+
+describe('package reference check', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'aircall-sf-refs-'));
+    cpSync(DEFAULT, dir, { recursive: true });
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('finds nothing wrong in force-app', () => {
+    expect(referenceProblems(DEFAULT)).toEqual([]);
+  });
+
+  it('reports a class without meta file or test class, and one without sharing', () => {
+    unlinkSync(join(dir, 'classes', 'AircallErrors.cls-meta.xml'));
+    unlinkSync(join(dir, 'classes', 'AircallErrorsTest.cls'));
+    writeFileSync(join(dir, 'classes', 'Loose.cls'), 'public class Loose {}\n');
+    writeFileSync(join(dir, 'classes', 'Loose.cls-meta.xml'), '');
+    writeFileSync(join(dir, 'classes', 'LooseTest.cls'), '@IsTest\nprivate class LooseTest {}\n');
+    writeFileSync(join(dir, 'classes', 'LooseTest.cls-meta.xml'), '');
+    expect(referenceProblems(dir)).toEqual([
+      'classes/AircallErrors.cls has no .cls-meta.xml',
+      'classes/AircallErrors.cls has no test class AircallErrorsTest',
+      'classes/Loose.cls is not declared with sharing'
+    ]);
+  });
+
+  it('reports dangling references of the page, the tab and the permission sets', () => {
+    rmSync(join(dir, 'lwc', 'aircallSettingsPanel'), { recursive: true });
+    const tab = join(dir, 'tabs', 'Aircall_Settings.tab-meta.xml');
+    writeFileSync(tab, readFileSync(tab, 'utf8').replace('<flexiPage>Aircall_Settings<', '<flexiPage>Other<'));
+    unlinkSync(join(dir, 'objects', 'Activity', 'fields', 'Aircall_Type__c.field-meta.xml'));
+    const problems = referenceProblems(dir);
+    expect(problems).toContain('flexipages/Aircall_Settings uses the missing component c:aircallSettingsPanel');
+    expect(problems).toContain('tabs/Aircall_Settings opens the missing page Other');
+    expect(problems).toContain(
+      'Aircall_Integration.permissionset-meta.xml grants the missing field Task.Aircall_Type__c'
+    );
+  });
+});

@@ -1,0 +1,137 @@
+/**
+ * The offline structure check of the org package, run by `npm test`:
+ * - the `sf` CLI converts force-app to Metadata API format and generates its manifest
+ *   (the same parsing `sf project deploy start` does before it contacts an org);
+ * - the references that no offline tool checks resolve: every Apex class has its meta file
+ *   and a test class, every LWC bundle its js and meta, the tab its page, the page its
+ *   component, the permission sets their classes, fields, tab and custom permission;
+ * - nothing from __tests__ is packaged.
+ * The `sf` CLI cannot validate metadata without an org (it converts bad XML without a word),
+ * which is why the references are checked here.
+ */
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
+
+const ROOT = join(__dirname, '..');
+const SRC = join(ROOT, 'force-app', 'main', 'default');
+
+function list(dir: string, suffix: string): string[] {
+  return existsSync(dir) ? readdirSync(dir).filter((f) => f.endsWith(suffix)) : [];
+}
+
+function walk(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(path).isDirectory() ? walk(path) : [path];
+  });
+}
+
+function tags(xml: string, tag: string): string[] {
+  return [...xml.matchAll(new RegExp(`<${tag}>([^<]*)</${tag}>`, 'g'))].map((m) => m[1] as string);
+}
+
+/** The problems found in force-app's references; empty when the package holds together. */
+export function referenceProblems(src = SRC): string[] {
+  const problems: string[] = [];
+  const classes = list(join(src, 'classes'), '.cls').map((f) => f.replace(/\.cls$/, ''));
+  for (const name of classes) {
+    const body = readFileSync(join(src, 'classes', `${name}.cls`), 'utf8');
+    if (!existsSync(join(src, 'classes', `${name}.cls-meta.xml`)))
+      problems.push(`classes/${name}.cls has no .cls-meta.xml`);
+    const isTest = /^\s*(\/\*\*[\s\S]*?\*\/\s*)?@IsTest/i.test(body);
+    if (!isTest && !classes.includes(`${name}Test`)) problems.push(`classes/${name}.cls has no test class ${name}Test`);
+    if (!isTest && !/\bwith sharing\b/.test(body)) problems.push(`classes/${name}.cls is not declared with sharing`);
+  }
+  const bundles = existsSync(join(src, 'lwc')) ? readdirSync(join(src, 'lwc')) : [];
+  for (const bundle of bundles) {
+    for (const file of [`${bundle}.js`, `${bundle}.js-meta.xml`]) {
+      if (!existsSync(join(src, 'lwc', bundle, file))) problems.push(`lwc/${bundle} has no ${file}`);
+    }
+  }
+  const pages = list(join(src, 'flexipages'), '.flexipage-meta.xml').map((f) => f.replace('.flexipage-meta.xml', ''));
+  for (const page of pages) {
+    const xml = readFileSync(join(src, 'flexipages', `${page}.flexipage-meta.xml`), 'utf8');
+    for (const component of tags(xml, 'componentName').filter((c) => c.startsWith('c:'))) {
+      if (!bundles.includes(component.slice(2)))
+        problems.push(`flexipages/${page} uses the missing component ${component}`);
+    }
+  }
+  const tabs = list(join(src, 'tabs'), '.tab-meta.xml').map((f) => f.replace('.tab-meta.xml', ''));
+  for (const tab of tabs) {
+    const xml = readFileSync(join(src, 'tabs', `${tab}.tab-meta.xml`), 'utf8');
+    for (const page of tags(xml, 'flexiPage')) {
+      if (!pages.includes(page)) problems.push(`tabs/${tab} opens the missing page ${page}`);
+    }
+  }
+  const permissions = list(join(src, 'customPermissions'), '.customPermission-meta.xml').map((f) =>
+    f.replace('.customPermission-meta.xml', '')
+  );
+  const customFieldExists = (ref: string) => {
+    const [object, field] = ref.split('.') as [string, string];
+    if (!field.endsWith('__c')) return true; // standard fields live in the org, not here
+    const owner = object === 'Task' || object === 'Event' ? 'Activity' : object;
+    return existsSync(join(src, 'objects', owner, 'fields', `${field}.field-meta.xml`));
+  };
+  for (const file of list(join(src, 'permissionsets'), '.permissionset-meta.xml')) {
+    const xml = readFileSync(join(src, 'permissionsets', file), 'utf8');
+    for (const c of tags(xml, 'apexClass'))
+      if (!classes.includes(c)) problems.push(`${file} grants the missing class ${c}`);
+    for (const f of tags(xml, 'field'))
+      if (!customFieldExists(f)) problems.push(`${file} grants the missing field ${f}`);
+    for (const t of tags(xml, 'tab')) if (!tabs.includes(t)) problems.push(`${file} shows the missing tab ${t}`);
+    const custom = [...xml.matchAll(/<customPermissions>[\s\S]*?<name>([^<]*)<\/name>/g)].map((m) => m[1] as string);
+    for (const p of custom)
+      if (!permissions.includes(p)) problems.push(`${file} grants the missing custom permission ${p}`);
+  }
+  return problems;
+}
+
+function sf(args: string[], home: string): void {
+  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js'), ...args], {
+    cwd: ROOT,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, HOME: home, SF_DISABLE_TELEMETRY: 'true', SF_AUTOUPDATE_DISABLE: 'true' }
+  });
+}
+
+function main(): void {
+  const problems = referenceProblems();
+  const scratch = mkdtempSync(join(tmpdir(), 'aircall-sf-package-'));
+  try {
+    const mdapi = join(scratch, 'mdapi');
+    sf(['project', 'convert', 'source', '--root-dir', 'force-app', '--output-dir', mdapi], scratch);
+    sf(
+      ['project', 'generate', 'manifest', '--source-dir', 'force-app', '--name', 'package', '--output-dir', scratch],
+      scratch
+    );
+    const manifest = readFileSync(join(scratch, 'package.xml'), 'utf8');
+    const packaged = walk(mdapi).map((p) => relative(mdapi, p));
+    for (const path of packaged.filter((p) => p.includes('__tests__'))) problems.push(`${path} would be deployed`);
+    const types = [...manifest.matchAll(/<types>([\s\S]*?)<\/types>/g)].map((m) => {
+      const name = tags(m[1] as string, 'name')[0] as string;
+      return `${name} ${tags(m[1] as string, 'members').length}`;
+    });
+    if (problems.length === 0) {
+      process.stdout.write(`Package converts (${packaged.length} files) and holds together: ${types.join(', ')}\n`);
+      return;
+    }
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  process.stderr.write(`The org package has problems:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
+  process.exitCode = 1;
+}
+
+if (require.main === module) {
+  try {
+    main();
+  } catch (error: unknown) {
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
+    process.stderr.write(
+      `sf could not convert the package: ${error instanceof Error ? error.message : String(error)}\n${stderr}`
+    );
+    process.exitCode = 1;
+  }
+}

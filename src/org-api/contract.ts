@@ -1,0 +1,274 @@
+/**
+ * The one description of the org package's Apex API: the @AuraEnabled methods the two
+ * components call, their parameters and results, the validation messages, the query of a
+ * record's calls and the R13 guidance.
+ *
+ * Three parts are built from it, so they cannot drift apart:
+ * - the generated Apex class AircallSchema (constants the Apex controllers use),
+ * - the generated LWC module aircallSchema (what the components show),
+ * - the local implementation the console answers with (src/org-api/local.ts).
+ * scripts/metadata.ts --check fails when the generated files are stale, and
+ * src/org-api/apex-signatures.test.ts checks the Apex controllers against METHODS.
+ */
+import { z } from 'zod';
+import { CALL_TYPES, SETTINGS_FIELDS } from '../settings/schema';
+import type { CallType, SettingsField } from '../settings/schema';
+
+const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
+
+export const SETTINGS_CONTROLLER = 'AircallSettingsController';
+export const CALLS_CONTROLLER = 'AircallCallsController';
+
+/** Granted by the Aircall_Admin permission set: edit the settings, see setup guidance. */
+export const MANAGE_PERMISSION = 'Aircall_Manage_Settings';
+
+export interface MethodParam {
+  readonly name: string;
+  readonly apexType: string;
+}
+export interface MethodDescription {
+  readonly controller: typeof SETTINGS_CONTROLLER | typeof CALLS_CONTROLLER;
+  readonly method: string;
+  readonly cacheable: boolean;
+  readonly params: readonly MethodParam[];
+  readonly returns: string;
+}
+
+export const METHODS = [
+  {
+    controller: SETTINGS_CONTROLLER,
+    method: 'getSettings',
+    cacheable: false,
+    params: [],
+    returns: 'SettingsView'
+  },
+  {
+    controller: SETTINGS_CONTROLLER,
+    method: 'saveSettings',
+    cacheable: false,
+    params: [{ name: 'values', apexType: 'Map<String, Object>' }],
+    returns: 'SettingsView'
+  },
+  {
+    controller: CALLS_CONTROLLER,
+    method: 'getCalls',
+    cacheable: false,
+    params: [
+      { name: 'recordId', apexType: 'Id' },
+      { name: 'pageSize', apexType: 'Integer' },
+      { name: 'offset', apexType: 'Integer' }
+    ],
+    returns: 'CallPage'
+  },
+  {
+    controller: CALLS_CONTROLLER,
+    method: 'getGuidance',
+    cacheable: true,
+    params: [{ name: 'recordId', apexType: 'Id' }],
+    returns: 'Guidance'
+  }
+] as const satisfies readonly MethodDescription[];
+
+/**
+ * Message templates, in Apex String.format syntax ({0}, {1}…). No apostrophes: String.format
+ * treats a single quote as an escape.
+ */
+export const MESSAGES = {
+  invalidValue: 'Aircall_Settings__c.{0} has the invalid value {1}; allowed values: {2}.',
+  unknownField: 'Aircall_Settings__c has no field {0}; the settings are: {1}.',
+  createCaseNeedsCase: 'Aircall_Settings__c.Create_Case__c can be checked only when Related_Record__c is Case (R9).',
+  notAdmin:
+    'Only users with the Aircall_Admin permission set can change the Aircall settings. Ask your Salesforce admin to assign it.',
+  noValues: 'Nothing to save: send the settings to change, by API name.',
+  recordRequired: 'Give the Id of the record whose Aircall calls to show.',
+  pageSize: 'The page size must be between 1 and {0}.',
+  offset: 'The offset must be between 0 and {0}: narrow the list instead of paging further.'
+} as const;
+
+/** Fills a template the way Apex String.format does for the plain {n} placeholders used here. */
+export function formatMessage(template: string, ...args: readonly string[]): string {
+  return template.replace(/\{(\d+)\}/g, (_, i: string) => args[Number(i)] ?? '');
+}
+
+/** How a rejected value is quoted in messages: JSON, as Apex JSON.serialize does. */
+export function quoteValue(value: unknown): string {
+  return value === undefined ? 'null' : JSON.stringify(value);
+}
+
+export const PAGE = { defaultSize: 10, maxSize: 50, maxOffset: 2000 } as const;
+
+/** Fields of a logged Task the helper shows; the query below selects exactly these. */
+export const CALL_FIELDS = [
+  'Id',
+  'Subject',
+  'Status',
+  'ActivityDate',
+  'CreatedDate',
+  'CallType',
+  'CallDurationInSeconds',
+  'Description',
+  'Owner.Name',
+  'Aircall_Id__c',
+  'Aircall_Type__c',
+  'Aircall_Wait_Seconds__c',
+  'Aircall_Tags__c',
+  'Aircall_Recording_Url__c',
+  'Aircall_Trace__c'
+] as const;
+
+/**
+ * The calls and messages of a record, newest first. `:recordId` is a bind variable; the
+ * page (LIMIT and OFFSET) is appended as whole numbers after they are checked.
+ */
+export const CALLS_QUERY =
+  `SELECT ${CALL_FIELDS.join(', ')} FROM Task` +
+  ' WHERE Aircall_Id__c != NULL AND (WhoId = :recordId OR WhatId = :recordId OR AccountId = :recordId)' +
+  ' ORDER BY ActivityDate DESC NULLS LAST, CreatedDate DESC, Id DESC';
+
+/** The objects whose record pages carry the helper (contract §1). */
+export const HELPER_OBJECTS = ['Contact', 'Lead', 'Account', 'Case', 'Opportunity'] as const;
+
+/** R13: how an admin adds the Activities component to a record page. */
+export const GUIDANCE_STEPS = [
+  'Open a record of this object in Lightning Experience.',
+  'Click the gear icon, then Edit Page (Setup > Edit Page) to open the Lightning App Builder.',
+  'Find the Activities component in the component list on the left.',
+  'Drag it onto the page, for example into a tab named Activity or into the sidebar.',
+  'Click Save, then Activate, and assign the page to the apps and profiles that need it.'
+] as const;
+
+/** Aircall_Type__c: which kind of call or message a Task logs (written by the rules engine). */
+export const MESSAGE_TYPES = ['message_inbound', 'message_outbound'] as const;
+export type AircallType = CallType | (typeof MESSAGE_TYPES)[number];
+export const AIRCALL_TYPES: readonly AircallType[] = [...CALL_TYPES, ...MESSAGE_TYPES];
+export const AIRCALL_TYPE_LABELS: Readonly<Record<AircallType, string>> = {
+  outbound_answered: 'Outbound answered',
+  outbound_unanswered: 'Outbound unanswered',
+  inbound_answered: 'Inbound answered',
+  missed: 'Missed',
+  voicemail: 'Voicemail',
+  message_inbound: 'Inbound message',
+  message_outbound: 'Outbound message'
+};
+
+// Results, as the components receive them. The local implementation's answers are parsed
+// with these, and the Apex wrapper classes carry the same property names.
+const settingValue = z.union([z.string(), z.boolean()]);
+export const settingsViewSchema = z.object({
+  values: z.record(z.string(), settingValue),
+  canEdit: z.boolean(),
+  problems: z.array(z.string())
+});
+export type SettingsView = z.infer<typeof settingsViewSchema>;
+
+export const callRowSchema = z.object({
+  id: z.string(),
+  aircallId: z.string(),
+  type: z.string().nullable(),
+  direction: z.string().nullable(),
+  subject: z.string().nullable(),
+  status: z.string().nullable(),
+  activityDate: z.string().nullable(),
+  createdDate: z.string().nullable(),
+  durationSeconds: z.number().nullable(),
+  waitSeconds: z.number().nullable(),
+  ownerName: z.string().nullable(),
+  tags: z.string().nullable(),
+  description: z.string().nullable(),
+  recordingUrl: z.string().nullable(),
+  trace: z.string().nullable()
+});
+export type CallRow = z.infer<typeof callRowSchema>;
+
+export const callPageSchema = z.object({
+  calls: z.array(callRowSchema),
+  hasMore: z.boolean(),
+  nextOffset: z.number().int()
+});
+export type CallPage = z.infer<typeof callPageSchema>;
+
+export const guidanceSchema = z.object({
+  canSeeGuidance: z.boolean(),
+  objectLabel: z.string(),
+  steps: z.array(z.string())
+});
+export type Guidance = z.infer<typeof guidanceSchema>;
+
+/** The Task field each CallRow property comes from. */
+export const CALL_ROW_FIELDS: Readonly<Record<Exclude<keyof CallRow, 'ownerName'>, (typeof CALL_FIELDS)[number]>> = {
+  id: 'Id',
+  aircallId: 'Aircall_Id__c',
+  type: 'Aircall_Type__c',
+  direction: 'CallType',
+  subject: 'Subject',
+  status: 'Status',
+  activityDate: 'ActivityDate',
+  createdDate: 'CreatedDate',
+  durationSeconds: 'CallDurationInSeconds',
+  waitSeconds: 'Aircall_Wait_Seconds__c',
+  tags: 'Aircall_Tags__c',
+  description: 'Description',
+  recordingUrl: 'Aircall_Recording_Url__c',
+  trace: 'Aircall_Trace__c'
+};
+
+export type ValidationResult =
+  | { readonly ok: true; readonly row: Record<string, string | boolean> }
+  | { readonly ok: false; readonly messages: readonly string[] };
+
+/** The message for a value the field does not allow, or null when the value is allowed. */
+export function checkValue(field: SettingsField, value: unknown): string | null {
+  const allowed: readonly string[] = field.kind === 'checkbox' ? ['true', 'false'] : field.values.map((v) => v.value);
+  const valid =
+    field.kind === 'checkbox' ? typeof value === 'boolean' : typeof value === 'string' && allowed.includes(value);
+  return valid ? null : formatMessage(MESSAGES.invalidValue, field.apiName, quoteValue(value), allowed.join(', '));
+}
+
+/**
+ * Checks the values an admin saves from the panel and merges them over the stored row.
+ * The Apex controller applies the same checks with the same messages (AircallSchema).
+ */
+export function validateSettingsInput(
+  values: Readonly<Record<string, unknown>>,
+  stored: Readonly<Record<string, string | boolean>>
+): ValidationResult {
+  const names = FIELDS.map((f) => f.apiName);
+  const keys = Object.keys(values);
+  if (keys.length === 0) return { ok: false, messages: [MESSAGES.noValues] };
+  const messages: string[] = [];
+  for (const key of keys) {
+    if (!names.includes(key)) messages.push(formatMessage(MESSAGES.unknownField, key, names.join(', ')));
+  }
+  const row: Record<string, string | boolean> = { ...stored };
+  for (const field of FIELDS) {
+    if (!(field.apiName in values)) continue;
+    const value = values[field.apiName];
+    const problem = checkValue(field, value);
+    if (problem) messages.push(problem);
+    else row[field.apiName] = value as string | boolean;
+  }
+  if (messages.length === 0 && row.Create_Case__c === true && row.Related_Record__c !== 'Case') {
+    messages.push(MESSAGES.createCaseNeedsCase);
+  }
+  return messages.length > 0 ? { ok: false, messages } : { ok: true, row };
+}
+
+/** The stored row with defaults where a field is blank, and the problems of the stored values. */
+export function settingsViewValues(stored: Readonly<Record<string, unknown>> | null): {
+  values: Record<string, string | boolean>;
+  problems: string[];
+} {
+  const values: Record<string, string | boolean> = {};
+  const problems: string[] = [];
+  for (const field of FIELDS) {
+    const raw = stored?.[field.apiName];
+    if (raw === undefined || raw === null || raw === '') {
+      values[field.apiName] = field.default;
+      continue;
+    }
+    values[field.apiName] = typeof raw === 'boolean' || typeof raw === 'string' ? raw : JSON.stringify(raw);
+    const problem = checkValue(field, raw);
+    if (problem) problems.push(problem);
+  }
+  return { values, problems };
+}
