@@ -11,7 +11,12 @@ module.exports = [
     {
         ignores: ['node_modules/**', '.sf/**', '.sfdx/**', 'dist/**', 'coverage/**', '.aircall-sf/**', '*.config.js']
     },
-    ...scope(lwcConfig.configs.recommended, ['force-app/**/lwc/**/*.js']),
+    ...scope(lwcConfig.configs.recommended, ['force-app/**/lwc/**/*.js', 'src/console/modules/**/*.js']),
+    {
+        // The console's browser entry: an ES module that runs in the page.
+        files: ['src/console/client/**/*.js'],
+        languageOptions: { sourceType: 'module', globals: { ...globals.browser } }
+    },
     {
         files: ['force-app/**/lwc/**/__tests__/**/*.js', 'force-app/test/**/*.js'],
         plugins: { jest: jestPlugin },
@@ -34,7 +39,7 @@ module.exports = [
         }
     }),
     {
-        files: ['bin/*', 'scripts/**/*.js', 'src/**/*.js'],
+        files: ['bin/*', 'scripts/**/*.js'],
         languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } }
     }
 ];

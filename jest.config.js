@@ -16,6 +16,17 @@ module.exports = {
             roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/scripts'],
             testEnvironment: 'node',
             testMatch: ['**/*.test.ts'],
+            testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$'],
+            transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+            moduleFileExtensions: ['ts', 'js', 'json']
+        },
+        {
+            // The local console in Chromium (npm run test:browser); needs /usr/bin/chromium.
+            displayName: 'browser',
+            rootDir: __dirname,
+            roots: ['<rootDir>/test'],
+            testEnvironment: 'node',
+            testMatch: ['**/*.browser.test.ts'],
             transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
             moduleFileExtensions: ['ts', 'js', 'json']
         }

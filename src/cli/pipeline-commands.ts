@@ -15,6 +15,10 @@ import { Inbox } from '../inbox/inbox';
 import { createLogger } from '../logger';
 import { plan, renderTrace } from '../rules/engine';
 import { buildApp } from '../server/app';
+import { CONSOLE_DIST, buildConsole, isStale } from '../console/build';
+import { registerConsole } from '../console/routes';
+import { sampleEnvelope } from '../console/sample';
+import { connect } from '../salesforce/connection';
 import { readWebhook } from '../server/webhook';
 import type { Pipeline } from '../service';
 import { startPipeline } from '../service';
@@ -140,27 +144,48 @@ ${COMMON}`;
 const LOCAL_TOKEN = 'local-demo-token';
 
 function sampleCurl(base: string, token: string): string {
-  const now = Math.floor(Date.now() / 1000);
-  const envelope = {
-    resource: 'call',
-    event: 'call.ended',
-    timestamp: now,
-    token,
-    data: {
-      id: now,
-      direction: 'inbound',
-      started_at: now - 120,
-      answered_at: now - 108,
-      ended_at: now - 15,
-      duration: 105,
-      raw_digits: '+33 6 12 34 56 78',
-      user: { id: 1, name: 'Jane Doe', email: 'jane.doe@example.com' },
-      number: { id: 1, name: 'Paris support', digits: '+33 1 76 00 00 00', country: 'FR', time_zone: 'Europe/Paris' },
-      tags: [{ id: 1, name: 'Demo' }],
-      comments: []
-    }
-  };
+  const { envelope } = sampleEnvelope(token);
   return `curl -s -X POST ${base}/webhooks/aircall -H 'Content-Type: application/json' -d '${JSON.stringify(envelope)}'`;
+}
+
+/**
+ * Registers the local console and builds it in the background when stale, so the webhook
+ * endpoint is up at once; `/` says the console is being built until it is ready.
+ */
+async function startConsole(
+  app: ReturnType<typeof buildApp>,
+  pipeline: Pipeline,
+  token: string,
+  baseUrl: () => string,
+  io: Io,
+  apiVersion: string
+): Promise<void> {
+  const localOrg = pipeline.localOrg!;
+  const conn = await connect(
+    { mode: 'access-token', instanceUrl: localOrg.instanceUrl, accessToken: localOrg.accessToken },
+    apiVersion
+  );
+  const state = { building: false, error: null as string | null };
+  registerConsole(app, {
+    conn,
+    orgId: localOrg.org.orgId,
+    inbox: pipeline.inbox,
+    webhookToken: token,
+    baseUrl,
+    distDir: CONSOLE_DIST,
+    status: () => state
+  });
+  if (!isStale()) return;
+  state.building = true;
+  // Not awaited: the webhook endpoint serves at once, and a stop does not wait for the build.
+  void buildConsole({ log: (line) => io.out(line) })
+    .catch((error: unknown) => {
+      state.error = error instanceof Error ? error.message : String(error);
+      io.err(`The local console could not be built (${state.error}); the service runs without it.`);
+    })
+    .finally(() => {
+      state.building = false;
+    });
 }
 
 export const serveCommand: Command = {
@@ -197,15 +222,19 @@ export const serveCommand: Command = {
       }
     });
     const host = process.env.HOST ?? (pipeline.localOrg ? '127.0.0.1' : '0.0.0.0');
+    let base = '';
+    // The console exists only on the local org: it must never edit a real org's data.
+    if (pipeline.localOrg) await startConsole(app, pipeline, tokens[0]!, () => base, io, config.apiVersion);
     await app.listen({ port: config.port, host });
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
-    const base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     pipeline.worker.start();
     if (pipeline.localOrg) {
       io.out(
         [
           'Aircall call logging is running on the embedded LOCAL ORG (no Salesforce org configured).',
+          `  console:     ${base}/   (settings panel and record pages, against the local org)`,
           `  webhook:     POST ${base}/webhooks/aircall   (token: ${tokens === config.webhookTokens ? 'from AIRCALL_WEBHOOK_TOKEN' : LOCAL_TOKEN})`,
           `  health:      ${base}/healthz  ${base}/readyz  ${base}/metrics`,
           `  local org:   ${pipeline.localOrg.instanceUrl}   (data in ${config.dataDir}/local-org.sqlite)`,

@@ -65,7 +65,8 @@ describe('c-aircall-settings-panel', () => {
         expect(rows).toHaveLength(5);
         expect(radio(element, 'Missed_Call__c', 'InProgress').checked).toBe(true);
         expect(radio(element, 'Missed_Call__c', 'Completed').checked).toBe(false);
-        expect(radio(element, 'Voicemail__c', 'DoNothing').getAttribute('aria-label')).toBe('Voicemails: Do nothing');
+        const cell = element.shadowRoot.querySelector('tr[data-field="Voicemail__c"] td[data-action="DoNothing"]');
+        expect(cell.querySelector('label .slds-assistive-text').textContent).toBe('Voicemails: Do nothing');
         const headers = [...element.shadowRoot.querySelectorAll('table.workflow thead th')].map((th) => th.textContent);
         expect(headers[1]).toContain('Past Activities');
         expect(headers[2]).toContain('Upcoming & Overdue');

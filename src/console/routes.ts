@@ -1,0 +1,246 @@
+/**
+ * The local console's HTTP side, registered on the service only when it runs on the
+ * embedded local org: the built console at `/`, the SLDS assets, the two Apex controllers
+ * answered locally, the records to pick from, and "send a sample call" through the real
+ * webhook endpoint.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { extname, join, normalize, sep } from 'node:path';
+import type { FastifyReply } from 'fastify';
+import type { Connection } from 'jsforce';
+import { z } from 'zod';
+import type { Inbox } from '../inbox/inbox';
+import type { buildApp } from '../server/app';
+import { ControllerError, LocalControllers } from '../org-api/local';
+import { SLDS_ASSETS } from './build';
+import { sampleEnvelope, sampleRequestSchema } from './sample';
+
+export interface ConsoleDeps {
+  readonly conn: Connection;
+  readonly orgId: string;
+  readonly inbox: Inbox;
+  readonly webhookToken: string;
+  /** The service's own base URL (known once it listens). */
+  readonly baseUrl: () => string;
+  readonly distDir: string;
+  /** Whether the console is being built, or why it could not be. */
+  readonly status?: () => { building: boolean; error: string | null };
+  /** How long a sample call may take to be logged before the answer says it still waits. */
+  readonly sampleWaitMs?: number;
+}
+
+const TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.html': 'text/html; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.woff2': 'font/woff2',
+  '.woff': 'font/woff',
+  '.png': 'image/png'
+};
+
+type Row = Record<string, unknown>;
+const text = (v: unknown) => (typeof v === 'string' ? v : '');
+const nested = (row: Row, rel: string, field: string) => text((row[rel] as Row | null | undefined)?.[field]);
+
+/** Per object: the list query and how a row is shown, and the main fields of its page. */
+const OBJECTS: Record<
+  string,
+  {
+    label: string;
+    list: string;
+    fields: readonly (readonly [string, string])[];
+    row: (r: Row) => { name: string; phone: string; detail: string };
+  }
+> = {
+  Contact: {
+    label: 'Contact',
+    list: 'SELECT Id, Name, Phone, MobilePhone, Email, Account.Name FROM Contact ORDER BY LastModifiedDate DESC LIMIT 50',
+    fields: [
+      ['Phone', 'Phone'],
+      ['MobilePhone', 'Mobile'],
+      ['Email', 'Email'],
+      ['Account.Name', 'Account']
+    ],
+    row: (r) => ({
+      name: text(r.Name),
+      phone: text(r.Phone) || text(r.MobilePhone),
+      detail: nested(r, 'Account', 'Name') || text(r.Email)
+    })
+  },
+  Lead: {
+    label: 'Lead',
+    list: 'SELECT Id, Name, Phone, MobilePhone, Email, Company FROM Lead ORDER BY LastModifiedDate DESC LIMIT 50',
+    fields: [
+      ['Phone', 'Phone'],
+      ['MobilePhone', 'Mobile'],
+      ['Email', 'Email'],
+      ['Company', 'Company']
+    ],
+    row: (r) => ({ name: text(r.Name), phone: text(r.Phone) || text(r.MobilePhone), detail: text(r.Company) })
+  },
+  Account: {
+    label: 'Account',
+    list: 'SELECT Id, Name, Phone, Industry FROM Account ORDER BY LastModifiedDate DESC LIMIT 50',
+    fields: [
+      ['Phone', 'Phone'],
+      ['Industry', 'Industry']
+    ],
+    row: (r) => ({ name: text(r.Name), phone: text(r.Phone), detail: text(r.Industry) })
+  },
+  Case: {
+    label: 'Case',
+    list: 'SELECT Id, CaseNumber, Subject, Status, SuppliedPhone, Contact.Name, Contact.Phone FROM Case ORDER BY LastModifiedDate DESC LIMIT 50',
+    fields: [
+      ['CaseNumber', 'Case number'],
+      ['Status', 'Status'],
+      ['Contact.Name', 'Contact'],
+      ['Contact.Phone', 'Phone']
+    ],
+    row: (r) => ({
+      name: `${text(r.CaseNumber)} ${text(r.Subject)}`.trim(),
+      phone: text(r.SuppliedPhone) || nested(r, 'Contact', 'Phone'),
+      detail: `${text(r.Status)}${nested(r, 'Contact', 'Name') ? ` · ${nested(r, 'Contact', 'Name')}` : ''}`
+    })
+  }
+};
+
+const recordIdSchema = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce Id');
+
+function parseBody(body: unknown): unknown {
+  if (typeof body !== 'string' || body.trim() === '') return {};
+  return JSON.parse(body) as unknown;
+}
+
+function sendFile(reply: FastifyReply, path: string) {
+  return reply
+    .type(TYPES[extname(path)] ?? 'application/octet-stream')
+    .header('Cache-Control', 'no-cache')
+    .send(readFileSync(path));
+}
+
+function fieldValue(row: Row, path: string): string {
+  const [first, second] = path.split('.') as [string, string | undefined];
+  return second ? nested(row, first, second) : text(row[first]);
+}
+
+export function registerConsole(app: ReturnType<typeof buildApp>, deps: ConsoleDeps): void {
+  const controllers = new LocalControllers(deps.conn, deps.orgId);
+  const keyPrefixes = new Map<string, string>();
+
+  app.get('/', (_req, reply) => {
+    const index = join(deps.distDir, 'index.html');
+    const status = deps.status?.() ?? { building: false, error: null };
+    if (status.building) {
+      return reply
+        .code(503)
+        .header('Retry-After', '5')
+        .type('text/plain; charset=utf-8')
+        .send('The local console is being built (about 20 s the first time): reload in a moment.');
+    }
+    if (!existsSync(index)) {
+      return reply
+        .code(503)
+        .type('text/plain; charset=utf-8')
+        .send(
+          `The local console is not built${status.error ? ` (${status.error})` : ''}: run \`npm run build:console\` in a checkout, then reload.`
+        );
+    }
+    return sendFile(reply, index);
+  });
+  app.get('/console/app.js', (_req, reply) => sendFile(reply, join(deps.distDir, 'app.js')));
+  app.get('/console/slds/*', (req, reply) => {
+    const rest = (req.params as { '*': string })['*'];
+    const path = normalize(join(SLDS_ASSETS, rest));
+    // Only files under the SLDS assets folder, never ../ out of it.
+    if (!path.startsWith(SLDS_ASSETS + sep) || !existsSync(path)) return reply.code(404).send({ message: 'Not found' });
+    return sendFile(reply, path);
+  });
+
+  app.post('/console/api/apex/:name', async (req, reply) => {
+    const { name } = req.params as { name: string };
+    try {
+      return await controllers.invoke(name, parseBody(req.body));
+    } catch (error) {
+      if (error instanceof ControllerError || error instanceof SyntaxError) {
+        return reply.code(400).send({ message: error.message });
+      }
+      req.log.error({ err: error, method: name }, 'console Apex method failed');
+      return reply.code(500).send({ message: `The local org could not answer ${name}: ${(error as Error).message}` });
+    }
+  });
+
+  app.get('/console/api/records', async (req, reply) => {
+    const type = (req.query as { type?: string }).type ?? 'Contact';
+    const object = OBJECTS[type];
+    if (!object)
+      return reply.code(400).send({ message: `Unknown type ${type}; use ${Object.keys(OBJECTS).join(', ')}.` });
+    const result = await deps.conn.query<Row>(object.list);
+    return { records: result.records.map((r) => ({ id: text(r.Id), ...object.row(r) })) };
+  });
+
+  app.get('/console/api/records/:id', async (req, reply) => {
+    const id = recordIdSchema.safeParse((req.params as { id: string }).id);
+    if (!id.success) return reply.code(400).send({ message: 'Give an 15- or 18-character record Id.' });
+    if (keyPrefixes.size === 0) {
+      for (const o of (await deps.conn.describeGlobal()).sobjects)
+        if (o.keyPrefix) keyPrefixes.set(o.keyPrefix, o.name);
+    }
+    const sobject = keyPrefixes.get(id.data.slice(0, 3));
+    const object = sobject ? OBJECTS[sobject] : undefined;
+    if (!sobject || !object)
+      return reply.code(404).send({ message: `No Contact, Lead, Account or Case has the Id ${id.data}.` });
+    const fields = ['Id', ...new Set([...object.list.matchAll(/SELECT (.*) FROM/g)][0]![1]!.split(', ').slice(1))];
+    const result = await deps.conn.query<Row>(`SELECT ${fields.join(', ')} FROM ${sobject} WHERE Id = '${id.data}'`);
+    const row = result.records[0];
+    if (!row) return reply.code(404).send({ message: `The ${sobject} ${id.data} does not exist (any more).` });
+    const shown = object.row(row);
+    return {
+      id: text(row.Id),
+      sobject,
+      sobjectLabel: object.label,
+      name: shown.name,
+      phone: shown.phone,
+      fields: object.fields.map(([path, label]) => ({ label, value: fieldValue(row, path) }))
+    };
+  });
+
+  app.post('/console/api/sample-call', async (req, reply) => {
+    let request;
+    try {
+      request = sampleRequestSchema.parse(parseBody(req.body));
+    } catch (error) {
+      const message =
+        error instanceof z.ZodError
+          ? error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')
+          : (error as Error).message;
+      return reply.code(400).send({ message: `Invalid sample request: ${message}` });
+    }
+    const { key, envelope } = sampleEnvelope(deps.webhookToken, request);
+    const response = await fetch(`${deps.baseUrl()}/webhooks/aircall`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify(envelope)
+    });
+    const answer = (await response.json()) as { status?: string; error?: string };
+    if (response.status !== 200 || answer.status !== 'accepted') {
+      return reply
+        .code(502)
+        .send({ message: `The webhook endpoint answered ${response.status}: ${answer.error ?? answer.status}` });
+    }
+    const deadline = Date.now() + (deps.sampleWaitMs ?? 15_000);
+    let item = deps.inbox.item(key);
+    while (item?.state === 'pending' && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      item = deps.inbox.item(key);
+    }
+    const state = item?.state ?? 'pending';
+    const summaries: Record<string, string> = {
+      logged: `Logged ${key} as Task ${item?.taskId ?? ''}.`.replace(' .', '.'),
+      skipped: `Not logged (${item?.lastError ?? 'the rules skipped it'}). See the trace with \`aircall-sf explain\`.`,
+      dead: `Failed: ${item?.lastError ?? 'unknown error'}. See \`aircall-sf dead-letters\`.`,
+      pending: `Accepted; still waiting to be logged (${item?.lastError ?? 'the worker has not finished'}).`
+    };
+    return { key, state, taskId: item?.taskId ?? null, summary: summaries[state] };
+  });
+}

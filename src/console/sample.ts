@@ -1,0 +1,92 @@
+/**
+ * Realistic Aircall webhook envelopes for demos: the banner's curl sample and the console's
+ * "send a sample call". They go through the real webhook endpoint like Aircall's own.
+ */
+import { z } from 'zod';
+
+export const SAMPLE_KINDS = [
+  'inbound_answered',
+  'outbound_answered',
+  'outbound_unanswered',
+  'missed',
+  'voicemail',
+  'sms_inbound'
+] as const;
+export type SampleKind = (typeof SAMPLE_KINDS)[number];
+
+export const sampleRequestSchema = z
+  .object({
+    kind: z.enum(SAMPLE_KINDS).default('inbound_answered'),
+    phone: z.string().trim().min(4, 'give the external phone number').max(40).default('+33 6 12 34 56 78')
+  })
+  .strict();
+export type SampleRequest = z.infer<typeof sampleRequestSchema>;
+
+const AGENT = { id: 1, name: 'Jane Doe', email: 'jane.doe@example.com' };
+const LINE = { id: 1, name: 'Paris support', digits: '+33 1 76 00 00 00', country: 'FR', time_zone: 'Europe/Paris' };
+
+/** Ids unique within this process even when two samples are sent in the same second. */
+let lastId = 0;
+function nextId(nowSeconds: number): number {
+  lastId = Math.max(lastId + 1, nowSeconds * 1000);
+  return lastId;
+}
+
+export interface SampleEnvelope {
+  readonly key: string;
+  readonly envelope: Record<string, unknown>;
+}
+
+export function sampleEnvelope(
+  token: string,
+  request: Partial<SampleRequest> = {},
+  nowMs = Date.now()
+): SampleEnvelope {
+  const { kind, phone } = sampleRequestSchema.parse(request);
+  const now = Math.floor(nowMs / 1000);
+  const id = nextId(now);
+  if (kind === 'sms_inbound') {
+    return {
+      key: `message:${id}`,
+      envelope: {
+        resource: 'message',
+        event: 'message.received',
+        timestamp: now,
+        token,
+        data: {
+          id: String(id),
+          direction: 'inbound',
+          external_number: phone,
+          body: 'Hello, could you call me back about my order?',
+          status: 'received',
+          created_at: now,
+          number: LINE,
+          media_details: []
+        }
+      }
+    };
+  }
+  const outbound = kind.startsWith('outbound');
+  const answered = kind === 'inbound_answered' || kind === 'outbound_answered';
+  const data: Record<string, unknown> = {
+    id,
+    direction: outbound ? 'outbound' : 'inbound',
+    status: 'done',
+    started_at: now - 120,
+    answered_at: answered ? now - 108 : null,
+    ended_at: now - 15,
+    duration: 105,
+    raw_digits: phone,
+    user: answered || outbound ? AGENT : null,
+    number: LINE,
+    tags: answered ? [{ id: 1, name: 'Demo' }] : [],
+    comments: answered ? [{ id: 1, content: 'Asked for a quote; call back Monday.', posted_by: AGENT }] : [],
+    recording: answered ? `https://assets.aircall.io/calls/${id}/recording` : null,
+    voicemail: kind === 'voicemail' ? `https://assets.aircall.io/calls/${id}/voicemail` : null,
+    missed_call_reason: kind === 'missed' ? 'no_available_agent' : null
+  };
+  return {
+    key: `call:${id}`,
+    envelope: { resource: 'call', event: 'call.ended', timestamp: now, token, data }
+  };
+}

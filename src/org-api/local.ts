@@ -1,0 +1,143 @@
+/**
+ * The two Apex controllers answered against a local org through jsforce, for the local
+ * console: the same methods, inputs, outputs and messages as the Apex (all taken from
+ * contract.ts). The console's user is the local org's admin, so canEdit and canSeeGuidance
+ * are true, as they are for a Salesforce user with the Aircall_Admin permission set.
+ */
+import type { Connection } from 'jsforce';
+import { z } from 'zod';
+import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
+import type { CallPage, CallRow, Guidance, SettingsView } from './contract';
+import {
+  CALL_ROW_FIELDS,
+  CALLS_QUERY,
+  GUIDANCE_STEPS,
+  MESSAGES,
+  PAGE,
+  formatMessage,
+  callPageSchema,
+  guidanceSchema,
+  settingsViewSchema,
+  settingsViewValues,
+  validateSettingsInput
+} from './contract';
+
+/** What an AuraHandledException is to a component: a message for the user. */
+export class ControllerError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ControllerError';
+  }
+}
+
+// Apex parameters arrive as JSON; a missing Integer is null, as in Apex.
+const idParam = z
+  .string()
+  .regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce Id')
+  .nullish();
+const intParam = z.number().int().nullish();
+const PARAMS = {
+  'AircallSettingsController.getSettings': z.object({}).strict(),
+  'AircallSettingsController.saveSettings': z.object({ values: z.record(z.string(), z.unknown()).nullish() }).strict(),
+  'AircallCallsController.getCalls': z.object({ recordId: idParam, pageSize: intParam, offset: intParam }).strict(),
+  'AircallCallsController.getGuidance': z.object({ recordId: idParam }).strict()
+} as const;
+export type MethodName = keyof typeof PARAMS;
+export const METHOD_NAMES = Object.keys(PARAMS) as MethodName[];
+
+type Row = Record<string, unknown>;
+
+export class LocalControllers {
+  constructor(
+    private readonly conn: Connection,
+    private readonly orgId: string
+  ) {}
+
+  /** Runs one method by its Apex name (Class.method) with the component's parameters. */
+  async invoke(name: string, params: unknown): Promise<unknown> {
+    if (!(name in PARAMS)) throw new ControllerError(`No @AuraEnabled method ${name}.`);
+    const method = name as MethodName;
+    const parsed = PARAMS[method].safeParse(params ?? {});
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new ControllerError(`Invalid parameter ${issue.path.join('.') || '(body)'} for ${name}: ${issue.message}.`);
+    }
+    const p = parsed.data as Record<string, unknown>;
+    switch (method) {
+      case 'AircallSettingsController.getSettings':
+        return this.getSettings();
+      case 'AircallSettingsController.saveSettings':
+        return this.saveSettings(p.values as Record<string, unknown> | null | undefined);
+      case 'AircallCallsController.getCalls':
+        return this.getCalls(
+          (p.recordId as string | null | undefined) ?? null,
+          p.pageSize as number | null,
+          p.offset as number | null
+        );
+      case 'AircallCallsController.getGuidance':
+        return this.getGuidance((p.recordId as string | null | undefined) ?? null);
+    }
+  }
+
+  private async storedRow(): Promise<Row | null> {
+    const fields = SETTINGS_FIELDS.map((f) => f.apiName).join(', ');
+    const result = await this.conn.query<Row>(
+      `SELECT Id, ${fields} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = '${this.orgId}' LIMIT 1`
+    );
+    return result.records[0] ?? null;
+  }
+
+  async getSettings(): Promise<SettingsView> {
+    const { values, problems } = settingsViewValues(await this.storedRow());
+    return settingsViewSchema.parse({ values, canEdit: true, problems });
+  }
+
+  async saveSettings(values: Record<string, unknown> | null | undefined): Promise<SettingsView> {
+    const row = await this.storedRow();
+    const stored: Record<string, string | boolean> = {};
+    for (const field of SETTINGS_FIELDS) {
+      const v = row?.[field.apiName];
+      if (typeof v === 'string' || typeof v === 'boolean') stored[field.apiName] = v;
+    }
+    const result = validateSettingsInput(values ?? {}, stored);
+    if (!result.ok) throw new ControllerError(result.messages.join(' '));
+    const sobject = this.conn.sobject(SETTINGS_OBJECT);
+    if (row) await sobject.update({ Id: row.Id as string, ...result.row });
+    else await sobject.create({ SetupOwnerId: this.orgId, ...result.row });
+    return this.getSettings();
+  }
+
+  async getCalls(recordId: string | null, pageSize: number | null, offset: number | null): Promise<CallPage> {
+    if (!recordId) throw new ControllerError(MESSAGES.recordRequired);
+    const size = pageSize ?? PAGE.defaultSize;
+    const start = offset ?? 0;
+    if (size < 1 || size > PAGE.maxSize)
+      throw new ControllerError(formatMessage(MESSAGES.pageSize, String(PAGE.maxSize)));
+    if (start < 0 || start > PAGE.maxOffset)
+      throw new ControllerError(formatMessage(MESSAGES.offset, String(PAGE.maxOffset)));
+    // The Id was checked by the parameter schema, so binding it by text cannot inject.
+    const soql = `${CALLS_QUERY.replace(/:recordId/g, `'${recordId}'`)} LIMIT ${size + 1} OFFSET ${start}`;
+    const tasks = (await this.conn.query<Row>(soql)).records;
+    const calls = tasks.slice(0, size).map(toCallRow);
+    return callPageSchema.parse({ calls, hasMore: tasks.length > size, nextOffset: start + calls.length });
+  }
+
+  async getGuidance(recordId: string | null): Promise<Guidance> {
+    let objectLabel = '';
+    if (recordId) {
+      const global = await this.conn.describeGlobal();
+      objectLabel = global.sobjects.find((o) => o.keyPrefix === recordId.slice(0, 3))?.label ?? '';
+    }
+    return guidanceSchema.parse({ canSeeGuidance: true, objectLabel, steps: [...GUIDANCE_STEPS] });
+  }
+}
+
+/** A Task as the Apex CallRow carries it: Apex serialises Datetimes in UTC with a Z. */
+function toCallRow(task: Row): CallRow {
+  const row: Record<string, unknown> = {};
+  for (const [key, field] of Object.entries(CALL_ROW_FIELDS)) row[key] = task[field] ?? null;
+  if (typeof row.createdDate === 'string') row.createdDate = new Date(row.createdDate).toISOString();
+  const owner = task.Owner as { Name?: unknown } | null | undefined;
+  row.ownerName = typeof owner?.Name === 'string' ? owner.Name : null;
+  return row as CallRow;
+}

@@ -1,0 +1,206 @@
+/**
+ * The local console end to end, in Debian's Chromium driven by playwright-core: `serve` runs
+ * as a process on a fresh data dir (what `npm start` does), builds the console from the real
+ * LWC bundles when stale, and the browser works the settings panel and a record page.
+ * Screenshots go to SCREENSHOT_DIR (default test-results/screenshots; `npm run screenshots`
+ * writes the README's, in docs/images).
+ */
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BrowserContext, Page } from 'playwright-core';
+import { chromium } from 'playwright-core';
+
+const ROOT = join(__dirname, '..', '..');
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const SHOTS = process.env.SCREENSHOT_DIR ?? join(ROOT, 'test-results', 'screenshots');
+// Flags that keep Chromium off the network and quiet in a container (reference/tooling.md).
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync'
+];
+
+let dataDir: string;
+let profileDir: string;
+let child: ChildProcess;
+let base: string;
+let context: BrowserContext;
+let page: Page;
+const consoleErrors: string[] = [];
+
+async function startServe(): Promise<string> {
+  child = spawn(process.execPath, [join(ROOT, 'bin', 'aircall-sf'), 'serve'], {
+    env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
+    stdio: ['ignore', 'pipe', 'pipe']
+  });
+  let out = '';
+  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  return new Promise<string>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /console:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
+      if (match) resolve(match[1]!);
+    });
+    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
+  });
+}
+
+/** Until the console is built (serve builds it in the background when stale). */
+async function consoleReady(): Promise<void> {
+  for (let i = 0; i < 600; i += 1) {
+    const res = await fetch(`${base}/`);
+    if (res.status === 200) return;
+    if (res.status !== 503 || !(await res.text()).includes('being built')) {
+      throw new Error(`GET / answered ${res.status}`);
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error('the console was not built within 150 s');
+}
+
+async function apex<T>(name: string, params: object): Promise<T> {
+  const res = await fetch(`${base}/console/api/apex/${name}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json' },
+    body: JSON.stringify(params)
+  });
+  return (await res.json()) as T;
+}
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) {
+    throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH.`);
+  }
+  dataDir = mkdtempSync(join(tmpdir(), 'console-e2e-'));
+  profileDir = mkdtempSync(join(tmpdir(), 'console-chromium-'));
+  mkdirSync(SHOTS, { recursive: true });
+  base = await startServe();
+  await consoleReady();
+  context = await chromium.launchPersistentContext(profileDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: CHROMIUM_ARGS,
+    viewport: { width: 1280, height: 900 }
+  });
+  page = context.pages()[0] ?? (await context.newPage());
+  page.on('console', (message) => {
+    if (message.type() === 'error') consoleErrors.push(message.text());
+  });
+  page.on('pageerror', (error) => consoleErrors.push(error.message));
+}, 180_000);
+
+afterAll(async () => {
+  await context?.close();
+  child?.kill('SIGTERM');
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(profileDir, { recursive: true, force: true });
+});
+
+describe('local console', () => {
+  it('changes settings in the panel and saves them to the local org', async () => {
+    await page.goto(`${base}/#/settings`);
+    const missedCompleted = page.locator('tr[data-field="Missed_Call__c"] td[data-action="Completed"] label');
+    await missedCompleted.waitFor();
+    expect(await page.locator('tr[data-field="Missed_Call__c"] input[data-action="InProgress"]').isChecked()).toBe(
+      true
+    );
+
+    await missedCompleted.click();
+    await page.locator('lightning-radio-group.unknown-number label', { hasText: 'Create a Contact' }).click();
+    await page.locator('.unsaved').waitFor();
+    await page.screenshot({ path: join(SHOTS, 'settings-panel.png'), fullPage: true });
+    await page.locator('lightning-button.save button').click();
+
+    await page.locator('.toasts', { hasText: 'Aircall settings saved' }).waitFor();
+    await page.locator('.unsaved').waitFor({ state: 'detached' });
+    const view = await apex<{ values: Record<string, unknown> }>('AircallSettingsController.getSettings', {});
+    expect(view.values.Missed_Call__c).toBe('Completed');
+    expect(view.values.Unknown_Number__c).toBe('Contact');
+  }, 60_000);
+
+  it('shows the validation message when the org refuses a save', async () => {
+    await page.goto(`${base}/#/settings`);
+    await page.locator('table.workflow').waitFor();
+    // The panel only offers valid values, so the request is altered on its way, as a value
+    // another client stored would be refused: the answer and its display are the real ones.
+    await page.route('**/console/api/apex/AircallSettingsController.saveSettings', (route) =>
+      route.continue({ postData: JSON.stringify({ values: { Unknown_Number__c: 'Nobody' } }) })
+    );
+    await page.locator('tr[data-field="Voicemail__c"] td[data-action="DoNothing"] label').click();
+    await page.locator('lightning-button.save button').click();
+
+    const message =
+      'Aircall_Settings__c.Unknown_Number__c has the invalid value "Nobody"; allowed values: Contact, Lead, Account, None.';
+    await page.locator('.save-errors', { hasText: message }).waitFor();
+    await page.locator('.toasts', { hasText: 'The Aircall settings were not saved' }).waitFor();
+    expect(await page.locator('.unsaved').isVisible()).toBe(true);
+    await page.unroute('**/console/api/apex/AircallSettingsController.saveSettings');
+    const view = await apex<{ values: Record<string, unknown> }>('AircallSettingsController.getSettings', {});
+    expect(view.values.Voicemail__c).toBe('InProgress');
+  }, 60_000);
+
+  it('sends a call through the webhook and shows it in the helper with the fields the rules promise', async () => {
+    await page.goto(`${base}/#/records/Contact`);
+    await page.locator('.record-list a', { hasText: 'Alice Martin' }).click();
+    await page.locator('.record-header', { hasText: 'Alice Martin' }).waitFor();
+    await page.locator('c-aircall-activity-helper .empty').waitFor();
+
+    // A missed call: with Missed_Call__c now Completed (first test), R1 closes the Task.
+    await page.locator('lightning-combobox.sample-kind button').click();
+    await page.locator('lightning-base-combobox-item', { hasText: 'Missed call' }).click();
+    await page.locator('lightning-button.send-sample button').click();
+    await page.locator('.sample-status', { hasText: 'Logged call:' }).waitFor({ timeout: 20_000 });
+
+    const missed = page.locator('c-aircall-activity-helper li.call', { hasText: 'Missed call from' });
+    await missed.waitFor();
+    expect(await missed.locator('.subject').textContent()).toBe('Missed call from +33 6 12 34 56 78');
+    expect(await missed.locator('lightning-badge.type').textContent()).toBe('Missed');
+    expect(await missed.locator('lightning-badge.status').count()).toBe(0);
+    expect(await missed.locator('.wait').textContent()).toBe('1 min 45 s');
+
+    // An answered inbound call: agent as owner, tags, comment, recording (R12).
+    await page.locator('lightning-combobox.sample-kind button').click();
+    await page.locator('lightning-base-combobox-item', { hasText: 'Inbound call, answered' }).click();
+    await page.locator('lightning-button.send-sample button').click();
+    await page.locator('c-aircall-activity-helper li.call').nth(1).waitFor({ timeout: 20_000 });
+
+    const calls = page.locator('c-aircall-activity-helper li.call');
+    const answered = calls.filter({ hasText: 'Inbound call from +33 6 12 34 56 78' });
+    expect(await answered.locator('lightning-badge.type').textContent()).toBe('Inbound answered');
+    expect(await answered.locator('.duration').textContent()).toBe('1 min 45 s');
+    expect(await answered.locator('.wait').textContent()).toBe('12 s');
+    expect(await answered.locator('.owner').textContent()).toBe('Jane Doe');
+    expect(await answered.locator('.tags').textContent()).toBe('Demo');
+    expect(await answered.locator('.comment').textContent()).toBe('Jane Doe: Asked for a quote; call back Monday.');
+    expect(await answered.locator('a.recording').getAttribute('href')).toMatch(
+      /^https:\/\/assets\.aircall\.io\/calls\/\d+\/recording$/
+    );
+
+    await answered.locator('lightning-button.trace-toggle button').click();
+    const trace = await answered.locator('.trace li').allTextContents();
+    expect(trace[0]).toBe('R1: inbound answered call: the workflow says Completed');
+    expect(trace).toContain('R12: agent jane.doe@example.com is Salesforce user 005000000000002AAA');
+    await missed.locator('lightning-button.trace-toggle button').click();
+    expect(await missed.locator('.trace li').first().textContent()).toBe(
+      'R1: missed call: the workflow says Completed'
+    );
+
+    await page.locator('lightning-button.guidance-toggle button').click();
+    await page.locator('.guidance', { hasText: 'Edit Page' }).waitFor();
+    await page.screenshot({ path: join(SHOTS, 'record-page.png'), fullPage: true });
+  }, 90_000);
+
+  it('logged no browser errors', () => {
+    // LBC OSS warns about synthetic shadow ARIA; only errors count. The refused save's 400
+    // is the one expected failed request.
+    expect(consoleErrors.filter((e) => !e.includes('status of 400'))).toEqual([]);
+  });
+});
