@@ -1,0 +1,156 @@
+/**
+ * The console's answers to the Apex methods, against a local org over jsforce: the same
+ * inputs, results and messages as AircallSettingsControllerTest.cls and
+ * AircallCallsControllerTest.cls expect from the Apex.
+ */
+import { ControllerError, LocalControllers } from '../../src/org-api/local';
+import type { CallPage, SettingsView } from '../../src/org-api/contract';
+import type { TestOrg } from '../helpers/local-org';
+import { setOrgSettings, testOrg } from '../helpers/local-org';
+
+let org: TestOrg;
+let controllers: LocalControllers;
+let contactId: string;
+
+async function messageOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(ControllerError);
+    return (error as Error).message;
+  }
+  throw new Error('expected a ControllerError');
+}
+
+beforeAll(async () => {
+  org = await testOrg({ seed: 'none' });
+  controllers = new LocalControllers(org.conn, org.org.orgId);
+  contactId = ((await org.conn.sobject('Contact').create({ LastName: 'Martin' })) as { id: string }).id;
+  const tasks = Array.from({ length: 12 }, (_, i) => ({
+    WhoId: contactId,
+    Subject: `Call ${i}`,
+    Status: 'Completed',
+    ActivityDate: `2026-01-${String(i + 1).padStart(2, '0')}`,
+    TaskSubtype: 'Call',
+    CallType: 'Inbound',
+    CallDurationInSeconds: 60 + i,
+    Aircall_Id__c: `call:${i}`,
+    Aircall_Type__c: 'inbound_answered',
+    Aircall_Wait_Seconds__c: 7,
+    Aircall_Trace__c: 'R1: inbound answered call: the workflow says Completed'
+  }));
+  await org.conn.sobject('Task').create([...tasks, { WhoId: contactId, Subject: 'Not from Aircall' }], {
+    allOrNone: true
+  });
+});
+afterAll(async () => {
+  await org.close();
+});
+
+describe('AircallSettingsController, answered locally', () => {
+  it('reads the defaults when the org has no row, and saves over the stored values', async () => {
+    const first = (await controllers.invoke('AircallSettingsController.getSettings', {})) as SettingsView;
+    expect(first).toMatchObject({ canEdit: true, problems: [] });
+    expect(first.values.Missed_Call__c).toBe('InProgress');
+
+    const saved = (await controllers.invoke('AircallSettingsController.saveSettings', {
+      values: { Unknown_Number__c: 'Lead', Related_Record__c: 'Case', Create_Case__c: true }
+    })) as SettingsView;
+    expect(saved.values).toMatchObject({
+      Unknown_Number__c: 'Lead',
+      Create_Case__c: true,
+      Missed_Call__c: 'InProgress'
+    });
+    const again = (await controllers.invoke('AircallSettingsController.saveSettings', {
+      values: { Missed_Call__c: 'Completed' }
+    })) as SettingsView;
+    expect(again.values).toMatchObject({ Unknown_Number__c: 'Lead', Missed_Call__c: 'Completed' });
+  });
+
+  it('refuses invalid values with the Apex messages and saves nothing', async () => {
+    expect(
+      await messageOf(
+        controllers.invoke('AircallSettingsController.saveSettings', { values: { Unknown_Number__c: 'Opportunity' } })
+      )
+    ).toBe(
+      'Aircall_Settings__c.Unknown_Number__c has the invalid value "Opportunity"; allowed values: Contact, Lead, Account, None.'
+    );
+    expect(
+      await messageOf(
+        controllers.invoke('AircallSettingsController.saveSettings', {
+          values: { Related_Record__c: 'Opportunity' }
+        })
+      )
+    ).toBe('Aircall_Settings__c.Create_Case__c can be checked only when Related_Record__c is Case (R9).');
+    expect(await messageOf(controllers.invoke('AircallSettingsController.saveSettings', { values: {} }))).toBe(
+      'Nothing to save: send the settings to change, by API name.'
+    );
+    const view = (await controllers.invoke('AircallSettingsController.getSettings', {})) as SettingsView;
+    expect(view.values.Related_Record__c).toBe('Case');
+  });
+
+  it('reports invalid stored values as problems', async () => {
+    await setOrgSettings(org, { Voicemail__c: 'Later' });
+    const view = (await controllers.invoke('AircallSettingsController.getSettings', {})) as SettingsView;
+    expect(view.problems).toEqual([
+      'Aircall_Settings__c.Voicemail__c has the invalid value "Later"; allowed values: Completed, InProgress, DoNothing.'
+    ]);
+    await setOrgSettings(org, { Voicemail__c: 'InProgress' });
+  });
+});
+
+describe('AircallCallsController, answered locally', () => {
+  it('pages through the calls of a record, newest first, Aircall Tasks only', async () => {
+    const first = (await controllers.invoke('AircallCallsController.getCalls', {
+      recordId: contactId,
+      pageSize: 10,
+      offset: 0
+    })) as CallPage;
+    expect(first.calls).toHaveLength(10);
+    expect(first).toMatchObject({ hasMore: true, nextOffset: 10 });
+    expect(first.calls[0]).toMatchObject({
+      aircallId: 'call:11',
+      type: 'inbound_answered',
+      direction: 'Inbound',
+      activityDate: '2026-01-12',
+      durationSeconds: 71,
+      waitSeconds: 7
+    });
+    expect(typeof first.calls[0]!.ownerName).toBe('string');
+    expect(first.calls[0]!.createdDate).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    const second = (await controllers.invoke('AircallCallsController.getCalls', {
+      recordId: contactId,
+      pageSize: 10,
+      offset: first.nextOffset
+    })) as CallPage;
+    expect(second.calls.map((c) => c.aircallId)).toEqual(['call:1', 'call:0']);
+    expect(second).toMatchObject({ hasMore: false, nextOffset: 12 });
+  });
+
+  it('defaults the page and refuses bad bounds with the Apex messages', async () => {
+    const page = (await controllers.invoke('AircallCallsController.getCalls', { recordId: contactId })) as CallPage;
+    expect(page.calls).toHaveLength(10);
+    const call = (params: object) => messageOf(controllers.invoke('AircallCallsController.getCalls', params));
+    expect(await call({ recordId: contactId, pageSize: 51 })).toBe('The page size must be between 1 and 50.');
+    expect(await call({ recordId: contactId, pageSize: 0 })).toBe('The page size must be between 1 and 50.');
+    expect(await call({ recordId: contactId, offset: 2001 })).toBe(
+      'The offset must be between 0 and 2000: narrow the list instead of paging further.'
+    );
+    expect(await call({ recordId: null })).toBe('Give the Id of the record whose Aircall calls to show.');
+    expect(await call({ recordId: "003' OR Id != '" })).toMatch(/^Invalid parameter recordId/);
+    expect(await call({ recordId: contactId, colour: 'red' })).toMatch(/^Invalid parameter/);
+  });
+
+  it('gives the guidance with the object label', async () => {
+    expect(await controllers.invoke('AircallCallsController.getGuidance', { recordId: contactId })).toMatchObject({
+      canSeeGuidance: true,
+      objectLabel: 'Contact'
+    });
+  });
+
+  it('knows no other method', async () => {
+    expect(await messageOf(controllers.invoke('AircallCallsController.deleteAll', {}))).toBe(
+      'No @AuraEnabled method AircallCallsController.deleteAll.'
+    );
+  });
+});
