@@ -5,15 +5,13 @@
  */
 import {
   AIRCALL_TYPE_LABELS,
-  CALL_FIELDS,
   CALLS_QUERY,
   GUIDANCE_STEPS,
-  HELPER_OBJECTS,
   MANAGE_PERMISSION,
   MESSAGES,
   PAGE
 } from '../../src/org-api/contract';
-import { CALL_TYPES, SETTINGS_FIELDS, SETTINGS_OBJECT } from '../../src/settings/schema';
+import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../../src/settings/schema';
 import type { SettingsField } from '../../src/settings/schema';
 
 const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
@@ -54,7 +52,6 @@ export function apexSchemaClass(): string {
     `    public static final Integer DEFAULT_PAGE_SIZE = ${PAGE.defaultSize};`,
     `    public static final Integer MAX_PAGE_SIZE = ${PAGE.maxSize};`,
     `    public static final Integer MAX_OFFSET = ${PAGE.maxOffset};`,
-    `    public static final Set<String> HELPER_OBJECTS = new Set<String>(${apexList(HELPER_OBJECTS)});`,
     `    public static final List<String> GUIDANCE_STEPS = ${apexList(GUIDANCE_STEPS)};`,
     '}',
     ''
@@ -82,15 +79,8 @@ export function lwcSchemaModule(): string {
     default: f.default,
     ...(f.kind === 'choice' ? { values: f.values, callType: f.callType ?? null } : {})
   }));
-  const exports = {
-    SETTINGS_FIELDS: fields,
-    CALL_TYPES,
-    AIRCALL_TYPE_LABELS,
-    CALL_FIELDS,
-    PAGE,
-    HELPER_OBJECTS,
-    GUIDANCE_STEPS
-  };
+  // Only what the components read: the guidance steps come from Apex, for admins only.
+  const exports = { SETTINGS_FIELDS: fields, AIRCALL_TYPE_LABELS, PAGE };
   return [
     `// ${GENERATED}`,
     ...Object.entries(exports).map(([name, value]) => `export const ${name} = ${JSON.stringify(value)};`),

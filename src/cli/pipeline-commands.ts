@@ -178,7 +178,8 @@ async function startConsole(
   if (!isStale()) return;
   state.building = true;
   // Not awaited: the webhook endpoint serves at once, and a stop does not wait for the build.
-  void buildConsole({ log: (line) => io.out(line) })
+  // Forced: staleness was just checked.
+  void buildConsole({ force: true, log: (line) => io.out(line) })
     .catch((error: unknown) => {
       state.error = error instanceof Error ? error.message : String(error);
       io.err(`The local console could not be built (${state.error}); the service runs without it.`);

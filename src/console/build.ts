@@ -70,10 +70,10 @@ export function inputsHash(): string {
   return hash.digest('hex');
 }
 
-export function isStale(outDir = CONSOLE_DIST): boolean {
+export function isStale(outDir = CONSOLE_DIST, hash = inputsHash()): boolean {
   try {
     const built = JSON.parse(readFileSync(join(outDir, 'build.json'), 'utf8')) as { hash?: string };
-    return built.hash !== inputsHash() || !existsSync(join(outDir, 'app.js'));
+    return built.hash !== hash || !existsSync(join(outDir, 'app.js'));
   } catch {
     return true;
   }
@@ -148,7 +148,8 @@ export async function buildConsole(
   const outDir = options.outDir ?? CONSOLE_DIST;
   const log = options.log ?? (() => undefined);
   const started = Date.now();
-  if (!options.force && !isStale(outDir)) {
+  const hash = inputsHash();
+  if (!options.force && !isStale(outDir, hash)) {
     return { built: false, outDir, seconds: 0, bytes: statSync(join(outDir, 'app.js')).size };
   }
   log('Building the local console (LWC bundles of force-app with LWC OSS), about 15 s…');
@@ -158,7 +159,6 @@ export async function buildConsole(
   const replace = (require('@rollup/plugin-replace') as { default: (o: object) => object }).default;
   /* eslint-enable @typescript-eslint/no-require-imports */
   const bundles = readdirSync(FORCE_APP_LWC).filter((b) => existsSync(join(FORCE_APP_LWC, b, `${b}.js`)));
-  const hash = inputsHash();
   const warnings: string[] = [];
   const bundle = await rollup({
     input: join(CLIENT, 'main.js'),

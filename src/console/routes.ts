@@ -43,19 +43,17 @@ type Row = Record<string, unknown>;
 const text = (v: unknown) => (typeof v === 'string' ? v : '');
 const nested = (row: Row, rel: string, field: string) => text((row[rel] as Row | null | undefined)?.[field]);
 
-/** Per object: the list query and how a row is shown, and the main fields of its page. */
-const OBJECTS: Record<
-  string,
-  {
-    label: string;
-    list: string;
-    fields: readonly (readonly [string, string])[];
-    row: (r: Row) => { name: string; phone: string; detail: string };
-  }
-> = {
+/** Per object: the fields read (list and page alike), how a row is shown, the page's main fields. */
+interface ConsoleObject {
+  readonly label: string;
+  readonly select: readonly string[];
+  readonly fields: readonly (readonly [string, string])[];
+  readonly row: (r: Row) => { name: string; phone: string; detail: string };
+}
+const OBJECTS: Record<string, ConsoleObject> = {
   Contact: {
     label: 'Contact',
-    list: 'SELECT Id, Name, Phone, MobilePhone, Email, Account.Name FROM Contact ORDER BY LastModifiedDate DESC LIMIT 50',
+    select: ['Name', 'Phone', 'MobilePhone', 'Email', 'Account.Name'],
     fields: [
       ['Phone', 'Phone'],
       ['MobilePhone', 'Mobile'],
@@ -70,7 +68,7 @@ const OBJECTS: Record<
   },
   Lead: {
     label: 'Lead',
-    list: 'SELECT Id, Name, Phone, MobilePhone, Email, Company FROM Lead ORDER BY LastModifiedDate DESC LIMIT 50',
+    select: ['Name', 'Phone', 'MobilePhone', 'Email', 'Company'],
     fields: [
       ['Phone', 'Phone'],
       ['MobilePhone', 'Mobile'],
@@ -81,7 +79,7 @@ const OBJECTS: Record<
   },
   Account: {
     label: 'Account',
-    list: 'SELECT Id, Name, Phone, Industry FROM Account ORDER BY LastModifiedDate DESC LIMIT 50',
+    select: ['Name', 'Phone', 'Industry'],
     fields: [
       ['Phone', 'Phone'],
       ['Industry', 'Industry']
@@ -90,7 +88,7 @@ const OBJECTS: Record<
   },
   Case: {
     label: 'Case',
-    list: 'SELECT Id, CaseNumber, Subject, Status, SuppliedPhone, Contact.Name, Contact.Phone FROM Case ORDER BY LastModifiedDate DESC LIMIT 50',
+    select: ['CaseNumber', 'Subject', 'Status', 'SuppliedPhone', 'Contact.Name', 'Contact.Phone'],
     fields: [
       ['CaseNumber', 'Case number'],
       ['Status', 'Status'],
@@ -104,6 +102,8 @@ const OBJECTS: Record<
     })
   }
 };
+
+const selectOf = (sobject: string, object: ConsoleObject) => `SELECT Id, ${object.select.join(', ')} FROM ${sobject}`;
 
 const recordIdSchema = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce Id');
 
@@ -126,7 +126,6 @@ function fieldValue(row: Row, path: string): string {
 
 export function registerConsole(app: ReturnType<typeof buildApp>, deps: ConsoleDeps): void {
   const controllers = new LocalControllers(deps.conn, deps.orgId);
-  const keyPrefixes = new Map<string, string>();
 
   app.get('/', (_req, reply) => {
     const index = join(deps.distDir, 'index.html');
@@ -175,23 +174,18 @@ export function registerConsole(app: ReturnType<typeof buildApp>, deps: ConsoleD
     const object = OBJECTS[type];
     if (!object)
       return reply.code(400).send({ message: `Unknown type ${type}; use ${Object.keys(OBJECTS).join(', ')}.` });
-    const result = await deps.conn.query<Row>(object.list);
+    const result = await deps.conn.query<Row>(`${selectOf(type, object)} ORDER BY LastModifiedDate DESC LIMIT 50`);
     return { records: result.records.map((r) => ({ id: text(r.Id), ...object.row(r) })) };
   });
 
   app.get('/console/api/records/:id', async (req, reply) => {
     const id = recordIdSchema.safeParse((req.params as { id: string }).id);
     if (!id.success) return reply.code(400).send({ message: 'Give an 15- or 18-character record Id.' });
-    if (keyPrefixes.size === 0) {
-      for (const o of (await deps.conn.describeGlobal()).sobjects)
-        if (o.keyPrefix) keyPrefixes.set(o.keyPrefix, o.name);
-    }
-    const sobject = keyPrefixes.get(id.data.slice(0, 3));
+    const sobject = (await controllers.objectOf(id.data))?.name;
     const object = sobject ? OBJECTS[sobject] : undefined;
     if (!sobject || !object)
       return reply.code(404).send({ message: `No Contact, Lead, Account or Case has the Id ${id.data}.` });
-    const fields = ['Id', ...new Set([...object.list.matchAll(/SELECT (.*) FROM/g)][0]![1]!.split(', ').slice(1))];
-    const result = await deps.conn.query<Row>(`SELECT ${fields.join(', ')} FROM ${sobject} WHERE Id = '${id.data}'`);
+    const result = await deps.conn.query<Row>(`${selectOf(sobject, object)} WHERE Id = '${id.data}'`);
     const row = result.records[0];
     if (!row) return reply.code(404).send({ message: `The ${sobject} ${id.data} does not exist (any more).` });
     const shown = object.row(row);

@@ -11,7 +11,7 @@
  * src/org-api/apex-signatures.test.ts checks the Apex controllers against METHODS.
  */
 import { z } from 'zod';
-import { CALL_TYPES, SETTINGS_FIELDS } from '../settings/schema';
+import { SETTINGS_FIELDS, allowedValues, isAllowedValue, isBlankValue } from '../settings/schema';
 import type { CallType, SettingsField } from '../settings/schema';
 
 const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
@@ -125,9 +125,6 @@ export const CALLS_QUERY =
   ' WHERE Aircall_Id__c != NULL AND (WhoId = :recordId OR WhatId = :recordId OR AccountId = :recordId)' +
   ' ORDER BY ActivityDate DESC NULLS LAST, CreatedDate DESC, Id DESC';
 
-/** The objects whose record pages carry the helper (contract §1). */
-export const HELPER_OBJECTS = ['Contact', 'Lead', 'Account', 'Case', 'Opportunity'] as const;
-
 /** R13: how an admin adds the Activities component to a record page. */
 export const GUIDANCE_STEPS = [
   'Open a record of this object in Lightning Experience.',
@@ -140,7 +137,6 @@ export const GUIDANCE_STEPS = [
 /** Aircall_Type__c: which kind of call or message a Task logs (written by the rules engine). */
 export const MESSAGE_TYPES = ['message_inbound', 'message_outbound'] as const;
 export type AircallType = CallType | (typeof MESSAGE_TYPES)[number];
-export const AIRCALL_TYPES: readonly AircallType[] = [...CALL_TYPES, ...MESSAGE_TYPES];
 export const AIRCALL_TYPE_LABELS: Readonly<Record<AircallType, string>> = {
   outbound_answered: 'Outbound answered',
   outbound_unanswered: 'Outbound unanswered',
@@ -218,10 +214,8 @@ export type ValidationResult =
 
 /** The message for a value the field does not allow, or null when the value is allowed. */
 export function checkValue(field: SettingsField, value: unknown): string | null {
-  const allowed: readonly string[] = field.kind === 'checkbox' ? ['true', 'false'] : field.values.map((v) => v.value);
-  const valid =
-    field.kind === 'checkbox' ? typeof value === 'boolean' : typeof value === 'string' && allowed.includes(value);
-  return valid ? null : formatMessage(MESSAGES.invalidValue, field.apiName, quoteValue(value), allowed.join(', '));
+  if (isAllowedValue(field, value)) return null;
+  return formatMessage(MESSAGES.invalidValue, field.apiName, quoteValue(value), allowedValues(field).join(', '));
 }
 
 /**
@@ -262,7 +256,7 @@ export function settingsViewValues(stored: Readonly<Record<string, unknown>> | n
   const problems: string[] = [];
   for (const field of FIELDS) {
     const raw = stored?.[field.apiName];
-    if (raw === undefined || raw === null || raw === '') {
+    if (isBlankValue(raw)) {
       values[field.apiName] = field.default;
       continue;
     }

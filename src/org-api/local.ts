@@ -43,15 +43,26 @@ const PARAMS = {
   'AircallCallsController.getGuidance': z.object({ recordId: idParam }).strict()
 } as const;
 export type MethodName = keyof typeof PARAMS;
-export const METHOD_NAMES = Object.keys(PARAMS) as MethodName[];
 
 type Row = Record<string, unknown>;
 
 export class LocalControllers {
+  private objects: Promise<Map<string, { name: string; label: string }>> | null = null;
+
   constructor(
     private readonly conn: Connection,
     private readonly orgId: string
   ) {}
+
+  /** The object a record Id belongs to, from its key prefix (described once, then cached). */
+  async objectOf(recordId: string): Promise<{ name: string; label: string } | undefined> {
+    this.objects ??= this.conn.describeGlobal().then((global) => {
+      const byPrefix = new Map<string, { name: string; label: string }>();
+      for (const o of global.sobjects) if (o.keyPrefix) byPrefix.set(o.keyPrefix, { name: o.name, label: o.label });
+      return byPrefix;
+    });
+    return (await this.objects).get(recordId.slice(0, 3));
+  }
 
   /** Runs one method by its Apex name (Class.method) with the component's parameters. */
   async invoke(name: string, params: unknown): Promise<unknown> {
@@ -88,8 +99,7 @@ export class LocalControllers {
   }
 
   async getSettings(): Promise<SettingsView> {
-    const { values, problems } = settingsViewValues(await this.storedRow());
-    return settingsViewSchema.parse({ values, canEdit: true, problems });
+    return view(await this.storedRow());
   }
 
   async saveSettings(values: Record<string, unknown> | null | undefined): Promise<SettingsView> {
@@ -104,7 +114,8 @@ export class LocalControllers {
     const sobject = this.conn.sobject(SETTINGS_OBJECT);
     if (row) await sobject.update({ Id: row.Id as string, ...result.row });
     else await sobject.create({ SetupOwnerId: this.orgId, ...result.row });
-    return this.getSettings();
+    // As the Apex does: the view of the row just written, without reading it again.
+    return view(result.row);
   }
 
   async getCalls(recordId: string | null, pageSize: number | null, offset: number | null): Promise<CallPage> {
@@ -123,13 +134,14 @@ export class LocalControllers {
   }
 
   async getGuidance(recordId: string | null): Promise<Guidance> {
-    let objectLabel = '';
-    if (recordId) {
-      const global = await this.conn.describeGlobal();
-      objectLabel = global.sobjects.find((o) => o.keyPrefix === recordId.slice(0, 3))?.label ?? '';
-    }
+    const objectLabel = recordId ? ((await this.objectOf(recordId))?.label ?? '') : '';
     return guidanceSchema.parse({ canSeeGuidance: true, objectLabel, steps: [...GUIDANCE_STEPS] });
   }
+}
+
+function view(row: Readonly<Record<string, unknown>> | null): SettingsView {
+  const { values, problems } = settingsViewValues(row);
+  return settingsViewSchema.parse({ values, canEdit: true, problems });
 }
 
 /** A Task as the Apex CallRow carries it: Apex serialises Datetimes in UTC with a Z. */

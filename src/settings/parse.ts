@@ -1,6 +1,6 @@
 import { SettingsError } from '../errors';
 import type { CallAction, CallType, RelatedRecordChoice, Settings, SettingsField, UnknownNumberChoice } from './schema';
-import { SETTINGS_FIELDS } from './schema';
+import { SETTINGS_FIELDS, allowedValues, isAllowedValue, isBlankValue } from './schema';
 
 export type SettingsRow = Readonly<Record<string, unknown>>;
 
@@ -12,18 +12,10 @@ const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
 
 function fieldValue(field: SettingsField, row: SettingsRow): { value: string | boolean } | { error: SettingsError } {
   const raw = row[field.apiName];
-  // A missing row, or a blank field in an existing row, means "use the default" (contract §1).
-  if (raw === undefined || raw === null || raw === '') return { value: field.default };
-  if (field.kind === 'checkbox') {
-    return typeof raw === 'boolean'
-      ? { value: raw }
-      : { error: new SettingsError(field.apiName, raw, ['true', 'false']) };
-  }
-  const allowed = field.values.map((v) => v.value);
-  // Values are matched exactly: "completed" or " Completed" is a configuration error, not a guess.
-  return typeof raw === 'string' && allowed.includes(raw)
-    ? { value: raw }
-    : { error: new SettingsError(field.apiName, raw, allowed) };
+  if (isBlankValue(raw)) return { value: field.default };
+  return isAllowedValue(field, raw)
+    ? { value: raw as string | boolean }
+    : { error: new SettingsError(field.apiName, raw, allowedValues(field)) };
 }
 
 /**

@@ -193,3 +193,20 @@ export interface Settings {
 }
 
 export const SETTINGS_OBJECT = 'Aircall_Settings__c';
+
+/** The values a field allows, as the error messages list them. */
+export function allowedValues(field: SettingsField): readonly string[] {
+  return field.kind === 'checkbox' ? ['true', 'false'] : field.values.map((v) => v.value);
+}
+
+/** Values are matched exactly: "completed" or " Completed" is a configuration error, not a guess. */
+export function isAllowedValue(field: SettingsField, value: unknown): boolean {
+  return field.kind === 'checkbox'
+    ? typeof value === 'boolean'
+    : typeof value === 'string' && allowedValues(field).includes(value);
+}
+
+/** A missing row, or a blank field in an existing row, means "use the default" (contract §1). */
+export function isBlankValue(value: unknown): boolean {
+  return value === undefined || value === null || value === '';
+}

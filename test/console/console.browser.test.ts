@@ -5,13 +5,13 @@
  * Screenshots go to SCREENSHOT_DIR (default test-results/screenshots; `npm run screenshots`
  * writes the README's, in docs/images).
  */
-import type { ChildProcess } from 'node:child_process';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BrowserContext, Page } from 'playwright-core';
 import { chromium } from 'playwright-core';
+import type { ServeProcess } from '../helpers/serve';
+import { spawnServe } from '../helpers/serve';
 
 const ROOT = join(__dirname, '..', '..');
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -28,30 +28,12 @@ const CHROMIUM_ARGS = [
   '--disable-sync'
 ];
 
-let dataDir: string;
 let profileDir: string;
-let child: ChildProcess;
+let serve: ServeProcess;
 let base: string;
 let context: BrowserContext;
 let page: Page;
 const consoleErrors: string[] = [];
-
-async function startServe(): Promise<string> {
-  child = spawn(process.execPath, [join(ROOT, 'bin', 'aircall-sf'), 'serve'], {
-    env: { PATH: process.env.PATH, PORT: '0', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe']
-  });
-  let out = '';
-  child.stderr!.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  return new Promise<string>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      const match = /console:\s+(http:\/\/127\.0\.0\.1:\d+)\//.exec(out);
-      if (match) resolve(match[1]!);
-    });
-    child.once('exit', (code) => reject(new Error(`serve exited with ${code}:\n${out}`)));
-  });
-}
 
 /** Until the console is built (serve builds it in the background when stale). */
 async function consoleReady(): Promise<void> {
@@ -79,10 +61,10 @@ beforeAll(async () => {
   if (!existsSync(CHROMIUM)) {
     throw new Error(`No Chromium at ${CHROMIUM}: install Debian's (apt-get install -y chromium) or set CHROMIUM_PATH.`);
   }
-  dataDir = mkdtempSync(join(tmpdir(), 'console-e2e-'));
   profileDir = mkdtempSync(join(tmpdir(), 'console-chromium-'));
   mkdirSync(SHOTS, { recursive: true });
-  base = await startServe();
+  serve = spawnServe();
+  base = (await serve.waitFor(/console:\s+(http:\/\/127\.0\.0\.1:\d+)\//))[1]!;
   await consoleReady();
   context = await chromium.launchPersistentContext(profileDir, {
     executablePath: CHROMIUM,
@@ -99,8 +81,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await context?.close();
-  child?.kill('SIGTERM');
-  rmSync(dataDir, { recursive: true, force: true });
+  await serve?.stop();
+  serve?.cleanup();
   rmSync(profileDir, { recursive: true, force: true });
 });
 

@@ -18,12 +18,8 @@ afterAll(() => {
 describe('persistence (--data)', () => {
   it('a write answered 2xx survives a restart; tokens stay valid; Ids continue', async () => {
     const file = join(dir, 'org.sqlite');
-    const first = await startLocalOrg({ dataFile: file });
-    const conn = new Connection({
-      instanceUrl: first.instanceUrl,
-      accessToken: first.accessToken,
-      version: API_VERSION
-    });
+    const first = await testOrg({ dataFile: file });
+    const conn = first.conn;
     const { id } = (await conn.sobject('Contact').create({ LastName: 'Durable', Phone: '+33 6 11 11 11 11' })) as {
       id: string;
     };
@@ -31,6 +27,7 @@ describe('persistence (--data)', () => {
     await first.close();
 
     const second = await startLocalOrg({ dataFile: file });
+    // The first run's token, on purpose: issued tokens stay valid across restarts.
     const again = new Connection({
       instanceUrl: second.instanceUrl,
       accessToken: first.accessToken,
@@ -48,13 +45,8 @@ describe('persistence (--data)', () => {
 
   it('a rolled-back composite leaves nothing on disk', async () => {
     const file = join(dir, 'rollback.sqlite');
-    const running = await startLocalOrg({ dataFile: file });
-    const conn = new Connection({
-      instanceUrl: running.instanceUrl,
-      accessToken: running.accessToken,
-      version: API_VERSION
-    });
-    await conn.requestPost('/composite', {
+    const running = await testOrg({ dataFile: file });
+    await running.conn.requestPost('/composite', {
       allOrNone: true,
       compositeRequest: [
         { method: 'POST', url: '/services/data/v62.0/sobjects/Account', referenceId: 'a', body: { Name: 'Ghost' } },

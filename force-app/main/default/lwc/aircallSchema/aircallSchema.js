@@ -207,7 +207,6 @@ export const SETTINGS_FIELDS = [
         default: true
     }
 ];
-export const CALL_TYPES = ['outbound_answered', 'outbound_unanswered', 'inbound_answered', 'missed', 'voicemail'];
 export const AIRCALL_TYPE_LABELS = {
     outbound_answered: 'Outbound answered',
     outbound_unanswered: 'Outbound unanswered',
@@ -217,29 +216,4 @@ export const AIRCALL_TYPE_LABELS = {
     message_inbound: 'Inbound message',
     message_outbound: 'Outbound message'
 };
-export const CALL_FIELDS = [
-    'Id',
-    'Subject',
-    'Status',
-    'ActivityDate',
-    'CreatedDate',
-    'CallType',
-    'CallDurationInSeconds',
-    'Description',
-    'Owner.Name',
-    'Aircall_Id__c',
-    'Aircall_Type__c',
-    'Aircall_Wait_Seconds__c',
-    'Aircall_Tags__c',
-    'Aircall_Recording_Url__c',
-    'Aircall_Trace__c'
-];
 export const PAGE = { defaultSize: 10, maxSize: 50, maxOffset: 2000 };
-export const HELPER_OBJECTS = ['Contact', 'Lead', 'Account', 'Case', 'Opportunity'];
-export const GUIDANCE_STEPS = [
-    'Open a record of this object in Lightning Experience.',
-    'Click the gear icon, then Edit Page (Setup > Edit Page) to open the Lightning App Builder.',
-    'Find the Activities component in the component list on the left.',
-    'Drag it onto the page, for example into a tab named Activity or into the sidebar.',
-    'Click Save, then Activate, and assign the page to the apps and profiles that need it.'
-];

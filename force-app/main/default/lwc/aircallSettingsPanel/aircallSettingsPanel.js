@@ -81,7 +81,7 @@ export default class AircallSettingsPanel extends LightningElement {
         return !this.dirty || this.saving;
     }
     get cancelDisabled() {
-        return !this.dirty || this.saving;
+        return this.saveDisabled;
     }
     get workflowRows() {
         return workflowRows(this.values);
