@@ -2,8 +2,41 @@
 const lwcConfig = require('@salesforce/eslint-config-lwc');
 const jestPlugin = require('eslint-plugin-jest');
 const globals = require('globals');
+const importPlugin = require('eslint-plugin-import');
 const tseslint = require('typescript-eslint');
 
+/**
+ * The layers (docs/architecture.md): what each module of src/ may import. `cli` wires
+ * everything; nothing else reaches up. An import outside this table fails `npm test`.
+ */
+const LAYERS = {
+    'errors.ts': [],
+    'paths.ts': [],
+    'logger.ts': [],
+    'metrics.ts': [],
+    'sqlite.ts': [],
+    'config.ts': ['errors.ts'],
+    aircall: ['errors.ts'],
+    settings: ['aircall', 'errors.ts'],
+    rules: ['aircall', 'settings', 'errors.ts'],
+    'org-api': ['settings', 'aircall', 'errors.ts'],
+    inbox: ['aircall', 'rules', 'sqlite.ts', 'errors.ts'],
+    salesforce: ['rules', 'aircall', 'settings', 'config.ts', 'errors.ts'],
+    worker: ['inbox', 'salesforce', 'rules', 'aircall', 'settings', 'metrics.ts', 'errors.ts'],
+    server: ['inbox', 'aircall', 'metrics.ts', 'errors.ts'],
+    console: ['org-api', 'inbox', 'settings', 'aircall', 'paths.ts', 'errors.ts']
+};
+const MODULES = [...Object.keys(LAYERS), 'cli'];
+const layerZones = Object.entries(LAYERS).map(([module, allowed]) => ({
+    target: `./src/${module}`,
+    // The emulators too (a `require` as well as an import): only cli/ reaches them, lazily.
+    from: [
+        ...MODULES.filter((m) => m !== module && !allowed.includes(m)).map((m) => `./src/${m}`),
+        './packages',
+        './node_modules/@aircall-sf'
+    ],
+    message: `src/${module} may import only ${allowed.join(', ') || 'nothing of src/'} (docs/architecture.md).`
+}));
 // The LWC configs carry no `files`, so scope them to the bundles.
 const scope = (configs, files) => configs.map((c) => ({ ...c, files }));
 
@@ -38,6 +71,57 @@ module.exports = [
             '@typescript-eslint/consistent-type-imports': 'error'
         }
     }),
+    {
+        files: ['src/**/*.ts'],
+        ignores: ['src/**/*.test.ts'],
+        plugins: { import: importPlugin },
+        settings: { 'import/resolver': { node: { extensions: ['.ts', '.js', '.json'] } } },
+        rules: {
+            'import/no-restricted-paths': ['error', { zones: [...layerZones] }],
+            'import/no-cycle': 'error'
+        }
+    },
+    {
+        // Type imports of an emulator are free (they vanish at run time); a value import is not.
+        files: ['src/**/*.ts'],
+        ignores: ['src/**/*.test.ts', 'src/cli/embedded.ts'],
+        rules: {
+            '@typescript-eslint/no-restricted-imports': [
+                'error',
+                {
+                    patterns: [
+                        {
+                            group: ['@aircall-sf/*', '**/packages/*'],
+                            allowTypeImports: true,
+                            message: 'Production code reaches an emulator only through src/cli/embedded.ts.'
+                        }
+                    ]
+                }
+            ]
+        }
+    },
+    {
+        // The engine is pure (design principle 1): no I/O, no clock, no org client.
+        files: ['src/rules/**/*.ts'],
+        ignores: ['src/rules/**/*.test.ts'],
+        rules: {
+            'no-restricted-imports': [
+                'error',
+                {
+                    patterns: [
+                        {
+                            group: ['node:*', 'fs', 'http', 'https', 'jsforce', 'pino', 'better-sqlite3*', 'fastify'],
+                            message: 'The rules engine is pure: no I/O.'
+                        }
+                    ]
+                }
+            ],
+            'no-restricted-properties': [
+                'error',
+                { object: 'Date', property: 'now', message: 'The rules engine is pure: no clock.' }
+            ]
+        }
+    },
     {
         files: ['bin/*', 'scripts/**/*.js'],
         languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } }

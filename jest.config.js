@@ -1,4 +1,5 @@
-// Two projects in one run: the LWC bundles through sfdx-lwc-jest, the TypeScript through ts-jest.
+// The projects: the LWC bundles through sfdx-lwc-jest, the TypeScript through ts-jest, the
+// local org's own suite, and the console in a browser (run on its own).
 const { jestConfig } = require('@salesforce/sfdx-lwc-jest/config');
 
 module.exports = {
@@ -20,6 +21,8 @@ module.exports = {
             transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
             moduleFileExtensions: ['ts', 'js', 'json']
         },
+        // The local org's own suite (packages/local-org): conformance over HTTP.
+        '<rootDir>/packages/local-org/jest.config.js',
         {
             // The local console in Chromium (npm run test:browser); needs /usr/bin/chromium.
             displayName: 'browser',

@@ -5,7 +5,9 @@
  *
  *   npm run bench                  CALLS=2000 NUMBERS=600 RATE=0 (0 = as fast as possible)
  */
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { openDatabase } from '../src/sqlite';
 import { businessDay, dayNumber } from '../test/helpers/day';
 import { testService } from '../test/helpers/service';
 
@@ -63,7 +65,14 @@ async function main(): Promise<void> {
   const totalMs = performance.now() - started;
   const counts = svc.pipeline.inbox.counts(keys);
   const apiUsed = org.org.apiUsed - apiBefore;
-  const latency = svc.pipeline.metrics.latency.samples;
+  // From the inbox file itself: when each logged item's last change arrived, and when its Task was written.
+  const db = openDatabase(join(svc.dataDir, 'inbox.sqlite'));
+  const latency = (
+    db.prepare("SELECT (updated_at - changed_at) / 1000.0 AS s FROM items WHERE state = 'logged'").all() as {
+      s: number;
+    }[]
+  ).map((r) => r.s);
+  db.close();
   const byPurpose = Object.fromEntries(svc.pipeline.gateway.requests);
   console.log(`calls ${CALLS} + messages ${keys.length - CALLS}, numbers ${NUMBERS}, events ${events.length}`);
   console.log(`logged ${counts.logged}, skipped ${counts.skipped}, failed ${counts.dead}, waiting ${counts.pending}`);

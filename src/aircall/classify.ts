@@ -2,7 +2,7 @@
  * From a validated Aircall call or message to the facts the rules engine uses (R1, R2,
  * R12, R14). Call types follow `answered_at`, never `status` (reference/aircall.md §8).
  */
-import type { CallType } from '../settings/schema';
+import type { CallType } from './call-types';
 import { displayNumber, toE164 } from './phone';
 import type { AircallCall, AircallContact, AircallMessage, AircallNumber, AircallUser } from './schemas';
 
@@ -31,6 +31,8 @@ export interface AircallContactFacts {
 }
 
 export interface LineFacts {
+  /** The Aircall line's own number: a call from another company line is internal. */
+  readonly e164: string | null;
   readonly name: string | null;
   readonly display: string | null;
   readonly country: string | null;
@@ -121,10 +123,12 @@ function contactOf(contact: AircallContact | null | undefined): AircallContactFa
 }
 
 function lineOf(number: AircallNumber | null | undefined): LineFacts {
+  const country = clean(number?.country)?.toUpperCase() ?? null;
   return {
+    e164: toE164(clean(number?.e164_digits) ?? clean(number?.digits), country),
     name: clean(number?.name),
     display: clean(number?.digits) ?? clean(number?.e164_digits),
-    country: clean(number?.country)?.toUpperCase() ?? null,
+    country,
     timeZone: clean(number?.time_zone)
   };
 }
@@ -215,4 +219,18 @@ export function classifyMessage(message: AircallMessage, options: ClassifyOption
     agent: agentOf(message.user),
     contact: contactOf(message.contact)
   };
+}
+
+/**
+ * What only the coalesced item knows, applied to a classification made at the boundary: a
+ * `call.voicemail_left` seen for the call turns a missed call into a voicemail, and the
+ * company's lines make a call between two of them internal.
+ */
+export function inContext(item: Classified, options: ClassifyOptions): Classified {
+  const e164 = item.otherParty.e164;
+  const internal = e164 !== null && (options.ownNumbers?.has(e164) ?? false);
+  const otherParty = internal === item.otherParty.internal ? item.otherParty : { ...item.otherParty, internal };
+  if (item.kind === 'message') return otherParty === item.otherParty ? item : { ...item, otherParty };
+  const type = options.voicemailLeft && item.type === 'missed' ? 'voicemail' : item.type;
+  return type === item.type && otherParty === item.otherParty ? item : { ...item, type, otherParty };
 }

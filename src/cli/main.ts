@@ -1,30 +1,14 @@
 /**
  * The `aircall-sf` command: argument parsing and wiring only. Each command lives in its
- * own module and returns an exit code; the last line of machine-readable output is JSON.
+ * own module (commands.ts lists them) and returns an exit code; the last line of
+ * machine-readable output is JSON.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AircallSfError, ERROR_CODES } from '../errors';
-import type * as LocalOrgModule from './local-org';
-import type * as PipelineModule from './pipeline-commands';
-
-export interface Io {
-  readonly out: (line: string) => void;
-  readonly err: (line: string) => void;
-}
-
-export interface Command {
-  readonly name: string;
-  readonly summary: string;
-  readonly usage: string;
-  readonly run: (args: readonly string[], io: Io) => Promise<number>;
-}
-
-const commands = new Map<string, Command>();
-
-export function register(command: Command): void {
-  commands.set(command.name, command);
-}
+import { ROOT } from '../paths';
+import type { Io } from './command';
+import { COMMANDS } from './commands';
 
 const stdio: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
@@ -32,13 +16,13 @@ const stdio: Io = {
 };
 
 function version(): string {
-  const pkg = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   return pkg.version;
 }
 
 function help(): string {
   const lines = ['Usage: aircall-sf <command> [options]', '', 'Commands:'];
-  for (const command of [...commands.values()].sort((a, b) => a.name.localeCompare(b.name))) {
+  for (const command of [...COMMANDS].sort((a, b) => a.name.localeCompare(b.name))) {
     lines.push(`  ${command.name.padEnd(14)} ${command.summary}`);
   }
   lines.push(
@@ -51,26 +35,7 @@ function help(): string {
   return lines.join('\n');
 }
 
-/** Loads the command modules; each registers itself. */
-function loadCommands(): void {
-  // Required lazily so that `--help` does not load every dependency.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, so `--help` stays fast
-  const localOrg = require('./local-org') as typeof LocalOrgModule;
-  register(localOrg.localOrgCommand);
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- lazy, so `--help` stays fast
-  const pipeline = require('./pipeline-commands') as typeof PipelineModule;
-  for (const command of [
-    pipeline.serveCommand,
-    pipeline.replayCommand,
-    pipeline.explainCommand,
-    pipeline.deadLettersCommand
-  ]) {
-    register(command);
-  }
-}
-
 export async function run(argv: readonly string[], io: Io = stdio): Promise<number> {
-  loadCommands();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.out(help());
@@ -80,7 +45,7 @@ export async function run(argv: readonly string[], io: Io = stdio): Promise<numb
     io.out(version());
     return 0;
   }
-  const command = commands.get(name);
+  const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
     io.err(`aircall-sf: unknown command "${name}"\n\n${help()}`);
     return 2;

@@ -22,15 +22,9 @@ import {
 } from 'node:fs';
 import { basename, dirname, join, relative } from 'node:path';
 import type * as Rollup from 'rollup';
+import { ROOT as PACKAGE_ROOT } from '../paths';
 
-/** The checkout's root, from src/console or from a compiled copy under dist/. */
-function findRoot(start: string): string {
-  for (let dir = start; ; dir = dirname(dir)) {
-    if (existsSync(join(dir, 'package.json'))) return dir;
-    if (dirname(dir) === dir) return join(start, '..', '..');
-  }
-}
-const ROOT = findRoot(__dirname);
+const ROOT = PACKAGE_ROOT;
 export const CONSOLE_DIST = join(ROOT, 'dist', 'console');
 const FORCE_APP_LWC = join(ROOT, 'force-app', 'main', 'default', 'lwc');
 const CONSOLE_SRC = join(ROOT, 'src', 'console');

@@ -6,11 +6,10 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
-import type { FastifyReply } from 'fastify';
+import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { Inbox } from '../inbox/inbox';
-import type { buildApp } from '../server/app';
 import { ControllerError, LocalControllers } from '../org-api/local';
 import { SLDS_ASSETS } from './build';
 import { sampleEnvelope, sampleRequestSchema } from './sample';
@@ -124,7 +123,7 @@ function fieldValue(row: Row, path: string): string {
   return second ? nested(row, first, second) : text(row[first]);
 }
 
-export function registerConsole(app: ReturnType<typeof buildApp>, deps: ConsoleDeps): void {
+export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
   const controllers = new LocalControllers(deps.conn, deps.orgId);
 
   app.get('/', (_req, reply) => {

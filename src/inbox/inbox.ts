@@ -1,14 +1,22 @@
 /**
  * The durable inbox (SQLite, WAL) under DATA_DIR. An event is acknowledged to Aircall only
- * once it is here. Events of one call or message are coalesced into one item, keyed by its
- * Aircall_Id__c value; an item is processed when it is final and again whenever a later event
- * changes it (comments, tags, recording), so one call stays one Task.
+ * once it is here. Events of one call or message are coalesced into one item (coalesce.ts),
+ * keyed by its Aircall_Id__c value; an item is processed when it is final and again whenever
+ * a later event changes it (comments, tags, recording), so one call stays one Task.
+ * The inbox keeps the classified item and its raw `data`, never an envelope or its token.
  */
-import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Classified } from '../aircall/classify';
+import type { AircallEvent } from '../aircall/read';
+import { readResource } from '../aircall/read';
+import type { Placement } from '../rules/types';
 import type { SqliteDatabase } from '../sqlite';
 import { openDatabase } from '../sqlite';
+import type { CoalescedItem } from './coalesce';
+import { coalesce } from './coalesce';
+
+export type { Placement };
 
 export type ItemState = 'pending' | 'logged' | 'skipped' | 'dead';
 
@@ -16,7 +24,11 @@ export interface InboxItem {
   readonly key: string;
   readonly kind: 'call' | 'message';
   readonly phone: string | null;
-  readonly data: Record<string, unknown>;
+  /**
+   * The newest snapshot, classified at the boundary (apply `inContext` before planning).
+   * Null only for a payload an earlier version stored and the current parser cannot read.
+   */
+  readonly classified: Classified | null;
   readonly voicemailLeft: boolean;
   readonly version: number;
   readonly attempts: number;
@@ -29,32 +41,12 @@ export interface InboxItem {
   readonly lastError: string | null;
 }
 
-export interface Placement {
-  readonly kind: 'Contact' | 'Lead' | 'Account' | 'PersonAccount';
-  readonly id: string;
-  readonly personContactId: string | null;
-  readonly accountId: string | null;
-  readonly relatedKind: 'Case' | 'Opportunity' | null;
-  readonly relatedId: string | null;
-}
-
-export interface IncomingEvent {
-  readonly key: string;
-  readonly kind: 'call' | 'message';
-  readonly event: string;
-  /** Envelope timestamp (ms): the moment Aircall built the payload. */
-  readonly timestamp: number;
-  readonly phone: string | null;
-  readonly final: boolean;
-  readonly data: Record<string, unknown>;
-  readonly body: string;
-}
-
 interface Row {
   key: string;
   kind: 'call' | 'message';
   phone: string | null;
   data: string;
+  classified: string;
   data_ts: number;
   voicemail_left: number;
   final: number;
@@ -73,7 +65,7 @@ const toItem = (row: Row): InboxItem => ({
   key: row.key,
   kind: row.kind,
   phone: row.phone,
-  data: JSON.parse(row.data) as Record<string, unknown>,
+  classified: JSON.parse(row.classified) as Classified | null,
   voicemailLeft: row.voicemail_left === 1,
   version: row.version,
   attempts: row.attempts,
@@ -83,6 +75,19 @@ const toItem = (row: Row): InboxItem => ({
   state: row.state,
   lastError: row.last_error
 });
+
+const toCoalesced = (row: Row): CoalescedItem => ({
+  kind: row.kind,
+  data: JSON.parse(row.data) as Record<string, unknown>,
+  classified: JSON.parse(row.classified) as Classified,
+  dataTs: row.data_ts,
+  phone: row.phone,
+  voicemailLeft: row.voicemail_left === 1,
+  final: row.final === 1
+});
+
+/** The schema's version (PRAGMA user_version); `migrate` brings older files up to it. */
+const SCHEMA_VERSION = 2;
 
 export class Inbox {
   private readonly db: SqliteDatabase;
@@ -96,21 +101,61 @@ export class Inbox {
     // FULL: an event answered 200 must survive a power loss, not only a crash.
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
-    this.db.exec(`
-      CREATE TABLE IF NOT EXISTS events (
-        id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key TEXT NOT NULL, event TEXT NOT NULL,
-        received_at INTEGER NOT NULL, body TEXT NOT NULL);
-      CREATE TABLE IF NOT EXISTS items (
-        key TEXT PRIMARY KEY, kind TEXT NOT NULL, phone TEXT, data TEXT NOT NULL, data_ts INTEGER NOT NULL,
-        voicemail_left INTEGER NOT NULL DEFAULT 0, final INTEGER NOT NULL DEFAULT 0,
-        version INTEGER NOT NULL DEFAULT 0, processed_version INTEGER NOT NULL DEFAULT 0,
-        state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
-        next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT,
-        placement TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
-      CREATE INDEX IF NOT EXISTS items_ready ON items (state, next_attempt_at);
-      CREATE TABLE IF NOT EXISTS numbers (
-        e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at INTEGER NOT NULL);
-    `);
+    this.migrate();
+  }
+
+  /**
+   * Creates the tables, or brings a file written by an earlier version up to date: version 1
+   * kept every webhook body (with its token) and no classified item.
+   */
+  private migrate(): void {
+    const version = this.db.pragma('user_version', { simple: true }) as number;
+    if (version >= SCHEMA_VERSION) return;
+    const columns = (table: string) =>
+      (this.db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map(
+        (c) => c.name
+      );
+    this.db.transaction(() => {
+      if (columns('events').includes('body')) {
+        this.db.exec(`
+          CREATE TABLE events_v2 (id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key TEXT NOT NULL,
+            event TEXT NOT NULL, received_at INTEGER NOT NULL);
+          INSERT INTO events_v2 (id, digest, key, event, received_at) SELECT id, digest, key, event, received_at FROM events;
+          DROP TABLE events;
+          ALTER TABLE events_v2 RENAME TO events;`);
+      }
+      const itemColumns = columns('items');
+      if (itemColumns.length > 0 && !itemColumns.includes('classified')) {
+        this.db.exec('ALTER TABLE items ADD COLUMN classified TEXT');
+        const rows = this.db.prepare('SELECT key, kind, data FROM items').all() as Pick<Row, 'key' | 'kind' | 'data'>[];
+        const update = this.db.prepare('UPDATE items SET classified = ? WHERE key = ?');
+        const dead = this.db.prepare(
+          "UPDATE items SET classified = 'null', state = 'dead', last_error = ? WHERE key = ?"
+        );
+        for (const row of rows) {
+          try {
+            update.run(JSON.stringify(readResource(row.kind, JSON.parse(row.data))), row.key);
+          } catch (error) {
+            dead.run(`Stored payload is invalid: ${error instanceof Error ? error.message : String(error)}`, row.key);
+          }
+        }
+      }
+      this.db.exec(`
+        CREATE TABLE IF NOT EXISTS events (
+          id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key TEXT NOT NULL, event TEXT NOT NULL,
+          received_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS items (
+          key TEXT PRIMARY KEY, kind TEXT NOT NULL, phone TEXT, data TEXT NOT NULL, classified TEXT NOT NULL,
+          data_ts INTEGER NOT NULL, voicemail_left INTEGER NOT NULL DEFAULT 0, final INTEGER NOT NULL DEFAULT 0,
+          version INTEGER NOT NULL DEFAULT 0, processed_version INTEGER NOT NULL DEFAULT 0,
+          state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+          next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT,
+          placement TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+        CREATE INDEX IF NOT EXISTS items_ready ON items (state, next_attempt_at);
+        CREATE TABLE IF NOT EXISTS numbers (
+          e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at INTEGER NOT NULL);`);
+      this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
+    })();
   }
 
   close(): void {
@@ -118,56 +163,53 @@ export class Inbox {
   }
 
   /**
-   * Stores an event and coalesces it into its item. Returns false for an exact redelivery
-   * (same body), which changes nothing.
+   * Stores an event and coalesces it into its item. `digest` identifies the delivery (a hash
+   * of the body Aircall sent); returns false for an exact redelivery, which changes nothing.
    */
-  accept(event: IncomingEvent): boolean {
+  accept(event: AircallEvent, digest: string): boolean {
     const now = this.now();
-    const digest = createHash('sha256').update(event.body).digest('hex');
     return this.db.transaction(() => {
       const inserted = this.db
-        .prepare('INSERT OR IGNORE INTO events (digest, key, event, received_at, body) VALUES (?, ?, ?, ?, ?)')
-        .run(digest, event.key, event.event, now, event.body);
+        .prepare('INSERT OR IGNORE INTO events (digest, key, event, received_at) VALUES (?, ?, ?, ?)')
+        .run(digest, event.key, event.event, now);
       if (inserted.changes === 0) return false;
       const row = this.db.prepare('SELECT * FROM items WHERE key = ?').get(event.key) as Row | undefined;
-      const voicemail = event.event === 'call.voicemail_left' ? 1 : 0;
+      const { item, changed } = coalesce(row ? toCoalesced(row) : null, event);
       if (!row) {
         this.db
           .prepare(
-            `INSERT INTO items (key, kind, phone, data, data_ts, voicemail_left, final, version, changed_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
+            `INSERT INTO items (key, kind, phone, data, classified, data_ts, voicemail_left, final, version, changed_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
           )
           .run(
             event.key,
-            event.kind,
-            event.phone,
-            JSON.stringify(event.data),
-            event.timestamp,
-            voicemail,
-            event.final ? 1 : 0,
+            item.kind,
+            item.phone,
+            JSON.stringify(item.data),
+            JSON.stringify(item.classified),
+            item.dataTs,
+            item.voicemailLeft ? 1 : 0,
+            item.final ? 1 : 0,
             now,
             now
           );
         return true;
       }
-      // Out of order: an older snapshot never overwrites a newer one.
-      const newer = event.timestamp >= row.data_ts;
-      const data = newer ? JSON.stringify(event.data) : row.data;
-      const changed = data !== row.data || (voicemail === 1 && row.voicemail_left === 0);
       if (!changed) return true;
       this.db
         .prepare(
-          `UPDATE items SET data = ?, data_ts = ?, phone = COALESCE(?, phone), voicemail_left = MAX(voicemail_left, ?),
-             final = MAX(final, ?), version = version + 1, changed_at = ?, updated_at = ?,
+          `UPDATE items SET data = ?, classified = ?, data_ts = ?, phone = ?, voicemail_left = ?, final = ?,
+             version = version + 1, changed_at = ?, updated_at = ?,
              state = CASE WHEN state = 'dead' THEN 'dead' ELSE 'pending' END, next_attempt_at = 0, attempts = 0
            WHERE key = ?`
         )
         .run(
-          data,
-          Math.max(event.timestamp, row.data_ts),
-          event.phone,
-          voicemail,
-          event.final ? 1 : 0,
+          JSON.stringify(item.data),
+          JSON.stringify(item.classified),
+          item.dataTs,
+          item.phone,
+          item.voicemailLeft ? 1 : 0,
+          item.final ? 1 : 0,
           now,
           now,
           event.key
@@ -257,11 +299,30 @@ export class Inbox {
     return (this.db.prepare("SELECT * FROM items WHERE state = 'dead' ORDER BY updated_at").all() as Row[]).map(toItem);
   }
 
-  /** Puts dead letters back in the queue; returns how many. */
+  /**
+   * Puts dead letters back in the queue; returns how many. Each is read again from its raw
+   * `data`, so a payload that an earlier version could not read gets the current parser.
+   */
   retry(key?: string): number {
-    const sql = `UPDATE items SET state = 'pending', attempts = 0, next_attempt_at = 0, processed_version = MIN(processed_version, version - 1)
-                 WHERE state = 'dead'${key ? ' AND key = ?' : ''}`;
-    return (key ? this.db.prepare(sql).run(key) : this.db.prepare(sql).run()).changes;
+    return this.db.transaction(() => {
+      const where = `state = 'dead'${key ? ' AND key = ?' : ''}`;
+      const params = key ? [key] : [];
+      const rows = this.db.prepare(`SELECT key, kind, data FROM items WHERE ${where}`).all(...params) as Pick<
+        Row,
+        'key' | 'kind' | 'data'
+      >[];
+      const reread = this.db.prepare('UPDATE items SET classified = ? WHERE key = ?');
+      for (const row of rows) {
+        try {
+          reread.run(JSON.stringify(readResource(row.kind, JSON.parse(row.data))), row.key);
+        } catch {
+          // Still unreadable: the worker dead-letters it again with the reason.
+        }
+      }
+      const sql = `UPDATE items SET state = 'pending', attempts = 0, next_attempt_at = 0,
+                     processed_version = MIN(processed_version, version - 1) WHERE ${where}`;
+      return this.db.prepare(sql).run(...params).changes;
+    })();
   }
 
   item(key: string): InboxItem | undefined {

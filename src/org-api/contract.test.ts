@@ -1,5 +1,5 @@
 import { MESSAGES, formatMessage, settingsViewValues, validateSettingsInput } from './contract';
-import { SettingsError } from '../errors';
+import { SettingsError } from '../settings/errors';
 
 // The same inputs and expected messages as AircallSettingsControllerTest.cls.
 describe('settings validation shared with the Apex controller', () => {

@@ -12,7 +12,9 @@
  */
 import { z } from 'zod';
 import { SETTINGS_FIELDS, allowedValues, isAllowedValue, isBlankValue } from '../settings/schema';
-import type { CallType, SettingsField } from '../settings/schema';
+import type { CallType } from '../aircall/call-types';
+import type { SettingsField } from '../settings/schema';
+import { SETTINGS_MESSAGES, formatMessage, quoteValue } from '../settings/messages';
 
 const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
 
@@ -74,26 +76,18 @@ export const METHODS = [
  * treats a single quote as an escape.
  */
 export const MESSAGES = {
-  invalidValue: 'Aircall_Settings__c.{0} has the invalid value {1}; allowed values: {2}.',
-  unknownField: 'Aircall_Settings__c has no field {0}; the settings are: {1}.',
-  createCaseNeedsCase: 'Aircall_Settings__c.Create_Case__c can be checked only when Related_Record__c is Case (R9).',
+  invalidValue: SETTINGS_MESSAGES.invalidValue,
+  unknownField: SETTINGS_MESSAGES.unknownField,
+  createCaseNeedsCase: SETTINGS_MESSAGES.createCaseNeedsCase,
   notAdmin:
     'Only users with the Aircall_Admin permission set can change the Aircall settings. Ask your Salesforce admin to assign it.',
-  noValues: 'Nothing to save: send the settings to change, by API name.',
+  noValues: SETTINGS_MESSAGES.noValues,
   recordRequired: 'Give the Id of the record whose Aircall calls to show.',
   pageSize: 'The page size must be between 1 and {0}.',
   offset: 'The offset must be between 0 and {0}: narrow the list instead of paging further.'
 } as const;
 
-/** Fills a template the way Apex String.format does for the plain {n} placeholders used here. */
-export function formatMessage(template: string, ...args: readonly string[]): string {
-  return template.replace(/\{(\d+)\}/g, (_, i: string) => args[Number(i)] ?? '');
-}
-
-/** How a rejected value is quoted in messages: JSON, as Apex JSON.serialize does. */
-export function quoteValue(value: unknown): string {
-  return value === undefined ? 'null' : JSON.stringify(value);
-}
+export { formatMessage, quoteValue };
 
 export const PAGE = { defaultSize: 10, maxSize: 50, maxOffset: 2000 } as const;
 

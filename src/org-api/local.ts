@@ -4,6 +4,7 @@
  * contract.ts). The console's user is the local org's admin, so canEdit and canSeeGuidance
  * are true, as they are for a Salesforce user with the Aircall_Admin permission set.
  */
+import { AircallSfError, ERROR_CODES } from '../errors';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
@@ -23,9 +24,9 @@ import {
 } from './contract';
 
 /** What an AuraHandledException is to a component: a message for the user. */
-export class ControllerError extends Error {
+export class ControllerError extends AircallSfError {
   constructor(message: string) {
-    super(message);
+    super(ERROR_CODES.CONTROLLER_REFUSED, message);
     this.name = 'ControllerError';
   }
 }

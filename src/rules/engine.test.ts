@@ -11,8 +11,9 @@ import {
   run,
   settings
 } from '../../test/helpers/engine';
-import { CALL_TYPES } from '../settings/schema';
-import type { CallAction, CallType } from '../settings/schema';
+import { CALL_TYPES } from '../aircall/call-types';
+import type { CallType } from '../aircall/call-types';
+import type { CallAction } from '../settings/schema';
 import type { CandidateRecord, MatchKind } from './types';
 
 const CALL_PATCH: Record<CallType, Record<string, unknown>> = {

@@ -26,6 +26,7 @@ import type {
   MatchKind,
   OrgSnapshot,
   OrgUser,
+  Placement,
   Plan,
   RecordRef,
   RelatedPlan,
@@ -118,6 +119,19 @@ function matchRecord(item: Classified, e164: string, org: OrgSnapshot, trace: Tr
   return chosen;
 }
 
+/** An update of a logged item: the record its Task is on, as it was placed. */
+function keptRecord(placed: Placement, trace: Trace): CandidateRecord {
+  trace.add('R4', `already logged on ${placed.kind} ${placed.id}: the update keeps the Task there`);
+  return {
+    kind: placed.kind,
+    id: placed.id,
+    phones: [],
+    lastModifiedDate: '',
+    personContactId: placed.personContactId,
+    accountId: placed.accountId
+  };
+}
+
 function fullName(item: Classified): { first: string | null; last: string } {
   const c = item.contact;
   if (c?.lastName)
@@ -197,6 +211,7 @@ function relate(
   target: TargetPlan,
   settings: Settings,
   org: OrgSnapshot,
+  placed: Placement | null,
   ownerId: string,
   trace: Trace
 ): RelatedPlan | null {
@@ -210,7 +225,9 @@ function relate(
   }
   const contactId = target.kind === 'existing' ? target.id : null;
   const pool = settings.relatedRecord === 'Case' ? org.openCases : org.openOpportunities;
-  const open = contactId ? byRecency((pool?.[contactId] ?? []).filter((r) => !r.isClosed)) : [];
+  // An update keeps the related record it was logged with; it is not looked up again.
+  const kept = placed?.relatedId && placed.relatedKind === settings.relatedRecord ? [{ id: placed.relatedId }] : [];
+  const open = placed ? kept : contactId ? byRecency((pool?.[contactId] ?? []).filter((r) => !r.isClosed)) : [];
   if (open[0]) {
     const extra = open.length > 1 ? `; ${open.length} are open, the most recently modified is taken` : '';
     trace.add('R8', `related to the Contact's open ${settings.relatedRecord} ${open[0].id}${extra}`);
@@ -371,7 +388,8 @@ export function plan(input: EngineInput): Plan {
   // The owner is needed for created records, but its trace line reads best after matching.
   const ownerTrace = new Trace();
   const ownerId = chooseOwner(item, org, ownerTrace);
-  const match = matchRecord(item, e164, org, trace);
+  const placed = org.placement ?? null;
+  const match = placed ? keptRecord(placed, trace) : matchRecord(item, e164, org, trace);
   let target: TargetPlan;
   if (match) {
     target = {
@@ -394,7 +412,7 @@ export function plan(input: EngineInput): Plan {
     );
   }
 
-  const related = relate(item, target, settings, org, ownerId, trace);
+  const related = relate(item, target, settings, org, placed, ownerId, trace);
   trace.lines.push(...ownerTrace.lines);
   const { who, what } = placement(target, related, trace);
   const base = item.kind === 'call' ? callTaskFields(item, gated.status, trace) : messageTaskFields(item);

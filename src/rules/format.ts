@@ -3,7 +3,7 @@
  * come from the Aircall line, never from the machine running the service.
  */
 import type { ClassifiedCall, ClassifiedMessage } from '../aircall/classify';
-import type { CallType } from '../settings/schema';
+import type { CallType } from '../aircall/call-types';
 
 export const LIMITS = {
   subject: 255,

@@ -41,8 +41,20 @@ export interface OrgUser {
   readonly name?: string | null;
 }
 
+/** Where an earlier version of this call or message was logged: an update keeps its Task there. */
+export interface Placement {
+  readonly kind: MatchKind;
+  readonly id: string;
+  readonly personContactId: string | null;
+  readonly accountId: string | null;
+  readonly relatedKind: 'Case' | 'Opportunity' | null;
+  readonly relatedId: string | null;
+}
+
 /** What the org holds that matters for one call or message. */
 export interface OrgSnapshot {
+  /** Set when the item was logged before: no matching, the Task stays where it is. */
+  readonly placement?: Placement | null;
   readonly candidates: readonly CandidateRecord[];
   /** Open Cases per Contact Id (any order; the engine sorts). */
   readonly openCases?: Readonly<Record<string, readonly OpenRelatedRecord[]>>;

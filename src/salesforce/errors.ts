@@ -1,4 +1,5 @@
 /** Org failures, sorted into what a retry can fix and what an admin must fix. */
+import { AircallSfError } from '../errors';
 
 /** Salesforce error codes that a later retry can succeed on. */
 const TRANSIENT = new Set([
@@ -37,15 +38,16 @@ const ADVICE: Record<string, string> = {
     'A record the call was matched to no longer exists: retry the dead letter to match again.'
 };
 
-export class OrgError extends Error {
+/** A Salesforce failure; `code` is Salesforce's errorCode (or the network error's code). */
+export class OrgError extends AircallSfError<string> {
   readonly transient: boolean;
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
     readonly fields: readonly string[] = [],
     readonly status = 0
   ) {
-    super(message);
+    super(code, message, { fields, status });
     this.name = 'OrgError';
     this.transient = TRANSIENT.has(code) || status >= 500 || status === 429;
   }

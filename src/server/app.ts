@@ -3,9 +3,11 @@
  * readiness and metrics. 200 only once the event is durably stored.
  */
 import Fastify from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import type { Inbox } from '../inbox/inbox';
-import type { Metrics } from './metrics';
+import { ERROR_CODES } from '../errors';
+import type { Metrics } from '../metrics';
 import { readWebhook } from './webhook';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -21,8 +23,10 @@ export interface AppDeps {
   readonly readiness: () => Promise<string | null>;
 }
 
-export function buildApp(deps: AppDeps) {
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: MAX_BODY_BYTES });
+/** The service's Fastify app; typed as a plain FastifyInstance so that routes can be added by other modules. */
+export function buildApp(deps: AppDeps): FastifyInstance {
+  const logger: FastifyBaseLogger = deps.logger;
+  const app = Fastify({ loggerInstance: logger, bodyLimit: MAX_BODY_BYTES });
   // Read every body as text: JSON is parsed (and its errors reported) after the size check,
   // and the token is checked before the schema.
   app.removeAllContentTypeParsers();
@@ -34,7 +38,9 @@ export function buildApp(deps: AppDeps) {
     const status = error.statusCode ?? 500;
     if (status === 413) {
       deps.metrics.eventsRejected.inc({ reason: 'too_large' });
-      return reply.code(413).send({ status: 'rejected', error: `Body over ${MAX_BODY_BYTES} bytes.` });
+      return reply
+        .code(413)
+        .send({ status: 'rejected', code: ERROR_CODES.WEBHOOK_TOO_LARGE, error: `Body over ${MAX_BODY_BYTES} bytes.` });
     }
     if (status >= 500) deps.logger.error({ err: error }, 'request failed');
     return reply.code(status).send({ status: 'error', error: error.message });
@@ -45,29 +51,33 @@ export function buildApp(deps: AppDeps) {
     const contentType = String(req.headers['content-type'] ?? '');
     if (!/^application\/json\b/i.test(contentType)) {
       deps.metrics.eventsRejected.inc({ reason: 'content_type' });
-      return reply
-        .code(400)
-        .send({ status: 'rejected', error: `Content-Type must be application/json, got "${contentType}".` });
+      return reply.code(415).send({
+        status: 'rejected',
+        code: ERROR_CODES.WEBHOOK_CONTENT_TYPE,
+        error: `Content-Type must be application/json, got "${contentType}".`
+      });
     }
     const outcome = readWebhook(typeof req.body === 'string' ? req.body : '', deps.webhookTokens);
     if (outcome.status !== 200) {
       deps.metrics.eventsRejected.inc({ reason: outcome.reason });
       // Never log the body: it carries the token.
       req.log.warn({ reason: outcome.reason }, outcome.message);
-      return reply.code(outcome.status).send({ status: 'rejected', error: outcome.message });
+      return reply.code(outcome.status).send({ status: 'rejected', code: outcome.code, error: outcome.message });
     }
     if (outcome.reason === 'ignored') {
       deps.metrics.eventsIgnored.inc({ event: outcome.event });
       return reply.code(200).send({ status: 'ignored' });
     }
     try {
-      deps.inbox.accept(outcome.incoming);
+      deps.inbox.accept(outcome.incoming, outcome.digest);
     } catch (error) {
       deps.metrics.eventsRejected.inc({ reason: 'storage' });
       req.log.error({ err: error, item: outcome.incoming.key }, 'could not store the event');
-      return reply
-        .code(503)
-        .send({ status: 'unavailable', error: 'The event could not be stored; Aircall will retry.' });
+      return reply.code(503).send({
+        status: 'unavailable',
+        code: ERROR_CODES.STORAGE_UNAVAILABLE,
+        error: 'The event could not be stored; Aircall will retry.'
+      });
     }
     deps.metrics.eventsAccepted.inc({ event: outcome.incoming.event });
     req.log.info({ item: outcome.incoming.key, event: outcome.incoming.event }, 'event stored');

@@ -1,18 +1,23 @@
 /**
  * From a webhook body to an inbox event, with the contract's checks in a fixed order:
- * JSON, token (constant time), envelope schema, event routing, resource schema.
+ * JSON, token (constant time), envelope schema, event routing, resource schema. The body is
+ * read once, here, into the product's types (aircall/read.ts).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import { toE164 } from '../aircall/phone';
-import { isUsedEvent, parseCall, parseEnvelope, parseMessage } from '../aircall/schemas';
-import { AircallSfError } from '../errors';
-import type { IncomingEvent } from '../inbox/inbox';
+import type { AircallEvent } from '../aircall/read';
+import { readEnvelope } from '../aircall/read';
+import type { ErrorCode } from '../errors';
+import { AircallSfError, ERROR_CODES } from '../errors';
 
 export type WebhookOutcome =
-  | { readonly status: 400; readonly reason: 'json' | 'schema'; readonly message: string }
-  | { readonly status: 401; readonly reason: 'token'; readonly message: string }
+  | {
+      readonly status: 400 | 401;
+      readonly reason: 'json' | 'schema' | 'token';
+      readonly code: ErrorCode;
+      readonly message: string;
+    }
   | { readonly status: 200; readonly reason: 'ignored'; readonly event: string }
-  | { readonly status: 200; readonly reason: 'accepted'; readonly incoming: IncomingEvent };
+  | { readonly status: 200; readonly reason: 'accepted'; readonly incoming: AircallEvent; readonly digest: string };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -34,6 +39,7 @@ export function readWebhook(body: string, tokens: readonly string[] | null): Web
     return {
       status: 400,
       reason: 'json',
+      code: ERROR_CODES.WEBHOOK_NOT_JSON,
       message: `Body is not JSON: ${error instanceof Error ? error.message : String(error)}`
     };
   }
@@ -43,44 +49,18 @@ export function readWebhook(body: string, tokens: readonly string[] | null): Web
     return {
       status: 401,
       reason: 'token',
+      code: ERROR_CODES.WEBHOOK_TOKEN_INVALID,
       message: token === undefined ? 'The webhook token is missing.' : 'The webhook token is wrong.'
     };
   }
   try {
-    const envelope = parseEnvelope(json);
-    if (!isUsedEvent(envelope.event)) return { status: 200, reason: 'ignored', event: envelope.event };
-    const accepted = (kind: 'call' | 'message', key: string, phone: string | null, final: boolean): WebhookOutcome => ({
-      status: 200,
-      reason: 'accepted',
-      incoming: {
-        key,
-        kind,
-        event: envelope.event,
-        timestamp: envelope.timestamp,
-        phone,
-        final,
-        data: envelope.data,
-        body
-      }
-    });
-    if (envelope.event.startsWith('call.')) {
-      const call = parseCall(envelope.data);
-      return accepted(
-        'call',
-        `call:${call.id}`,
-        toE164(call.raw_digits, call.number?.country),
-        call.ended_at !== null && call.ended_at !== undefined
-      );
-    }
-    const message = parseMessage(envelope.data);
-    return accepted(
-      'message',
-      `message:${message.id}`,
-      toE164(message.external_number ?? message.raw_digits, message.number?.country),
-      true
-    );
+    const read = readEnvelope(json);
+    if (!read.used) return { status: 200, reason: 'ignored', event: read.event };
+    // The delivery's identity: an exact redelivery has the same digest and changes nothing.
+    return { status: 200, reason: 'accepted', incoming: read.event, digest: digest(body).toString('hex') };
   } catch (error) {
-    if (error instanceof AircallSfError) return { status: 400, reason: 'schema', message: error.message };
+    if (error instanceof AircallSfError)
+      return { status: 400, reason: 'schema', code: ERROR_CODES.PAYLOAD_INVALID, message: error.message };
     throw error;
   }
 }

@@ -1,4 +1,4 @@
-import { SettingsError } from '../errors';
+import { SettingsError } from './errors';
 import { defaultSettings, parseSettings, parseSettingsOrThrow, settingsToRow } from './parse';
 import { SETTINGS_FIELDS } from './schema';
 

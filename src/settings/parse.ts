@@ -1,5 +1,6 @@
-import { SettingsError } from '../errors';
-import type { CallAction, CallType, RelatedRecordChoice, Settings, SettingsField, UnknownNumberChoice } from './schema';
+import { SettingsError } from './errors';
+import type { CallType } from '../aircall/call-types';
+import type { CallAction, RelatedRecordChoice, Settings, SettingsField, UnknownNumberChoice } from './schema';
 import { SETTINGS_FIELDS, allowedValues, isAllowedValue, isBlankValue } from './schema';
 
 export type SettingsRow = Readonly<Record<string, unknown>>;

@@ -5,15 +5,7 @@
  * the org's row into typed settings, the generated custom-setting metadata under force-app,
  * and the options the settings panel offers. Change a field here and regenerate.
  */
-
-export const CALL_TYPES = [
-  'outbound_answered',
-  'outbound_unanswered',
-  'inbound_answered',
-  'missed',
-  'voicemail'
-] as const;
-export type CallType = (typeof CALL_TYPES)[number];
+import type { CallType } from '../aircall/call-types';
 
 export interface ChoiceValue<V extends string = string> {
   readonly value: V;

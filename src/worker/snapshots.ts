@@ -1,6 +1,6 @@
 import type { Classified } from '../aircall/classify';
-import type { Inbox, Placement } from '../inbox/inbox';
-import type { CandidateRecord, MatchKind, OrgSnapshot } from '../rules/types';
+import type { Inbox } from '../inbox/inbox';
+import type { CandidateRecord, MatchKind, OrgSnapshot, Placement } from '../rules/types';
 import type { OrgGateway } from '../salesforce/gateway';
 import type { Settings } from '../settings/schema';
 
@@ -59,25 +59,11 @@ export async function buildSnapshots(
     else openOpportunities = related;
   }
   return (p: SnapshotSubject): OrgSnapshot => {
-    const placed = p.placement;
     const e164 = p.classified.otherParty.e164;
-    if (placed && e164) {
-      const related = placed.relatedId
-        ? { [placed.id]: [{ id: placed.relatedId, lastModifiedDate: '9999-12-31T00:00:00.000Z' }] }
-        : {};
+    if (p.placement && e164) {
       return {
-        candidates: [
-          {
-            kind: placed.kind,
-            id: placed.id,
-            phones: [e164],
-            lastModifiedDate: '1970-01-01T00:00:00.000Z',
-            personContactId: placed.personContactId,
-            accountId: placed.accountId
-          }
-        ],
-        openCases: placed.relatedKind === 'Case' ? related : {},
-        openOpportunities: placed.relatedKind === 'Opportunity' ? related : {},
+        placement: p.placement,
+        candidates: [],
         users: lookup.users,
         integrationUserId: gateway.identity.userId
       };

@@ -7,14 +7,12 @@
  */
 import type { Logger } from 'pino';
 import type { Classified } from '../aircall/classify';
-import { classifyCall, classifyMessage } from '../aircall/classify';
-import { toE164 } from '../aircall/phone';
-import { parseCall, parseMessage } from '../aircall/schemas';
+import { inContext } from '../aircall/classify';
 import type { InboxItem, Placement } from '../inbox/inbox';
 import type { Inbox } from '../inbox/inbox';
 import { plan } from '../rules/engine';
 import type { Plan } from '../rules/types';
-import type { Metrics } from '../server/metrics';
+import type { Metrics } from '../metrics';
 import type { Settings } from '../settings/schema';
 import type { OrgError } from '../salesforce/errors';
 import { toOrgError } from '../salesforce/errors';
@@ -162,13 +160,11 @@ export class Worker {
     for (const [purpose, count] of this.gateway.requests) this.metrics.apiCalls.set(count, { purpose });
   }
 
+  /** The item as classified at the boundary, with what only the coalesced item and the company's lines tell. */
   private classify(item: InboxItem): Classified {
-    const line = item.data.number as { e164_digits?: string; digits?: string; country?: string } | undefined;
-    const lineE164 = toE164(line?.e164_digits ?? line?.digits ?? null, line?.country);
-    if (lineE164) this.ownNumbers.add(lineE164);
-    return item.kind === 'call'
-      ? classifyCall(parseCall(item.data), { voicemailLeft: item.voicemailLeft, ownNumbers: this.ownNumbers })
-      : classifyMessage(parseMessage(item.data), { ownNumbers: this.ownNumbers });
+    if (!item.classified) throw new Error(item.lastError ?? 'the stored payload cannot be read');
+    if (item.classified.line.e164) this.ownNumbers.add(item.classified.line.e164);
+    return inContext(item.classified, { voicemailLeft: item.voicemailLeft, ownNumbers: this.ownNumbers });
   }
 
   private backoff(item: InboxItem, error: OrgError): number {

@@ -3,11 +3,11 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { LocalOrgOptions } from '../../src/local-org';
+import type { LocalOrgOptions } from '@aircall-sf/local-org';
 import { loadConfig } from '../../src/config';
 import { buildApp } from '../../src/server/app';
-import type { Pipeline } from '../../src/service';
-import { startPipeline } from '../../src/service';
+import type { Pipeline } from '../../src/cli/pipeline';
+import { startPipeline } from '../../src/cli/pipeline';
 import type { WorkerOptions } from '../../src/worker/worker';
 import type { TestOrg } from './local-org';
 import { setOrgSettings, testOrg } from './local-org';
@@ -57,7 +57,7 @@ export async function testService(
   let app!: ReturnType<typeof buildApp>;
   let url = '';
   const start = async () => {
-    pipeline = await startPipeline(config, logger, workerOptions);
+    pipeline = await startPipeline(config.org!, config, logger, workerOptions);
     app = buildApp({
       inbox: pipeline.inbox,
       metrics: pipeline.metrics,

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { loadConfig } from '../../src/config';
 import type { OrgAuth } from '../../src/config';
-import { ADMIN_USERNAME, parseFaults } from '../../src/local-org';
+import { ADMIN_USERNAME, parseFaults } from '@aircall-sf/local-org';
 import { createLogger } from '../../src/logger';
 import { connect } from '../../src/salesforce/connection';
 import { OrgGateway } from '../../src/salesforce/gateway';

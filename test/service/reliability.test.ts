@@ -3,7 +3,7 @@
  * failures; what can never be logged becomes a dead letter that `retry` logs once fixed.
  */
 import { callData, envelope } from '../fixtures/aircall';
-import { parseFaults } from '../../src/local-org';
+import { parseFaults } from '@aircall-sf/local-org';
 import { testService } from '../helpers/service';
 
 /** The test's own calls go through the faulty org too: retry them. */

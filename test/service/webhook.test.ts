@@ -34,18 +34,21 @@ describe('POST /webhooks/aircall: the contract table', () => {
   ])('401 for %s, nothing stored', async (_label, patch) => {
     const res = await svc.post({ ...envelope('call.ended', callData({ id: 5003 })), ...patch });
     expect(res.status).toBe(401);
+    expect(res.body.code).toBe('WEBHOOK_TOKEN_INVALID');
     expect(svc.pipeline.inbox.item('call:5003')).toBeUndefined();
   });
 
   it('400 for a body that is not JSON, naming the problem', async () => {
     const res = await svc.post('{"resource": "call",');
     expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ status: 'rejected', code: 'WEBHOOK_NOT_JSON' });
     expect(String(res.body.error)).toMatch(/not JSON/);
   });
 
   it('400 for a malformed envelope or call, naming the path; nothing stored', async () => {
     const badCall = await svc.post(envelope('call.ended', callData({ id: 5004, direction: 'sideways' })));
     expect(badCall.status).toBe(400);
+    expect(badCall.body.code).toBe('AIRCALL_PAYLOAD_INVALID');
     expect(String(badCall.body.error)).toContain('data.direction');
     expect(svc.pipeline.inbox.item('call:5004')).toBeUndefined();
     const badEnvelope = await svc.post({ ...envelope('call.ended', callData()), data: [] });
@@ -55,9 +58,10 @@ describe('POST /webhooks/aircall: the contract table', () => {
     expect(String(badMessage.body.error)).toContain('data.created_at');
   });
 
-  it('400 for a body that is not declared as JSON', async () => {
+  it('415 for a body that is not declared as JSON', async () => {
     const res = await svc.post(JSON.stringify(envelope('call.ended', callData())), { 'Content-Type': 'text/plain' });
-    expect(res.status).toBe(400);
+    expect(res.status).toBe(415);
+    expect(res.body.code).toBe('WEBHOOK_CONTENT_TYPE');
     expect(String(res.body.error)).toContain('application/json');
   });
 
@@ -65,6 +69,7 @@ describe('POST /webhooks/aircall: the contract table', () => {
     const before = stored();
     const res = await svc.post(envelope('call.ended', callData({ id: 5005, padding: 'x'.repeat(1024 * 1024) })));
     expect(res.status).toBe(413);
+    expect(res.body.code).toBe('WEBHOOK_TOO_LARGE');
     expect(svc.pipeline.inbox.item('call:5005')).toBeUndefined();
     expect(stored()).toBe(before);
   });
@@ -93,7 +98,7 @@ describe('POST /webhooks/aircall: the contract table', () => {
     other.pipeline.inbox.close(); // storage unavailable
     const res = await other.post(envelope('call.ended', callData({ id: 5006 })));
     expect(res.status).toBe(503);
-    expect(res.body.status).toBe('unavailable');
+    expect(res.body).toMatchObject({ status: 'unavailable', code: 'STORAGE_UNAVAILABLE' });
     await other.close();
   });
 });

@@ -1,0 +1,145 @@
+/**
+ * `/composite` (up to 25 subrequests in one transaction or not, with `@{ref}` references)
+ * and `/composite/batch` (independent subrequests, each counted as one API request).
+ */
+import { SfError } from '../errors';
+import type { Rec } from '../store';
+import { text } from '../values';
+import type { Ctx, Reply, Resources } from './reply';
+import { asRecord, errorReply, ok } from './reply';
+
+export function composite({ org, route }: Resources, rawBody: unknown, ctx: Ctx): Reply {
+  const body = asRecord(rawBody);
+  const subrequests = body.compositeRequest;
+  if (!Array.isArray(subrequests)) throw new SfError(400, 'JSON_PARSER_ERROR', 'compositeRequest is required');
+  if (subrequests.length > 25)
+    throw new SfError(400, 'INVALID_BATCH_REQUEST', 'Composite request may contain at most 25 subrequests');
+  const allOrNone = body.allOrNone === true;
+  const refs = new Map<string, unknown>();
+  const responses: Rec[] = [];
+  const failed = new Set<string>();
+  let firstFailure = -1;
+  const resolve = (value: unknown): unknown => {
+    if (typeof value === 'string') {
+      return value.replace(/@\{([A-Za-z0-9_]+)((?:\.[A-Za-z0-9_]+|\[\d+\])*)\}/g, (_m, ref: string, path: string) => {
+        if (failed.has(ref) || !refs.has(ref))
+          throw new SfError(
+            400,
+            'PROCESSING_HALTED',
+            `Invalid reference specified. No value for ${ref}${path} found in ${ref}. Provided referenceId ('${ref}') is not valid.`
+          );
+        let current: unknown = refs.get(ref);
+        for (const step of path.match(/[A-Za-z0-9_]+|\d+/g) ?? []) current = (current as Rec | undefined)?.[step];
+        return String(current);
+      });
+    }
+    if (Array.isArray(value)) return value.map(resolve);
+    if (value && typeof value === 'object')
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v)]));
+    return value;
+  };
+  const runOne = (sub: Rec): Reply => {
+    const referenceId = text(sub.referenceId);
+    if (!/^[A-Za-z0-9_]+$/.test(referenceId))
+      throw new SfError(400, 'INVALID_INPUT', `The reference ID ${referenceId} is invalid.`);
+    const method = text(sub.method, 'GET').toUpperCase();
+    const target = String(resolve(text(sub.url)));
+    const m = /^\/services\/data\/v(\d+\.\d)\/([^?]*)(?:\?(.*))?$/.exec(target.replace(/\/{2,}/g, '/'));
+    if (!m) throw new SfError(400, 'INVALID_URL', `The URL ${target} is not valid`);
+    return route(method, m[2]!, new URLSearchParams(m[3] ?? ''), resolve(sub.body), { ...ctx, version: m[1]! });
+  };
+  const record = (sub: Rec, reply: Reply) => {
+    const referenceId = text(sub.referenceId);
+    const success = reply.status < 300;
+    if (success) refs.set(referenceId, reply.body ?? {});
+    else failed.add(referenceId);
+    responses.push({
+      body: reply.body ?? null,
+      httpHeaders: reply.headers ?? {},
+      httpStatusCode: reply.status,
+      referenceId
+    });
+    return success;
+  };
+  const attempt = (sub: Rec): Reply => {
+    try {
+      return runOne(sub);
+    } catch (error) {
+      if (error instanceof SfError) return errorReply(error);
+      throw error;
+    }
+  };
+  const store = org.store;
+  if (allOrNone) {
+    const rollback = new Error('rollback');
+    try {
+      store.transaction(() => {
+        for (const sub of subrequests as Rec[]) {
+          const reply = store.savepoint(() => attempt(sub));
+          if (!record(sub, reply)) {
+            firstFailure = responses.length - 1;
+            throw rollback;
+          }
+        }
+      });
+    } catch (error) {
+      if (error !== rollback) throw error;
+    }
+    if (firstFailure >= 0) {
+      const halted = [
+        {
+          errorCode: 'PROCESSING_HALTED',
+          message: 'The transaction was rolled back since another operation in the same transaction failed.'
+        }
+      ];
+      const out = (subrequests as Rec[]).map((sub, i) =>
+        i === firstFailure
+          ? responses[i]!
+          : { body: halted, httpHeaders: {}, httpStatusCode: 400, referenceId: text(sub.referenceId) }
+      );
+      return ok({ compositeResponse: out });
+    }
+    return ok({ compositeResponse: responses });
+  }
+  for (const sub of subrequests as Rec[])
+    record(
+      sub,
+      store.transaction(() => attempt(sub))
+    );
+  return ok({ compositeResponse: responses });
+}
+
+export function batch({ org, route }: Resources, rawBody: unknown, ctx: Ctx): Reply {
+  const body = asRecord(rawBody);
+  const requests = (body.batchRequests as Rec[] | undefined) ?? [];
+  const haltOnError = body.haltOnError === true;
+  let halted = false;
+  let hasErrors = false;
+  const results = requests.map((r) => {
+    if (halted)
+      return {
+        statusCode: 412,
+        result: [{ errorCode: 'BATCH_PROCESSING_HALTED', message: 'Batch processing halted per request' }]
+      };
+    const m = /^\/?(?:services\/data\/)?v(\d+\.\d)\/([^?]*)(?:\?(.*))?$/.exec(text(r.url));
+    let reply: Reply;
+    try {
+      if (!m) throw new SfError(400, 'INVALID_URL', 'invalid batch url');
+      reply = org.store.transaction(() =>
+        route(text(r.method, 'GET').toUpperCase(), m[2]!, new URLSearchParams(m[3] ?? ''), r.richInput, {
+          ...ctx,
+          version: m[1]!
+        })
+      );
+    } catch (error) {
+      if (!(error instanceof SfError)) throw error;
+      reply = errorReply(error);
+    }
+    if (reply.status >= 400) {
+      hasErrors = true;
+      if (haltOnError) halted = true;
+    }
+    return { statusCode: reply.status, result: reply.body ?? null };
+  });
+  return ok({ hasErrors, results });
+}

@@ -1,0 +1,168 @@
+/**
+ * sObject resources: `/sobjects` (describe global), `/sobjects/T` (basic info, create),
+ * `/sobjects/T/describe`, `/sobjects/T/{id}` (retrieve, update, delete) and
+ * `/sobjects/T/{externalIdField}/{value}` (upsert, retrieve, delete by external id).
+ */
+import { SfError, notFound } from '../errors';
+import { canonicalId } from '../ids';
+import type { LocalOrg } from '../org';
+import type { ObjectDef } from '../schema';
+import { SETUP_OBJECTS } from '../schema';
+import type { Rec } from '../store';
+import type { Ctx, Reply } from './reply';
+import { asRecord, ok } from './reply';
+
+export function objectOrThrow(org: LocalOrg, name: string | undefined): ObjectDef {
+  const def = name ? org.store.schema.object(name) : undefined;
+  if (!def) throw notFound();
+  return def;
+}
+
+export function sobjects(
+  org: LocalOrg,
+  method: string,
+  parts: string[],
+  query: URLSearchParams,
+  body: unknown,
+  ctx: Ctx
+): Reply {
+  const store = org.store;
+  const actor = { userId: ctx.userId };
+  if (parts.length === 0) {
+    return ok({
+      encoding: 'UTF-8',
+      maxBatchSize: 200,
+      sobjects: [...store.schema.objects.values()].map((o) => describeBrief(o, ctx))
+    });
+  }
+  const def = objectOrThrow(org, parts[0]);
+  if (parts.length === 1) {
+    if (method === 'POST') {
+      const id = store.insert(def.name, asRecord(body), actor);
+      return {
+        status: 201,
+        body: { id, success: true, errors: [] },
+        headers: { Location: `/services/data/v${ctx.version}/sobjects/${def.name}/${id}` }
+      };
+    }
+    return ok({ objectDescribe: describeBrief(def, ctx), recentItems: [] });
+  }
+  if (parts[1] === 'describe' && parts.length === 2) return ok(describe(def, ctx));
+  if (parts.length === 2) {
+    const id = parts[1]!;
+    if (method === 'GET') return ok(retrieve(org, def, id, query.get('fields'), ctx));
+    if (method === 'PATCH') {
+      store.update(def.name, id, asRecord(body), actor);
+      return { status: 204 };
+    }
+    if (method === 'DELETE') {
+      store.delete(def.name, id);
+      return { status: 204 };
+    }
+    throw notFound();
+  }
+  // /sobjects/T/{externalIdField}/{value…}: the value may contain slashes (jsforce does not encode it).
+  const fieldName = parts[1]!;
+  const value = parts.slice(2).join('/');
+  if (method === 'PATCH') {
+    if (query.get('updateOnly') === 'true') {
+      const ids = store.findByUnique(def.name, fieldName, value);
+      if (ids.length === 0)
+        throw new SfError(404, 'NOT_FOUND', 'Provided external ID field does not exist or is not accessible');
+    }
+    const result = store.upsert(def.name, fieldName, value, asRecord(body), actor);
+    return {
+      status: result.created ? 201 : 200,
+      body: { id: result.id, success: true, errors: [], created: result.created }
+    };
+  }
+  const field = store.schema.field(def, fieldName);
+  if (!field?.externalId) throw notFound();
+  const ids = store.findByUnique(def.name, field.name, value);
+  if (ids.length > 1) throw new SfError(300, 'MULTIPLE_CHOICES', 'More than one record found', ids);
+  if (!ids[0]) throw notFound();
+  if (method === 'GET') return ok(retrieve(org, def, ids[0], query.get('fields'), ctx));
+  if (method === 'DELETE') {
+    store.delete(def.name, ids[0]);
+    return { status: 204 };
+  }
+  throw notFound();
+}
+
+export function retrieve(org: LocalOrg, def: ObjectDef, rawId: string, fields: string | null, ctx: Ctx): Rec {
+  const id = canonicalId(rawId);
+  if (!id || !id.startsWith(def.keyPrefix)) {
+    throw new SfError(400, 'MALFORMED_ID', `${def.label} ID: id value of incorrect type: ${rawId}`, ['Id']);
+  }
+  const rec = org.store.table(def.name).get(id);
+  if (!rec) throw notFound();
+  const names = fields
+    ? fields.split(',').map((f) => {
+        const fd = org.store.schema.field(def, f.trim());
+        if (!fd) throw new SfError(400, 'INVALID_FIELD', `No such column '${f.trim()}' on sobject of type ${def.name}`);
+        return fd.name;
+      })
+    : [...def.fields.values()].map((f) => f.name);
+  const out: Rec = {
+    attributes: { type: def.name, url: `/services/data/v${ctx.version}/sobjects/${def.name}/${id}` }
+  };
+  for (const name of names) out[name] = rec[name] ?? null;
+  return out;
+}
+
+function describeBrief(def: ObjectDef, ctx: Ctx): Rec {
+  const setup = SETUP_OBJECTS.has(def.name);
+  return {
+    name: def.name,
+    label: def.label,
+    labelPlural: `${def.label}s`,
+    keyPrefix: def.keyPrefix,
+    custom: def.custom,
+    customSetting: def.customSetting,
+    createable: !setup,
+    updateable: !setup,
+    deletable: !setup && def.name !== 'User',
+    queryable: true,
+    searchable: def.searchable,
+    urls: {
+      sobject: `/services/data/v${ctx.version}/sobjects/${def.name}`,
+      describe: `/services/data/v${ctx.version}/sobjects/${def.name}/describe`
+    }
+  };
+}
+
+function describe(def: ObjectDef, ctx: Ctx): Rec {
+  return {
+    ...describeBrief(def, ctx),
+    fields: [...def.fields.values()].map((f) => ({
+      name: f.name,
+      label: f.label,
+      type: f.type,
+      length: f.length ?? 0,
+      nillable: f.nillable,
+      createable: f.createable,
+      updateable: f.updateable,
+      custom: f.custom,
+      externalId: f.externalId ?? false,
+      unique: f.unique ?? false,
+      calculated: f.derived ?? false,
+      defaultedOnCreate: f.defaultValue !== undefined || f.type === 'boolean' || f.name === 'OwnerId',
+      defaultValue: f.defaultValue ?? null,
+      referenceTo: f.referenceTo ?? [],
+      relationshipName: f.relationshipName ?? null,
+      restrictedPicklist: f.restricted ?? false,
+      picklistValues: (f.picklist ?? []).map((v) => ({
+        value: v,
+        label: v,
+        active: true,
+        defaultValue: v === f.defaultValue
+      }))
+    })),
+    childRelationships: def.children.map((c) => ({
+      relationshipName: c.relationshipName,
+      childSObject: c.childSObject,
+      field: c.field,
+      cascadeDelete: false
+    }))
+  };
+}

@@ -1,0 +1,199 @@
+/**
+ * One local org: schema (standard objects + force-app), records, SOQL/SOSL engines, tokens,
+ * the API meter and fault injection. `server.ts` puts HTTP in front of it.
+ */
+import { createHmac, randomBytes } from 'node:crypto';
+import { buildSchema } from './schema';
+import { CASE_STATUSES, OPPORTUNITY_STAGES, TASK_STATUSES } from './schema';
+import { SoqlEngine } from './soql';
+import { SearchEngine } from './sosl';
+import type { Actor } from './store';
+import { Store } from './store';
+import type { FaultSpec } from './faults';
+
+export interface LocalOrgOptions {
+  readonly dataFile?: string;
+  readonly searchLagSeconds?: number;
+  readonly personAccounts?: boolean;
+  /** An SFDX source folder (`force-app`) whose custom objects and fields are deployed; none when absent. */
+  readonly forceApp?: string;
+  readonly faults?: FaultSpec;
+  /** Daily API request allocation reported at /limits. */
+  readonly apiLimit?: number;
+  readonly now?: () => number;
+}
+
+export const ADMIN_USERNAME = 'admin@local-org.invalid';
+
+export class LocalOrg {
+  readonly store: Store;
+  readonly soql: SoqlEngine;
+  readonly search: SearchEngine;
+  readonly orgId: string;
+  readonly adminUserId: string;
+  readonly apiLimit: number;
+  readonly faults: FaultSpec | undefined;
+  private readonly secret: string;
+  apiUsed: number;
+
+  constructor(options: LocalOrgOptions = {}) {
+    const schema = buildSchema({
+      personAccounts: options.personAccounts ?? false,
+      ...(options.forceApp ? { forceApp: options.forceApp } : {})
+    });
+    this.store = new Store(schema, {
+      ...(options.dataFile ? { dataFile: options.dataFile } : {}),
+      searchLagMs: (options.searchLagSeconds ?? 0) * 1000,
+      ...(options.now ? { now: options.now } : {})
+    });
+    this.soql = new SoqlEngine(this.store);
+    this.search = new SearchEngine(this.store, this.soql);
+    this.apiLimit = options.apiLimit ?? 100_000;
+    this.faults = options.faults;
+    if (!this.store.meta.get('orgId')) this.bootstrap();
+    this.orgId = this.store.meta.get('orgId')!;
+    this.adminUserId = this.store.meta.get('adminUserId')!;
+    this.secret = this.store.meta.get('secret')!;
+    this.apiUsed = Number(this.store.meta.get('apiUsed') ?? 0);
+  }
+
+  get admin(): Actor {
+    return { userId: this.adminUserId };
+  }
+
+  close(): void {
+    this.store.setMeta('apiUsed', String(this.apiUsed));
+    this.store.close();
+  }
+
+  /** The rows every org has: itself, an admin (the integration user), statuses and record types. */
+  private bootstrap(): void {
+    const store = this.store;
+    const system = { userId: '005000000000000AAA' };
+    store.transaction(() => {
+      const orgId = store.insert(
+        'Organization',
+        {
+          Name: 'Local Org',
+          InstanceName: 'LOCAL',
+          IsSandbox: false,
+          OrganizationType: 'Developer Edition',
+          TimeZoneSidKey: 'Europe/Paris'
+        },
+        system,
+        { system: true }
+      );
+      const adminId = store.insert(
+        'User',
+        {
+          Username: ADMIN_USERNAME,
+          Email: 'admin@example.com',
+          FirstName: 'Local',
+          LastName: 'Admin',
+          Alias: 'ladmin',
+          IsActive: true
+        },
+        system,
+        { system: true }
+      );
+      const fix = (object: string, id: string) => {
+        const rec = store.table(object).get(id)!;
+        store.table(object).set(id, { ...rec, CreatedById: adminId, LastModifiedById: adminId });
+      };
+      fix('Organization', orgId);
+      fix('User', adminId);
+      const admin = { userId: adminId };
+      const statuses = (object: string, rows: readonly { value: string; closed: boolean; isDefault?: boolean }[]) =>
+        rows.forEach((r, n) =>
+          store.insert(
+            object,
+            {
+              ApiName: r.value,
+              MasterLabel: r.value,
+              IsClosed: r.closed,
+              IsDefault: r.isDefault ?? false,
+              SortOrder: n + 1
+            },
+            admin,
+            { system: true }
+          )
+        );
+      statuses('TaskStatus', TASK_STATUSES);
+      statuses('CaseStatus', CASE_STATUSES);
+      OPPORTUNITY_STAGES.forEach((s, i) =>
+        store.insert(
+          'OpportunityStage',
+          {
+            ApiName: s.value,
+            MasterLabel: s.value,
+            IsClosed: s.closed,
+            IsWon: s.won,
+            IsActive: true,
+            DefaultProbability: s.probability,
+            IsDefault: false,
+            SortOrder: i + 1
+          },
+          admin,
+          { system: true }
+        )
+      );
+      store.insert(
+        'RecordType',
+        {
+          Name: 'Business Account',
+          DeveloperName: 'Business_Account',
+          SobjectType: 'Account',
+          IsPersonType: false,
+          IsActive: true
+        },
+        admin,
+        { system: true }
+      );
+      if (store.schema.personAccounts) {
+        store.insert(
+          'RecordType',
+          {
+            Name: 'Person Account',
+            DeveloperName: 'PersonAccount',
+            SobjectType: 'Account',
+            IsPersonType: true,
+            IsActive: true
+          },
+          admin,
+          { system: true }
+        );
+      }
+      store.setMeta('orgId', orgId);
+      store.setMeta('adminUserId', adminId);
+      store.setMeta('secret', randomBytes(24).toString('hex'));
+    });
+  }
+
+  // ---- tokens ------------------------------------------------------------------------
+
+  /**
+   * Tokens are signed, not stored: every token this org issued stays valid, also after a
+   * restart with the same data file (jsforce loops on a 401 after a refresh).
+   */
+  issueToken(userId: string): string {
+    const nonce = randomBytes(8).toString('hex');
+    const mac = createHmac('sha256', this.secret).update(`${nonce}.${userId}`).digest('hex').slice(0, 32);
+    return `${this.orgId.slice(0, 15)}!AQ${nonce}.${userId}.${mac}`;
+  }
+
+  userForToken(token: string): string | null {
+    const m = /^(00D\w{12})!AQ([0-9a-f]{16})\.(\w{18})\.([0-9a-f]{32})$/.exec(token);
+    if (!m || m[1] !== this.orgId.slice(0, 15)) return null;
+    const mac = createHmac('sha256', this.secret).update(`${m[2]}.${m[3]}`).digest('hex').slice(0, 32);
+    return mac === m[4] ? m[3]! : null;
+  }
+
+  userByUsername(username: string): string | null {
+    return this.store.findByUnique('User', 'Username', username)[0] ?? null;
+  }
+
+  countApiRequests(n: number): void {
+    this.apiUsed += n;
+    if (this.store.persistent && this.apiUsed % 50 === 0) this.store.setMeta('apiUsed', String(this.apiUsed));
+  }
+}

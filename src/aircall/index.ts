@@ -1,3 +1,0 @@
-export * from './schemas';
-export * from './phone';
-export * from './classify';

@@ -1,0 +1,15 @@
+/** Every command of `aircall-sf`, one module each (contract §2). */
+import type { Command } from './command';
+import { deadLettersCommand } from './dead-letters';
+import { explainCommand } from './explain';
+import { localOrgCommand } from './local-org';
+import { replayCommand } from './replay';
+import { serveCommand } from './serve';
+
+export const COMMANDS: readonly Command[] = [
+  serveCommand,
+  replayCommand,
+  explainCommand,
+  deadLettersCommand,
+  localOrgCommand
+];

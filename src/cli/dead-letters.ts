@@ -1,0 +1,55 @@
+import { AircallSfError, ERROR_CODES } from '../errors';
+import { Inbox } from '../inbox/inbox';
+import { createLogger } from '../logger';
+import type { Command } from './command';
+import { COMMON_OPTIONS, configFrom, parseCommand, usageError } from './command';
+import { openPipeline } from './embedded';
+import { drain, requireValidSettings, summary } from './feed';
+
+const USAGE = `Usage: aircall-sf dead-letters [list | retry ID | retry --all] [--org URL] [--data-dir DIR]
+
+Calls and messages that failed for good, with their reason; retry puts them back and processes
+them now, printing {"retried":N,"logged":N,"skipped":N,"failed":N}.
+${COMMON_OPTIONS}`;
+
+export const deadLettersCommand: Command = {
+  name: 'dead-letters',
+  summary: 'list or retry the calls that failed for good',
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommand(USAGE, args, { all: { type: 'boolean' } });
+    const [action = 'list', id] = positionals;
+    const config = configFrom(values);
+    if (action === 'list') {
+      const inbox = new Inbox(config.dataDir);
+      const dead = inbox.deadLetters();
+      for (const item of dead) io.out(`${item.key}\tattempts ${item.attempts}\t${item.lastError ?? ''}`);
+      io.out(
+        JSON.stringify({
+          deadLetters: dead.length,
+          items: dead.map((d) => ({ id: d.key, attempts: d.attempts, reason: d.lastError }))
+        })
+      );
+      inbox.close();
+      return 0;
+    }
+    if (action !== 'retry' || (!id && !values.all) || (id && values.all))
+      throw usageError(USAGE, 'Use `dead-letters list`, `dead-letters retry ID` or `dead-letters retry --all`.');
+    const opened = await openPipeline(config, createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
+    const { pipeline } = opened;
+    try {
+      await requireValidSettings(pipeline);
+      const keys = id ? [id] : pipeline.inbox.deadLetters().map((d) => d.key);
+      if (id && !pipeline.inbox.deadLetters().some((d) => d.key === id)) {
+        throw new AircallSfError(ERROR_CODES.USAGE, `${id} is not a dead letter (see \`dead-letters list\`).`);
+      }
+      const retried = id ? pipeline.inbox.retry(id) : pipeline.inbox.retry();
+      await drain(pipeline, keys, 600_000);
+      const s = summary(pipeline, keys, 0);
+      io.out(JSON.stringify({ retried, logged: s.logged, skipped: s.skipped, failed: s.failed }));
+      return s.failed > 0 ? 1 : 0;
+    } finally {
+      await opened.close();
+    }
+  }
+};

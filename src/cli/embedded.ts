@@ -1,0 +1,81 @@
+/**
+ * The embedded default: with no org configured, the commands run on the local org kept under
+ * the data dir (the one `npm start` seeds), and `serve` adds the local console. This is the
+ * only module of the production path that reaches an emulator or the console, and it loads
+ * them lazily (a `require` inside the function), so a service with an org never loads them.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type * as LocalOrgModule from '@aircall-sf/local-org';
+import type { Logger } from 'pino';
+import type { OrgAuth, ServiceConfig } from '../config';
+import type * as ConsoleModule from '../console/start';
+import { FORCE_APP } from '../paths';
+import type { WorkerOptions } from '../worker/worker';
+import type { Pipeline } from './pipeline';
+import { startPipeline } from './pipeline';
+
+export interface EmbeddedOrg {
+  readonly instanceUrl: string;
+  readonly accessToken: string;
+  readonly orgId: string;
+  readonly dataFile: string;
+  close(): Promise<void>;
+}
+
+export function loadLocalOrg(): typeof LocalOrgModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the emulator loads only when no org is configured
+  return require('@aircall-sf/local-org') as typeof LocalOrgModule;
+}
+
+export function loadConsole(): typeof ConsoleModule {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the console exists only on the local org
+  return require('../console/start') as typeof ConsoleModule;
+}
+
+/** The local org under DATA_DIR, seeded with the demo data on first start, with this package deployed. */
+export async function startEmbeddedOrg(dataDir: string): Promise<EmbeddedOrg> {
+  mkdirSync(dataDir, { recursive: true });
+  const dataFile = join(dataDir, 'local-org.sqlite');
+  const started = await loadLocalOrg().startLocalOrg({ port: 0, seed: 'demo', dataFile, forceApp: FORCE_APP });
+  return {
+    instanceUrl: started.instanceUrl,
+    accessToken: started.accessToken,
+    orgId: started.org.orgId,
+    dataFile,
+    close: () => started.close()
+  };
+}
+
+/** The configured org, or the embedded local org when none is. */
+export async function resolveOrg(config: ServiceConfig): Promise<{ auth: OrgAuth; embedded: EmbeddedOrg | null }> {
+  if (config.org) return { auth: config.org, embedded: null };
+  const embedded = await startEmbeddedOrg(config.dataDir);
+  return {
+    auth: { mode: 'access-token', instanceUrl: embedded.instanceUrl, accessToken: embedded.accessToken },
+    embedded
+  };
+}
+
+/** A pipeline on the configured org or the embedded one; closing it stops both. */
+export async function openPipeline(
+  config: ServiceConfig,
+  logger: Logger,
+  workerOptions: WorkerOptions = {}
+): Promise<{ readonly pipeline: Pipeline; readonly embedded: EmbeddedOrg | null; close(): Promise<void> }> {
+  const { auth, embedded } = await resolveOrg(config);
+  try {
+    const pipeline = await startPipeline(auth, config, logger, workerOptions);
+    return {
+      pipeline,
+      embedded,
+      async close() {
+        await pipeline.close();
+        await embedded?.close();
+      }
+    };
+  } catch (error) {
+    await embedded?.close();
+    throw error;
+  }
+}

@@ -1,0 +1,92 @@
+/**
+ * Feeding files of webhook envelopes through the pipeline, for `replay`, `explain` and
+ * `dead-letters retry`: read the file, read each body as the webhook does, run the worker
+ * until the items settle, count the outcomes.
+ */
+import { readFileSync } from 'node:fs';
+import type { AircallEvent } from '../aircall/read';
+import { AircallSfError, ERROR_CODES } from '../errors';
+import { readWebhook } from '../server/webhook';
+import type { Pipeline } from './pipeline';
+
+/** Envelopes from a JSON array or JSON Lines file, as raw bodies. */
+export function readEnvelopes(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new AircallSfError(
+      ERROR_CODES.INPUT_FILE_INVALID,
+      `Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`
+    );
+  }
+  const trimmed = text.trim();
+  if (trimmed.startsWith('[')) {
+    try {
+      return (JSON.parse(trimmed) as unknown[]).map((e) => JSON.stringify(e));
+    } catch (error) {
+      throw new AircallSfError(
+        ERROR_CODES.INPUT_FILE_INVALID,
+        `${file} is not a JSON array: ${error instanceof Error ? error.message : String(error)}`
+      );
+    }
+  }
+  return trimmed
+    .split('\n')
+    .map((line, i) => ({ line: line.trim(), n: i + 1 }))
+    .filter(({ line }) => line.length > 0)
+    .map(({ line, n }) => {
+      try {
+        JSON.parse(line);
+      } catch {
+        throw new AircallSfError(ERROR_CODES.INPUT_FILE_INVALID, `${file} line ${n} is not JSON.`);
+      }
+      return line;
+    });
+}
+
+export interface FileEvent {
+  readonly event: AircallEvent;
+  readonly digest: string;
+}
+
+/** The events of a file that the product uses, read as the webhook reads them (the file is trusted: no token check). */
+export function eventsFrom(file: string, bodies: readonly string[]): FileEvent[] {
+  const events: FileEvent[] = [];
+  bodies.forEach((body, i) => {
+    const outcome = readWebhook(body, null);
+    if (outcome.status !== 200)
+      throw new AircallSfError(ERROR_CODES.INPUT_FILE_INVALID, `${file} event ${i + 1}: ${outcome.message}`);
+    if (outcome.reason === 'accepted') events.push({ event: outcome.incoming, digest: outcome.digest });
+  });
+  return events;
+}
+
+/** Exit 2 naming the field when the org's settings are invalid (contract §2). */
+export async function requireValidSettings(pipeline: Pipeline): Promise<void> {
+  const result = await pipeline.settings.get();
+  if (!result.ok) throw result.errors[0]!;
+}
+
+/** Runs the worker until every key is logged, skipped or dead. */
+export async function drain(pipeline: Pipeline, keys: readonly string[], timeoutMs: number): Promise<void> {
+  pipeline.worker.start();
+  const deadline = Date.now() + timeoutMs;
+  while (pipeline.inbox.outstanding(keys) > 0) {
+    if (Date.now() > deadline) {
+      throw new AircallSfError(
+        ERROR_CODES.CONFIG_INVALID,
+        `Timed out after ${timeoutMs / 1000} s with ${pipeline.inbox.outstanding(keys)} items still waiting (see the log for retries).`
+      );
+    }
+    pipeline.worker.notify();
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  await pipeline.worker.stop();
+}
+
+export function summary(pipeline: Pipeline, keys: readonly string[], events: number) {
+  const counts = pipeline.inbox.counts(keys);
+  // A call that never ended (no call.ended in the file) stays pending: it was not logged.
+  return { events, logged: counts.logged, skipped: counts.skipped + counts.pending, failed: counts.dead };
+}

@@ -1,0 +1,110 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { callData, envelope, T0 } from '../../test/fixtures/aircall';
+import type { AircallEvent } from '../aircall/read';
+import { readEnvelope } from '../aircall/read';
+import { openDatabase } from '../sqlite';
+import { coalesce } from './coalesce';
+import type { CoalescedItem } from './coalesce';
+import { Inbox } from './inbox';
+
+const read = (name: string, data: Record<string, unknown>, timestamp: number): AircallEvent => {
+  const result = readEnvelope(envelope(name, data, { timestamp }));
+  if (!result.used) throw new Error(`${name} is not used`);
+  return result.event;
+};
+
+describe('coalesce: the events of one call fold into one item', () => {
+  const fold = (events: AircallEvent[]) =>
+    events.reduce<{ item: CoalescedItem | null; changes: boolean[] }>(
+      (acc, e) => {
+        const { item, changed } = coalesce(acc.item, e);
+        return { item, changes: [...acc.changes, changed] };
+      },
+      { item: null, changes: [] }
+    );
+  const live = read('call.commented', callData({ id: 7, ended_at: null, answered_at: null }), T0);
+  const ended = read('call.ended', callData({ id: 7 }), T0 + 120);
+  const tagged = read('call.tagged', callData({ id: 7, tags: [{ id: 1, name: 'VIP' }] }), T0 + 150);
+  const voicemail = read('call.voicemail_left', callData({ id: 7, answered_at: null }), T0 + 100);
+
+  it('keeps the newest snapshot, whatever the order of arrival', () => {
+    const { item, changes } = fold([tagged, live, ended]);
+    expect(item!.classified).toEqual(tagged.classified);
+    expect(changes).toEqual([true, false, false]);
+    expect(item!.final).toBe(true);
+  });
+
+  it('an older snapshot arriving late changes nothing; a voicemail, once seen, stays seen', () => {
+    const { item, changes } = fold([ended, voicemail, live]);
+    expect(changes).toEqual([true, true, false]);
+    expect(item!.voicemailLeft).toBe(true);
+    expect(item!.classified).toEqual(ended.classified);
+  });
+
+  it('a redelivered snapshot is no change', () => {
+    expect(fold([ended, ended]).changes).toEqual([true, false]);
+  });
+});
+
+describe('Inbox: files of an earlier version', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'inbox-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** The schema of version 1: every webhook body kept (token included), no classified item. */
+  function writeVersion1(rows: { key: string; data: unknown }[]): void {
+    const db = openDatabase(join(dir, 'inbox.sqlite'));
+    db.exec(`
+      CREATE TABLE events (id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key TEXT NOT NULL, event TEXT NOT NULL,
+        received_at INTEGER NOT NULL, body TEXT NOT NULL);
+      CREATE TABLE items (key TEXT PRIMARY KEY, kind TEXT NOT NULL, phone TEXT, data TEXT NOT NULL, data_ts INTEGER NOT NULL,
+        voicemail_left INTEGER NOT NULL DEFAULT 0, final INTEGER NOT NULL DEFAULT 0, version INTEGER NOT NULL DEFAULT 0,
+        processed_version INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT, placement TEXT, changed_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL);
+      CREATE TABLE numbers (e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at INTEGER NOT NULL);`);
+    rows.forEach((row, i) => {
+      db.prepare('INSERT INTO events (digest, key, event, received_at, body) VALUES (?, ?, ?, 0, ?)').run(
+        `d${i}`,
+        row.key,
+        'call.ended',
+        '{"token":"secret"}'
+      );
+      db.prepare(
+        "INSERT INTO items (key, kind, data, data_ts, final, version, changed_at, updated_at) VALUES (?, 'call', ?, 0, 1, 1, 0, 0)"
+      ).run(row.key, JSON.stringify(row.data));
+    });
+    db.close();
+  }
+
+  it('drops the stored bodies and classifies the items, so the worker can take them', () => {
+    writeVersion1([{ key: 'call:11', data: callData({ id: 11 }) }]);
+    const inbox = new Inbox(dir);
+    const item = inbox.item('call:11')!;
+    expect(item.classified).toMatchObject({ kind: 'call', externalId: 'call:11', type: 'inbound_answered' });
+    expect(inbox.claim(10, new Set(), new Set()).map((i) => i.key)).toEqual(['call:11']);
+    inbox.close();
+    const db = openDatabase(join(dir, 'inbox.sqlite'));
+    const columns = (db.prepare("SELECT name FROM pragma_table_info('events')").all() as { name: string }[]).map(
+      (c) => c.name
+    );
+    expect(columns).not.toContain('body');
+    expect(db.prepare('SELECT COUNT(*) AS n FROM events').get()).toEqual({ n: 1 });
+    db.close();
+  });
+
+  it('makes a stored payload that cannot be read a dead letter with the reason, and a retry reads it again', () => {
+    writeVersion1([{ key: 'call:12', data: callData({ id: 12, direction: 'sideways' }) }]);
+    const inbox = new Inbox(dir);
+    const dead = inbox.deadLetters();
+    expect(dead.map((d) => [d.key, d.classified])).toEqual([['call:12', null]]);
+    expect(dead[0]!.lastError).toContain('data.direction');
+    expect(inbox.retry('call:12')).toBe(1);
+    expect(inbox.item('call:12')).toMatchObject({ state: 'pending', classified: null });
+    inbox.close();
+  });
+});

@@ -1,0 +1,123 @@
+/** Prometheus text-format metrics: counters, gauges and one histogram, no dependency. */
+type Labels = Readonly<Record<string, string>>;
+
+const labelText = (labels: Labels) => {
+  const entries = Object.entries(labels);
+  return entries.length ? `{${entries.map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}` : '';
+};
+
+class Family {
+  readonly values = new Map<string, number>();
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly type: 'counter' | 'gauge'
+  ) {}
+  inc(labels: Labels = {}, by = 1): void {
+    const key = labelText(labels);
+    this.values.set(key, (this.values.get(key) ?? 0) + by);
+  }
+  set(value: number, labels: Labels = {}): void {
+    this.values.set(labelText(labels), value);
+  }
+  get(labels: Labels = {}): number {
+    return this.values.get(labelText(labels)) ?? 0;
+  }
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} ${this.type}`];
+    for (const [labels, value] of this.values) lines.push(`${this.name}${labels} ${value}`);
+    return lines;
+  }
+}
+
+export class Histogram {
+  private readonly counts: number[];
+  private sum = 0;
+  private count = 0;
+  constructor(
+    readonly name: string,
+    readonly help: string,
+    readonly buckets: readonly number[]
+  ) {
+    this.counts = buckets.map(() => 0);
+  }
+  observe(value: number): void {
+    this.buckets.forEach((b, i) => {
+      if (value <= b) this.counts[i]! += 1;
+    });
+    this.sum += value;
+    this.count += 1;
+  }
+  render(): string[] {
+    const lines = [`# HELP ${this.name} ${this.help}`, `# TYPE ${this.name} histogram`];
+    this.buckets.forEach((b, i) => lines.push(`${this.name}_bucket{le="${b}"} ${this.counts[i]}`));
+    lines.push(
+      `${this.name}_bucket{le="+Inf"} ${this.count}`,
+      `${this.name}_sum ${this.sum}`,
+      `${this.name}_count ${this.count}`
+    );
+    return lines;
+  }
+}
+
+export class Metrics {
+  readonly eventsReceived = new Family('aircall_events_received_total', 'Webhook requests received.', 'counter');
+  readonly eventsAccepted = new Family(
+    'aircall_events_accepted_total',
+    'Events stored durably (by event name).',
+    'counter'
+  );
+  readonly eventsRejected = new Family(
+    'aircall_events_rejected_total',
+    'Webhook requests rejected, by reason.',
+    'counter'
+  );
+  readonly eventsIgnored = new Family(
+    'aircall_events_ignored_total',
+    'Valid events the product does not use.',
+    'counter'
+  );
+  readonly callsLogged = new Family(
+    'aircall_items_logged_total',
+    'Calls and messages logged (Task written), by kind.',
+    'counter'
+  );
+  readonly callsSkipped = new Family(
+    'aircall_items_skipped_total',
+    'Calls and messages not logged, by reason.',
+    'counter'
+  );
+  readonly callsFailed = new Family(
+    'aircall_items_failed_total',
+    'Calls and messages that became dead letters.',
+    'counter'
+  );
+  readonly retries = new Family('aircall_retries_total', 'Transient failures retried later, by error code.', 'counter');
+  readonly apiRequests = new Family(
+    'salesforce_api_requests_used',
+    'Daily API requests used, from Sforce-Limit-Info.',
+    'gauge'
+  );
+  readonly apiLimit = new Family(
+    'salesforce_api_requests_limit',
+    'Daily API request allocation, from Sforce-Limit-Info.',
+    'gauge'
+  );
+  readonly apiCalls = new Family(
+    'salesforce_requests_total',
+    'REST requests this service sent, by purpose.',
+    'counter'
+  );
+  readonly inboxDepth = new Family('aircall_inbox_depth', 'Items waiting in the inbox.', 'gauge');
+  readonly latency = new Histogram(
+    'aircall_webhook_to_task_seconds',
+    'From the event that changed an item to its Task written.',
+    [0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300]
+  );
+
+  render(): string {
+    // Every Family field is rendered: a metric added above cannot be forgotten here.
+    const families = Object.values(this).filter((v): v is Family => v instanceof Family);
+    return [...families.flatMap((f) => f.render()), ...this.latency.render()].join('\n') + '\n';
+  }
+}
