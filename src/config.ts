@@ -41,6 +41,8 @@ export interface ServiceConfig {
   readonly apiVersion: string;
   readonly concurrency: number;
   readonly settingsTtlMs: number;
+  /** AIRCALL_COMPANY_NUMBERS: lines of the company, in E.164, besides those the events name. */
+  readonly companyNumbers: readonly string[];
 }
 
 export interface ConfigOverrides {
@@ -110,9 +112,22 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const concurrency = Number(get('AIRCALL_SF_CONCURRENCY') ?? 8);
   if (!Number.isInteger(concurrency) || concurrency < 1)
     throw invalid('AIRCALL_SF_CONCURRENCY must be a whole number >= 1.');
+  const companyNumbers = (get('AIRCALL_COMPANY_NUMBERS') ?? '')
+    .split(',')
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .map((n) => {
+      const e164 = n.replace(/[\s().-]/g, '');
+      if (!/^\+[1-9]\d{6,14}$/.test(e164))
+        throw invalid(
+          `AIRCALL_COMPANY_NUMBERS must list numbers in international form (+33 1 76 00 00 00); got "${n}".`
+        );
+      return e164;
+    });
   return {
     org,
     webhookTokens: tokens,
+    companyNumbers,
     port,
     dataDir: overrides.dataDir ?? get('DATA_DIR') ?? '.aircall-sf',
     apiVersion: get('SF_API_VERSION') ?? '62.0',

@@ -3,8 +3,10 @@
  * R12, R14). Call types follow `answered_at`, never `status` (reference/aircall.md §8).
  */
 import type { CallType } from './call-types';
+import { AircallSfError, ERROR_CODES } from '../errors';
 import { displayNumber, toE164 } from './phone';
 import type { AircallCall, AircallContact, AircallMessage, AircallNumber, AircallUser } from './schemas';
+import { entries } from './schemas';
 
 export interface OtherParty {
   /** As Aircall sent it. */
@@ -62,16 +64,27 @@ export interface ClassifiedCall {
   readonly startedAt: number;
   readonly answeredAt: number | null;
   readonly endedAt: number | null;
+  /** Aircall's `duration`: from start to end, ringing and IVR included. */
   readonly durationSeconds: number;
+  /** Before an agent answered (the whole call when nobody did). */
   readonly waitSeconds: number;
+  /** From answer to end; 0 when unanswered. */
+  readonly talkSeconds: number;
   readonly otherParty: OtherParty;
   readonly line: LineFacts;
   readonly opening: Opening;
   readonly missedCallReason: string | null;
+  /** The agent Aircall names on the call: after a transfer, the one who took it. */
   readonly agent: Agent | null;
+  /** Set after a transfer: who passed the call on, and to whom. */
+  readonly transfer: { readonly by: Agent | null; readonly to: Agent | null } | null;
+  /** Teams the call rang (inbound calls only). */
+  readonly teams: readonly string[];
   readonly contact: AircallContactFacts | null;
-  /** A link that stays valid (Aircall's asset page) when there is one, else the signed mp3 URL. */
+  /** A link that stays valid (Aircall's asset page) when there is one, else the short or signed mp3 URL. */
   readonly recordingUrl: string | null;
+  /** The link expires (a short URL after 3 h, a signed mp3 URL within the hour): no asset page was sent. */
+  readonly recordingLinkExpires: boolean;
   readonly comments: readonly CallComment[];
   readonly tags: readonly string[];
 }
@@ -101,6 +114,9 @@ export interface ClassifyOptions {
   readonly ownNumbers?: ReadonlySet<string>;
 }
 
+/** The raw number of a call or message that carries none: it matches no record (NO_NUMBER). */
+const NO_NUMBER = '(no number)';
+
 const clean = (value: string | null | undefined): string | null => {
   const trimmed = value?.trim();
   return trimmed ? trimmed : null;
@@ -117,7 +133,7 @@ function contactOf(contact: AircallContact | null | undefined): AircallContactFa
     firstName: clean(contact.first_name),
     lastName: clean(contact.last_name),
     company: clean(contact.company_name),
-    email: clean(contact.emails?.[0]?.value)
+    email: clean(entries(contact.emails)[0]?.value)
   };
   return facts.firstName || facts.lastName || facts.company || facts.email ? facts : null;
 }
@@ -169,10 +185,18 @@ export function classifyCall(call: AircallCall, options: ClassifyOptions = {}): 
   const type = callTypeOf(call, options.voicemailLeft);
   const endedAt = call.ended_at ?? null;
   const answeredAt = call.answered_at ?? null;
-  const durationSeconds = call.duration ?? (endedAt !== null ? Math.round((endedAt - call.started_at) / 1000) : 0);
-  const waitSeconds =
-    answeredAt !== null ? Math.max(0, Math.round((answeredAt - call.started_at) / 1000)) : durationSeconds;
-  const recordingUrl = clean(call.asset) ?? clean(call.recording) ?? clean(call.voicemail);
+  const seconds = (from: number, to: number) => Math.max(0, Math.round((to - from) / 1000));
+  const durationSeconds = call.duration ?? (endedAt !== null ? seconds(call.started_at, endedAt) : 0);
+  const waitSeconds = answeredAt !== null ? seconds(call.started_at, answeredAt) : durationSeconds;
+  const talkSeconds = answeredAt !== null && endedAt !== null ? seconds(answeredAt, endedAt) : 0;
+  const asset = clean(call.asset);
+  const recordingUrl =
+    asset ??
+    clean(call.recording_short_url) ??
+    clean(call.voicemail_short_url) ??
+    clean(call.recording) ??
+    clean(call.voicemail);
+  const transferred = call.transferred_by || call.transferred_to;
   return {
     kind: 'call',
     id: call.id,
@@ -185,33 +209,58 @@ export function classifyCall(call: AircallCall, options: ClassifyOptions = {}): 
     endedAt,
     durationSeconds,
     waitSeconds,
-    otherParty: otherPartyOf(call.raw_digits, line, options.ownNumbers),
+    talkSeconds,
+    otherParty: otherPartyOf(clean(call.raw_digits) ?? NO_NUMBER, line, options.ownNumbers),
     line,
     opening: openingOf(call),
     missedCallReason: clean(call.missed_call_reason),
-    agent: agentOf(call.user),
+    // After a transfer the call is the receiving agent's when Aircall names no `user` (docs/rules.md).
+    agent: agentOf(call.user) ?? agentOf(call.transferred_to),
+    transfer: transferred ? { by: agentOf(call.transferred_by), to: agentOf(call.transferred_to) } : null,
+    teams: entries(call.teams)
+      .map((t) => clean(t.name))
+      .filter((n): n is string => n !== null),
     contact: contactOf(call.contact),
     recordingUrl,
-    comments: (call.comments ?? []).map((c) => ({
+    recordingLinkExpires: recordingUrl !== null && recordingUrl !== asset,
+    comments: entries(call.comments).map((c) => ({
       content: c.content,
       postedAt: c.posted_at ?? null,
       author: clean(c.posted_by?.name)
     })),
-    tags: (call.tags ?? []).map((t) => t.name)
+    tags: entries(call.tags).map((t) => t.name)
   };
 }
 
-export function classifyMessage(message: AircallMessage, options: ClassifyOptions = {}): ClassifiedMessage {
+/** What the envelope tells of a message whose own fields do not. */
+export interface MessageDefaults {
+  /** From the event: `message.received` is inbound, `message.sent` outbound. */
+  readonly direction: 'inbound' | 'outbound';
+  /** The envelope's timestamp. */
+  readonly sentAt: number;
+}
+
+export function classifyMessage(
+  message: AircallMessage,
+  options: ClassifyOptions & { defaults?: MessageDefaults } = {}
+): ClassifiedMessage {
   const line = lineOf(message.number);
-  const raw = clean(message.external_number) ?? clean(message.raw_digits) ?? 'anonymous';
-  const mediaCount = (message.media_details?.length ?? 0) + (message.media_url?.length ?? 0);
+  const raw = clean(message.external_number) ?? clean(message.raw_digits) ?? NO_NUMBER;
+  const mediaCount = entries(message.media_details).length + entries(message.media_url).length;
+  const direction = message.direction ?? options.defaults?.direction;
+  const sentAt = message.sent_at ?? message.created_at ?? message.updated_at ?? options.defaults?.sentAt;
+  if (!direction || sentAt === undefined)
+    throw new AircallSfError(
+      ERROR_CODES.PAYLOAD_INVALID,
+      `Invalid Aircall message: ${direction ? 'data.created_at: no time is given' : 'data.direction: neither the message nor its event tells it'}`
+    );
   return {
     kind: 'message',
     id: message.id,
     externalId: `message:${message.id}`,
-    direction: message.direction,
+    direction,
     channel: clean(message.channel)?.toLowerCase() ?? 'sms',
-    sentAt: message.sent_at ?? message.created_at,
+    sentAt,
     body: message.body ?? '',
     mediaCount,
     otherParty: otherPartyOf(raw, line, options.ownNumbers),

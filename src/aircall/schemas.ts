@@ -2,9 +2,11 @@
  * Aircall payloads, validated at the boundary (reference: shared/reference/aircall.md).
  *
  * Tolerant where Aircall is loose: unknown fields are kept, enums the product does not
- * branch on are open strings, and timestamps come as unix seconds, milliseconds or ISO
- * strings. Strict where the product relies on a value: ids, direction, the call's times
- * and the other party's number.
+ * branch on are open strings, timestamps come as unix seconds, milliseconds or ISO strings,
+ * and a nested object the product cannot read (Aircall's documented `"user": {}`) is taken
+ * as absent. Strict only where the product cannot do without a value: a call's id,
+ * direction and start. What fails here is still stored (aircall/read.ts): the boundary
+ * never refuses an authenticated event.
  */
 import { z } from 'zod';
 import { AircallSfError, ERROR_CODES } from '../errors';
@@ -12,30 +14,50 @@ import { AircallSfError, ERROR_CODES } from '../errors';
 /** Unix seconds below this are seconds; above are milliseconds (1e11 s is the year 5138). */
 const MS_THRESHOLD = 1e11;
 
+/** Times outside these years are not a call's: a value there is a bad payload, never a date to print. */
+const EARLIEST = Date.UTC(2000, 0, 1);
+const LATEST = Date.UTC(2100, 0, 1);
+
 /** A point in time as epoch milliseconds, from unix seconds, unix ms or an ISO string. */
 export const timestamp = z.union([z.number(), z.string()]).transform((input, ctx) => {
   const num = typeof input === 'number' ? input : /^\d+(\.\d+)?$/.test(input.trim()) ? Number(input) : NaN;
+  let ms: number;
   if (Number.isFinite(num)) {
     if (num < 0) {
       ctx.addIssue({ code: 'custom', message: `timestamp ${input} is negative` });
       return z.NEVER;
     }
-    return Math.round(num < MS_THRESHOLD ? num * 1000 : num);
+    ms = Math.round(num < MS_THRESHOLD ? num * 1000 : num);
+  } else {
+    ms = typeof input === 'string' ? Date.parse(input) : NaN;
+    if (Number.isNaN(ms)) {
+      ctx.addIssue({
+        code: 'custom',
+        message: `${JSON.stringify(input).slice(0, 40)} is not unix seconds, milliseconds or an ISO date`
+      });
+      return z.NEVER;
+    }
   }
-  const parsed = typeof input === 'string' ? Date.parse(input) : NaN;
-  if (Number.isNaN(parsed)) {
-    ctx.addIssue({
-      code: 'custom',
-      message: `${JSON.stringify(input)} is not unix seconds, milliseconds or an ISO date`
-    });
+  if (ms < EARLIEST || ms >= LATEST) {
+    ctx.addIssue({ code: 'custom', message: `timestamp ${String(input).slice(0, 40)} is not between 2000 and 2100` });
     return z.NEVER;
   }
-  return parsed;
+  return ms;
 });
+
+/** Read when it can be, absent (null) when it cannot: for what the product can do without. */
+const lenient = <T extends z.ZodType>(schema: T) => schema.nullish().catch(null);
+/** A list whose unreadable entries are dropped (see `entries`). */
+const lenientList = <T extends z.ZodType>(schema: T) => z.array(schema.nullable().catch(null)).nullish().catch(null);
+
+/** The readable entries of a lenient list. */
+export function entries<T>(list: readonly (T | null)[] | null | undefined): T[] {
+  return (list ?? []).filter((e): e is T => e !== null);
+}
 
 /** Aircall ids are integers in calls and strings in messages; the product keeps them as strings. */
 const id = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]).transform((v) => String(v));
-const optionalString = z.string().nullish();
+const optionalString = z.string().nullish().catch(null);
 
 export const aircallUser = z.looseObject({
   id: id,
@@ -51,7 +73,7 @@ export const aircallNumber = z.looseObject({
   e164_digits: optionalString,
   country: optionalString,
   time_zone: optionalString,
-  open: z.boolean().nullish(),
+  open: z.boolean().nullish().catch(null),
   availability_status: optionalString
 });
 export type AircallNumber = z.infer<typeof aircallNumber>;
@@ -64,8 +86,8 @@ export const aircallContact = z.looseObject({
   last_name: optionalString,
   company_name: optionalString,
   information: optionalString,
-  phone_numbers: z.array(labelled).nullish(),
-  emails: z.array(labelled).nullish()
+  phone_numbers: lenientList(labelled),
+  emails: lenientList(labelled)
 });
 export type AircallContact = z.infer<typeof aircallContact>;
 
@@ -73,9 +95,11 @@ const tag = z.looseObject({ id: id.optional(), name: z.string() });
 const comment = z.looseObject({
   id: id.optional(),
   content: z.string(),
-  posted_at: timestamp.nullish(),
-  posted_by: aircallUser.nullish()
+  posted_at: lenient(timestamp),
+  posted_by: lenient(aircallUser)
 });
+
+const team = z.looseObject({ id: id.optional(), name: optionalString });
 
 export const aircallCall = z.looseObject({
   id: id,
@@ -84,48 +108,58 @@ export const aircallCall = z.looseObject({
   status: optionalString,
   missed_call_reason: optionalString,
   started_at: timestamp,
-  answered_at: timestamp.nullish(),
+  answered_at: lenient(timestamp),
   ended_at: timestamp.nullish(),
-  duration: z.number().int().nonnegative().nullish(),
-  raw_digits: z.string().min(1),
-  user: aircallUser.nullish(),
-  contact: aircallContact.nullish(),
-  number: aircallNumber.nullish(),
+  duration: lenient(z.number().int().nonnegative()),
+  /** The other party; absent or unreadable means no number to match (NO_NUMBER). */
+  raw_digits: optionalString,
+  user: lenient(aircallUser),
+  contact: lenient(aircallContact),
+  number: lenient(aircallNumber),
+  teams: lenientList(team),
   recording: optionalString,
+  recording_short_url: optionalString,
   voicemail: optionalString,
+  voicemail_short_url: optionalString,
   asset: optionalString,
-  comments: z.array(comment).nullish(),
-  tags: z.array(tag).nullish(),
-  transferred_to: aircallUser.nullish(),
-  transferred_by: aircallUser.nullish()
+  comments: lenientList(comment),
+  tags: lenientList(tag),
+  transferred_to: lenient(aircallUser),
+  transferred_by: lenient(aircallUser)
 });
 export type AircallCall = z.infer<typeof aircallCall>;
 
 export const aircallMessage = z.looseObject({
   id: id,
   direct_link: optionalString,
-  direction: z.enum(['inbound', 'outbound']),
+  /** Absent in a documented example: then the event tells (message.received is inbound). */
+  direction: lenient(z.enum(['inbound', 'outbound'])),
   body: optionalString,
   status: optionalString,
   channel: optionalString,
   external_number: optionalString,
   raw_digits: optionalString,
-  created_at: timestamp,
-  sent_at: timestamp.nullish(),
-  updated_at: timestamp.nullish(),
-  number: aircallNumber.nullish(),
-  user: aircallUser.nullish(),
-  contact: aircallContact.nullish(),
-  media_details: z.array(z.looseObject({ file_name: optionalString, file_type: optionalString })).nullish(),
-  media_url: z.array(z.string()).nullish()
+  /** Null in a documented example: then sent_at, updated_at or the envelope's timestamp. */
+  created_at: lenient(timestamp),
+  sent_at: lenient(timestamp),
+  updated_at: lenient(timestamp),
+  number: lenient(aircallNumber),
+  user: lenient(aircallUser),
+  contact: lenient(aircallContact),
+  media_details: lenientList(z.looseObject({ file_name: optionalString, file_type: optionalString })),
+  media_url: lenientList(z.string())
 });
 export type AircallMessage = z.infer<typeof aircallMessage>;
 
+/**
+ * The envelope: what every Aircall webhook has. Only its shape is required (an object with
+ * `resource`, `event` and `data`); a body without it is not an Aircall event. The timestamp
+ * is read when it can be; the token was checked before.
+ */
 export const webhookEnvelope = z.looseObject({
-  resource: z.string().min(1),
-  event: z.string().regex(/^[a-z_]+\.[a-z_.0-9]+$/, 'expected "<resource>.<event>", e.g. "call.ended"'),
-  timestamp: timestamp,
-  token: z.string(),
+  resource: z.string(),
+  event: z.string().min(1),
+  timestamp: lenient(timestamp),
   data: z.record(z.string(), z.unknown())
 });
 export type WebhookEnvelope = z.infer<typeof webhookEnvelope>;

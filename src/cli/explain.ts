@@ -17,9 +17,10 @@ For one envelope (or the last call or message in a file): what would be logged w
 rule by rule, without writing anything to the org. The last line is the plan as JSON.
 ${COMMON_OPTIONS}`;
 
-/** The last call or message of the file, its events folded as the inbox folds them. */
-function latestItem(file: string, bodies: readonly string[]): Classified {
-  const events = eventsFrom(file, bodies).map((e) => e.event);
+/** The last call or message of the file, its events folded as the inbox folds them, and the file's company lines. */
+function latestItem(file: string, bodies: readonly string[]): { item: CoalescedItem; lines: ReadonlySet<string> } {
+  const read = eventsFrom(file, bodies);
+  const events = read.events.map((e) => e.event);
   const last = events[events.length - 1];
   if (!last)
     throw new AircallSfError(
@@ -28,8 +29,10 @@ function latestItem(file: string, bodies: readonly string[]): Classified {
     );
   let item: CoalescedItem | null = null;
   for (const event of events) if (event.key === last.key) item = coalesce(item, event).item;
-  return inContext(item!.classified, { voicemailLeft: item!.voicemailLeft });
+  return { item: item!, lines: read.lines };
 }
+
+const describeItem = (item: CoalescedItem) => `${item.kind} ${JSON.stringify(item.data.id ?? null)}`;
 
 export const explainCommand: Command = {
   name: 'explain',
@@ -39,10 +42,19 @@ export const explainCommand: Command = {
     const { values, positionals } = parseCommand(USAGE, args, {});
     if (positionals.length !== 1) throw usageError(USAGE, 'explain takes one FILE.');
     const file = positionals[0]!;
-    const classified = latestItem(file, readEnvelopes(file));
-    const opened = await openPipeline(configFrom(values), createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
+    const { item, lines } = latestItem(file, readEnvelopes(file));
+    if (!item.classified) {
+      io.out(`${describeItem(item)} cannot be read, so it would be a dead letter: ${item.problem ?? ''}`);
+      io.out(JSON.stringify({ outcome: 'unreadable', reason: item.problem }));
+      return 1;
+    }
+    const config = configFrom(values);
+    const opened = await openPipeline(config, createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
     const { pipeline } = opened;
     try {
+      // The same company lines as serve: those the inbox has seen, the file's, the configured ones.
+      const ownNumbers = new Set([...pipeline.inbox.companyLines(), ...lines, ...config.companyNumbers]);
+      const classified: Classified = inContext(item.classified, { voicemailLeft: item.voicemailLeft, ownNumbers });
       const result = await pipeline.settings.get();
       if (!result.ok) throw result.errors[0]!;
       const subject = { classified, placement: null };

@@ -9,7 +9,10 @@ import { AircallSfError, ERROR_CODES } from '../errors';
 import { readWebhook } from '../server/webhook';
 import type { Pipeline } from './pipeline';
 
-/** Envelopes from a JSON array or JSON Lines file, as raw bodies. */
+/**
+ * Envelopes from a JSON array, a JSON Lines file, or one JSON object (pretty-printed, as
+ * documentation samples are pasted), as raw bodies.
+ */
 export function readEnvelopes(file: string): string[] {
   let text: string;
   try {
@@ -21,6 +24,13 @@ export function readEnvelopes(file: string): string[] {
     );
   }
   const trimmed = text.trim();
+  if (trimmed.startsWith('{')) {
+    try {
+      return [JSON.stringify(JSON.parse(trimmed))];
+    } catch {
+      // Not one object: JSON Lines, read below.
+    }
+  }
   if (trimmed.startsWith('[')) {
     try {
       return (JSON.parse(trimmed) as unknown[]).map((e) => JSON.stringify(e));
@@ -50,16 +60,21 @@ export interface FileEvent {
   readonly digest: string;
 }
 
-/** The events of a file that the product uses, read as the webhook reads them (the file is trusted: no token check). */
-export function eventsFrom(file: string, bodies: readonly string[]): FileEvent[] {
+/**
+ * The events of a file that the product uses, read as the webhook reads them (the file is
+ * trusted: no token check), and the company lines its envelopes name.
+ */
+export function eventsFrom(file: string, bodies: readonly string[]): { events: FileEvent[]; lines: Set<string> } {
   const events: FileEvent[] = [];
+  const lines = new Set<string>();
   bodies.forEach((body, i) => {
     const outcome = readWebhook(body, null);
     if (outcome.status !== 200)
       throw new AircallSfError(ERROR_CODES.INPUT_FILE_INVALID, `${file} event ${i + 1}: ${outcome.message}`);
+    for (const line of outcome.lines) lines.add(line);
     if (outcome.reason === 'accepted') events.push({ event: outcome.incoming, digest: outcome.digest });
   });
-  return events;
+  return { events, lines };
 }
 
 /** Exit 2 naming the field when the org's settings are invalid (contract §2). */

@@ -36,6 +36,7 @@ export async function startPipeline(
   const settings = new SettingsSource(gateway, config.settingsTtlMs);
   const worker = new Worker(inbox, gateway, settings, metrics, logger, {
     concurrency: config.concurrency,
+    companyLines: config.companyNumbers,
     ...workerOptions
   });
   return {

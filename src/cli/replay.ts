@@ -26,11 +26,12 @@ export const replayCommand: Command = {
     if (!(timeout > 0))
       throw usageError(USAGE, `--timeout must be a number of seconds, got "${String(values.timeout)}".`);
     const bodies = readEnvelopes(file);
-    const events = eventsFrom(file, bodies);
+    const { events, lines } = eventsFrom(file, bodies);
     const opened = await openPipeline(configFrom(values), createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
     const { pipeline } = opened;
     try {
       await requireValidSettings(pipeline);
+      pipeline.inbox.rememberLines([...lines]);
       for (const { event, digest } of events) pipeline.inbox.accept(event, digest);
       const keys = [...new Set(events.map((e) => e.event.key))];
       await drain(pipeline, keys, timeout * 1000);

@@ -10,8 +10,8 @@ import type { CoalescedItem } from './coalesce';
 import { Inbox } from './inbox';
 
 const read = (name: string, data: Record<string, unknown>, timestamp: number): AircallEvent => {
-  const result = readEnvelope(envelope(name, data, { timestamp }));
-  if (!result.used) throw new Error(`${name} is not used`);
+  const result = readEnvelope(envelope(name, data, { timestamp }), { receivedAt: 0 });
+  if (!result.event) throw new Error(`${name} is not used`);
   return result.event;
 };
 

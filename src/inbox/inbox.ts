@@ -45,8 +45,9 @@ interface Row {
   key: string;
   kind: 'call' | 'message';
   phone: string | null;
+  event: string | null;
   data: string;
-  classified: string;
+  classified: string | null;
   data_ts: number;
   voicemail_left: number;
   final: number;
@@ -65,7 +66,7 @@ const toItem = (row: Row): InboxItem => ({
   key: row.key,
   kind: row.kind,
   phone: row.phone,
-  classified: JSON.parse(row.classified) as Classified | null,
+  classified: row.classified ? (JSON.parse(row.classified) as Classified | null) : null,
   voicemailLeft: row.voicemail_left === 1,
   version: row.version,
   attempts: row.attempts,
@@ -78,8 +79,10 @@ const toItem = (row: Row): InboxItem => ({
 
 const toCoalesced = (row: Row): CoalescedItem => ({
   kind: row.kind,
+  event: row.event ?? (row.kind === 'call' ? 'call.ended' : 'message.received'),
   data: JSON.parse(row.data) as Record<string, unknown>,
-  classified: JSON.parse(row.classified) as Classified,
+  classified: row.classified ? (JSON.parse(row.classified) as Classified | null) : null,
+  problem: row.classified ? null : row.last_error,
   dataTs: row.data_ts,
   phone: row.phone,
   voicemailLeft: row.voicemail_left === 1,
@@ -91,6 +94,7 @@ const SCHEMA_VERSION = 2;
 
 export class Inbox {
   private readonly db: SqliteDatabase;
+  private readonly lines: Set<string>;
   readonly now: () => number;
 
   constructor(dataDir: string, options: { now?: () => number } = {}) {
@@ -102,6 +106,7 @@ export class Inbox {
     this.db.pragma('synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
+    this.lines = new Set((this.db.prepare('SELECT e164 FROM lines').all() as { e164: string }[]).map((r) => r.e164));
   }
 
   /**
@@ -127,17 +132,14 @@ export class Inbox {
       const itemColumns = columns('items');
       if (itemColumns.length > 0 && !itemColumns.includes('classified')) {
         this.db.exec('ALTER TABLE items ADD COLUMN classified TEXT');
-        const rows = this.db.prepare('SELECT key, kind, data FROM items').all() as Pick<Row, 'key' | 'kind' | 'data'>[];
+        this.db.exec('ALTER TABLE items ADD COLUMN event TEXT');
+        const rows = this.db.prepare('SELECT * FROM items').all() as Row[];
         const update = this.db.prepare('UPDATE items SET classified = ? WHERE key = ?');
-        const dead = this.db.prepare(
-          "UPDATE items SET classified = 'null', state = 'dead', last_error = ? WHERE key = ?"
-        );
+        const dead = this.db.prepare("UPDATE items SET state = 'dead', last_error = ? WHERE key = ?");
         for (const row of rows) {
-          try {
-            update.run(JSON.stringify(readResource(row.kind, JSON.parse(row.data))), row.key);
-          } catch (error) {
-            dead.run(`Stored payload is invalid: ${error instanceof Error ? error.message : String(error)}`, row.key);
-          }
+          const read = this.reread(row);
+          if (read.classified) update.run(JSON.stringify(read.classified), row.key);
+          else dead.run(read.problem, row.key);
         }
       }
       this.db.exec(`
@@ -145,13 +147,14 @@ export class Inbox {
           id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key TEXT NOT NULL, event TEXT NOT NULL,
           received_at INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS items (
-          key TEXT PRIMARY KEY, kind TEXT NOT NULL, phone TEXT, data TEXT NOT NULL, classified TEXT NOT NULL,
+          key TEXT PRIMARY KEY, kind TEXT NOT NULL, phone TEXT, event TEXT, data TEXT NOT NULL, classified TEXT,
           data_ts INTEGER NOT NULL, voicemail_left INTEGER NOT NULL DEFAULT 0, final INTEGER NOT NULL DEFAULT 0,
           version INTEGER NOT NULL DEFAULT 0, processed_version INTEGER NOT NULL DEFAULT 0,
           state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
           next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT,
           placement TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS items_ready ON items (state, next_attempt_at);
+        CREATE TABLE IF NOT EXISTS lines (e164 TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS numbers (
           e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at INTEGER NOT NULL);`);
       this.db.pragma(`user_version = ${SCHEMA_VERSION}`);
@@ -160,6 +163,16 @@ export class Inbox {
 
   close(): void {
     this.db.close();
+  }
+
+  /** An item's raw data read again with the current parser. */
+  private reread(row: Row): { classified: Classified | null; problem: string } {
+    const resource = { kind: row.kind, event: toCoalesced(row).event, timestamp: row.data_ts };
+    try {
+      return { classified: readResource(resource, JSON.parse(row.data)), problem: '' };
+    } catch (error) {
+      return { classified: null, problem: error instanceof Error ? error.message : String(error) };
+    }
   }
 
   /**
@@ -178,15 +191,18 @@ export class Inbox {
       if (!row) {
         this.db
           .prepare(
-            `INSERT INTO items (key, kind, phone, data, classified, data_ts, voicemail_left, final, version, changed_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
+            `INSERT INTO items (key, kind, phone, event, data, classified, last_error, data_ts, voicemail_left, final,
+               version, changed_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
           )
           .run(
             event.key,
             item.kind,
             item.phone,
+            item.event,
             JSON.stringify(item.data),
-            JSON.stringify(item.classified),
+            item.classified ? JSON.stringify(item.classified) : null,
+            item.problem,
             item.dataTs,
             item.voicemailLeft ? 1 : 0,
             item.final ? 1 : 0,
@@ -198,14 +214,16 @@ export class Inbox {
       if (!changed) return true;
       this.db
         .prepare(
-          `UPDATE items SET data = ?, classified = ?, data_ts = ?, phone = ?, voicemail_left = ?, final = ?,
-             version = version + 1, changed_at = ?, updated_at = ?,
+          `UPDATE items SET event = ?, data = ?, classified = ?, last_error = ?, data_ts = ?, phone = ?,
+             voicemail_left = ?, final = ?, version = version + 1, changed_at = ?, updated_at = ?,
              state = CASE WHEN state = 'dead' THEN 'dead' ELSE 'pending' END, next_attempt_at = 0, attempts = 0
            WHERE key = ?`
         )
         .run(
+          item.event,
           JSON.stringify(item.data),
-          JSON.stringify(item.classified),
+          item.classified ? JSON.stringify(item.classified) : null,
+          item.problem,
           item.dataTs,
           item.phone,
           item.voicemailLeft ? 1 : 0,
@@ -307,17 +325,12 @@ export class Inbox {
     return this.db.transaction(() => {
       const where = `state = 'dead'${key ? ' AND key = ?' : ''}`;
       const params = key ? [key] : [];
-      const rows = this.db.prepare(`SELECT key, kind, data FROM items WHERE ${where}`).all(...params) as Pick<
-        Row,
-        'key' | 'kind' | 'data'
-      >[];
-      const reread = this.db.prepare('UPDATE items SET classified = ? WHERE key = ?');
+      const rows = this.db.prepare(`SELECT * FROM items WHERE ${where}`).all(...params) as Row[];
+      const update = this.db.prepare('UPDATE items SET classified = ? WHERE key = ?');
       for (const row of rows) {
-        try {
-          reread.run(JSON.stringify(readResource(row.kind, JSON.parse(row.data))), row.key);
-        } catch {
-          // Still unreadable: the worker dead-letters it again with the reason.
-        }
+        // Still unreadable: the worker dead-letters it again with the reason.
+        const read = this.reread(row);
+        if (read.classified) update.run(JSON.stringify(read.classified), row.key);
       }
       const sql = `UPDATE items SET state = 'pending', attempts = 0, next_attempt_at = 0,
                      processed_version = MIN(processed_version, version - 1) WHERE ${where}`;
@@ -364,6 +377,24 @@ export class Inbox {
       if (row) out[row.state] += 1;
     }
     return out;
+  }
+
+  /**
+   * The company's Aircall lines seen in any event (a call from one of them is internal),
+   * kept across restarts and shared by serve, replay and explain.
+   */
+  rememberLines(e164s: readonly string[]): void {
+    const fresh = e164s.filter((e) => !this.lines.has(e));
+    if (fresh.length === 0) return;
+    const insert = this.db.prepare('INSERT OR IGNORE INTO lines (e164, first_seen) VALUES (?, ?)');
+    this.db.transaction(() => {
+      for (const e164 of fresh) insert.run(e164, this.now());
+    })();
+    for (const e164 of fresh) this.lines.add(e164);
+  }
+
+  companyLines(): ReadonlySet<string> {
+    return this.lines;
   }
 
   /** A record the service created for a number: found at once, whatever the search index says. */

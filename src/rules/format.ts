@@ -102,6 +102,22 @@ function lineLabel(line: ClassifiedCall['line']): string {
   return line.name ?? line.display ?? 'an Aircall number';
 }
 
+/**
+ * Aircall's missed_call_reason values in words (reference/aircall.md §3, from Aircall's help
+ * centre); a value not listed here is shown as Aircall sent it.
+ */
+export const MISSED_CALL_REASONS: Readonly<Record<string, string>> = {
+  short_abandoned: 'the caller hung up within 10 seconds',
+  agents_did_not_answer: 'the agents rung did not answer',
+  no_available_agent: 'no agent was available to ring',
+  out_of_opening_hours: 'the call came outside opening hours',
+  abandoned_in_ivr: 'the caller hung up in the IVR',
+  abandoned_in_classic: 'the caller hung up before an agent answered',
+  abandoned: 'the caller hung up before an agent answered'
+};
+
+const agentName = (agent: ClassifiedCall['agent']) => agent?.name ?? agent?.email ?? null;
+
 export function callDescription(call: ClassifiedCall, recordingInDescription: string | null): string {
   const n = call.otherParty.display;
   const line = lineLabel(call.line);
@@ -109,13 +125,28 @@ export function callDescription(call: ClassifiedCall, recordingInDescription: st
     call.direction === 'inbound'
       ? `${CALL_SUBJECTS[call.type](n)} to ${line}`
       : `${CALL_SUBJECTS[call.type](n)} from ${line}`;
-  const agent = call.agent?.name ?? call.agent?.email;
+  const agent = agentName(call.agent);
+  const talk = call.answeredAt !== null ? `talk ${formatDuration(call.talkSeconds)}` : 'not answered';
   const lines = [
     agent ? `${head}, handled by ${agent}.` : `${head}.`,
-    `Started ${localDateTime(call.startedAt, call.line.timeZone)}. Duration ${formatDuration(call.durationSeconds)}, wait ${formatDuration(call.waitSeconds)}.`
+    `Started ${localDateTime(call.startedAt, call.line.timeZone)}. Duration ${formatDuration(call.durationSeconds)} ` +
+      `(wait ${formatDuration(call.waitSeconds)}, ${talk}); Aircall's duration includes ringing and IVR.`
   ];
-  if (call.missedCallReason) lines.push(`Missed call reason: ${call.missedCallReason}.`);
-  if (recordingInDescription) lines.push(`Recording: ${recordingInDescription}`);
+  if (call.transfer) {
+    const by = agentName(call.transfer.by);
+    const to = agentName(call.transfer.to);
+    lines.push(`Transferred${by ? ` by ${by}` : ''}${to ? ` to ${to}` : ''}.`);
+  }
+  if (call.teams.length > 0) lines.push(`Teams: ${call.teams.join(', ')}.`);
+  if (call.missedCallReason) {
+    const words = MISSED_CALL_REASONS[call.missedCallReason];
+    lines.push(`Missed call reason: ${words ? `${words} (${call.missedCallReason})` : call.missedCallReason}.`);
+  }
+  if (recordingInDescription) {
+    lines.push(
+      `Recording: ${recordingInDescription}${call.recordingLinkExpires ? ' (a temporary link: the call in Aircall keeps the recording)' : ''}`
+    );
+  }
   if (call.tags.length > 0) lines.push(`Tags: ${call.tags.join(', ')}`);
   if (call.comments.length > 0) {
     lines.push('Comments:');

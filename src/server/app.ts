@@ -64,6 +64,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       req.log.warn({ reason: outcome.reason }, outcome.message);
       return reply.code(outcome.status).send({ status: 'rejected', code: outcome.code, error: outcome.message });
     }
+    try {
+      // Every authenticated envelope tells which numbers are the company's (internal calls).
+      deps.inbox.rememberLines(outcome.lines);
+    } catch (error) {
+      req.log.warn({ err: error }, 'could not store the company lines of an event');
+    }
     if (outcome.reason === 'ignored') {
       deps.metrics.eventsIgnored.inc({ event: outcome.event });
       return reply.code(200).send({ status: 'ignored' });

@@ -16,8 +16,14 @@ export type WebhookOutcome =
       readonly code: ErrorCode;
       readonly message: string;
     }
-  | { readonly status: 200; readonly reason: 'ignored'; readonly event: string }
-  | { readonly status: 200; readonly reason: 'accepted'; readonly incoming: AircallEvent; readonly digest: string };
+  | { readonly status: 200; readonly reason: 'ignored'; readonly event: string; readonly lines: readonly string[] }
+  | {
+      readonly status: 200;
+      readonly reason: 'accepted';
+      readonly incoming: AircallEvent;
+      readonly digest: string;
+      readonly lines: readonly string[];
+    };
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
@@ -30,8 +36,17 @@ export function tokenMatches(given: unknown, expected: readonly string[]): boole
   return match;
 }
 
-/** `tokens` null: the caller trusts the source (replay of a file) and skips the token check. */
-export function readWebhook(body: string, tokens: readonly string[] | null): WebhookOutcome {
+/**
+ * `tokens` null: the caller trusts the source (replay of a file) and skips the token check.
+ * After the token, only a body that is no envelope at all is refused: whatever its `data`
+ * holds, an authenticated event is accepted or ignored (Aircall disables a webhook that keeps
+ * failing).
+ */
+export function readWebhook(
+  body: string,
+  tokens: readonly string[] | null,
+  receivedAt: number = Date.now()
+): WebhookOutcome {
   let json: unknown;
   try {
     json = JSON.parse(body) as unknown;
@@ -54,13 +69,24 @@ export function readWebhook(body: string, tokens: readonly string[] | null): Web
     };
   }
   try {
-    const read = readEnvelope(json);
-    if (!read.used) return { status: 200, reason: 'ignored', event: read.event };
+    const read = readEnvelope(json, { receivedAt });
+    if (!read.event) return { status: 200, reason: 'ignored', event: read.name, lines: read.lines };
     // The delivery's identity: an exact redelivery has the same digest and changes nothing.
-    return { status: 200, reason: 'accepted', incoming: read.event, digest: digest(body).toString('hex') };
+    return {
+      status: 200,
+      reason: 'accepted',
+      incoming: read.event,
+      digest: digest(body).toString('hex'),
+      lines: read.lines
+    };
   } catch (error) {
     if (error instanceof AircallSfError)
-      return { status: 400, reason: 'schema', code: ERROR_CODES.PAYLOAD_INVALID, message: error.message };
+      return {
+        status: 400,
+        reason: 'schema',
+        code: ERROR_CODES.WEBHOOK_NOT_ENVELOPE,
+        message: `Not an Aircall webhook envelope: ${error.message}`
+      };
     throw error;
   }
 }

@@ -39,6 +39,8 @@ export interface WorkerOptions {
   /** How long items wait before settings are checked again when they are invalid. */
   readonly settingsRetryMs?: number;
   readonly random?: () => number;
+  /** Company lines configured (AIRCALL_COMPANY_NUMBERS, E.164), besides those the inbox has seen. */
+  readonly companyLines?: readonly string[];
 }
 
 interface Prepared {
@@ -53,8 +55,6 @@ export class Worker {
   private readonly inFlight = new Set<Promise<void>>();
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
-  /** Aircall lines seen in payloads: a call from one of them is internal (P2). */
-  private readonly ownNumbers = new Set<string>();
   private readonly options: Required<WorkerOptions>;
   settingsProblem: string | null = null;
 
@@ -77,6 +77,7 @@ export class Worker {
       settingsRetryMs: 5000,
       batchWindowMs: 200,
       random: Math.random,
+      companyLines: [],
       ...options
     };
   }
@@ -160,11 +161,20 @@ export class Worker {
     for (const [purpose, count] of this.gateway.requests) this.metrics.apiCalls.set(count, { purpose });
   }
 
+  /** The company's lines: every line an event named (kept by the inbox), and the configured ones. */
+  private ownNumbers(): ReadonlySet<string> {
+    const seen = this.inbox.companyLines();
+    return this.options.companyLines.length === 0 ? seen : new Set([...seen, ...this.options.companyLines]);
+  }
+
   /** The item as classified at the boundary, with what only the coalesced item and the company's lines tell. */
-  private classify(item: InboxItem): Classified {
-    if (!item.classified) throw new Error(item.lastError ?? 'the stored payload cannot be read');
-    if (item.classified.line.e164) this.ownNumbers.add(item.classified.line.e164);
-    return inContext(item.classified, { voicemailLeft: item.voicemailLeft, ownNumbers: this.ownNumbers });
+  private classify(item: InboxItem, ownNumbers: ReadonlySet<string>): Classified {
+    if (!item.classified)
+      throw new Error(
+        `Aircall sent a ${item.kind} this version cannot read (${item.lastError ?? 'unknown reason'}). ` +
+          'It is kept: after an upgrade of aircall-sf, `aircall-sf dead-letters retry --all` reads it again.'
+      );
+    return inContext(item.classified, { voicemailLeft: item.voicemailLeft, ownNumbers });
   }
 
   private backoff(item: InboxItem, error: OrgError): number {
@@ -210,14 +220,12 @@ export class Worker {
     }
 
     const prepared: Prepared[] = [];
+    const ownNumbers = this.ownNumbers();
     for (const item of items) {
       try {
-        prepared.push({ item, classified: this.classify(item) });
+        prepared.push({ item, classified: this.classify(item, ownNumbers) });
       } catch (error) {
-        this.inbox.deadLetter(
-          item.key,
-          `Stored payload is invalid: ${error instanceof Error ? error.message : String(error)}`
-        );
+        this.inbox.deadLetter(item.key, error instanceof Error ? error.message : String(error));
         this.metrics.callsFailed.inc({ kind: item.kind });
       }
     }

@@ -11,7 +11,16 @@ afterAll(async () => {
 });
 
 // Items of this file's calls in any state: stable while the worker moves them along.
-const KEYS = ['call:1234567', 'call:5001', 'call:5002', 'call:5003', 'call:5004', 'call:5005'];
+const KEYS = [
+  'call:1234567',
+  'call:5001',
+  'call:5002',
+  'call:5003',
+  'call:5004',
+  'call:5005',
+  'call:5007',
+  'message:SM5008'
+];
 const stored = () => Object.values(svc.pipeline.inbox.counts(KEYS)).reduce((a, b) => a + b, 0);
 
 describe('POST /webhooks/aircall: the contract table', () => {
@@ -45,17 +54,31 @@ describe('POST /webhooks/aircall: the contract table', () => {
     expect(String(res.body.error)).toMatch(/not JSON/);
   });
 
-  it('400 for a malformed envelope or call, naming the path; nothing stored', async () => {
-    const badCall = await svc.post(envelope('call.ended', callData({ id: 5004, direction: 'sideways' })));
-    expect(badCall.status).toBe(400);
-    expect(badCall.body.code).toBe('AIRCALL_PAYLOAD_INVALID');
-    expect(String(badCall.body.error)).toContain('data.direction');
-    expect(svc.pipeline.inbox.item('call:5004')).toBeUndefined();
-    const badEnvelope = await svc.post({ ...envelope('call.ended', callData()), data: [] });
+  it('400 for a body that is no envelope at all; nothing stored', async () => {
+    const before = stored();
+    const badEnvelope = await svc.post({ ...envelope('call.ended', callData({ id: 5004 })), data: [] });
     expect(badEnvelope.status).toBe(400);
+    expect(badEnvelope.body.code).toBe('WEBHOOK_NOT_ENVELOPE');
     expect(String(badEnvelope.body.error)).toContain('data');
-    const badMessage = await svc.post(envelope('message.received', messageData({ created_at: 'soon' })));
-    expect(String(badMessage.body.error)).toContain('data.created_at');
+    expect(stored()).toBe(before);
+  });
+
+  it('200 for an authenticated event whose data cannot be read: kept, then a dead letter naming the path', async () => {
+    const res = await svc.post(envelope('call.ended', callData({ id: 5007, direction: 'sideways' })));
+    expect(res).toEqual({ status: 200, body: { status: 'accepted' } });
+    await svc.settle();
+    const item = svc.pipeline.inbox.item('call:5007');
+    expect(item?.state).toBe('dead');
+    expect(item?.lastError).toContain('data.direction');
+    expect(item?.lastError).toContain('dead-letters retry');
+  });
+
+  it('200 for a message without direction and a null created_at: the event and the envelope tell', async () => {
+    const res = await svc.post(
+      envelope('message.received', messageData({ id: 'SM5008', direction: undefined, created_at: null }))
+    );
+    expect(res).toEqual({ status: 200, body: { status: 'accepted' } });
+    expect(svc.pipeline.inbox.item('message:SM5008')?.classified).toMatchObject({ direction: 'inbound' });
   });
 
   it('415 for a body that is not declared as JSON', async () => {
