@@ -1,4 +1,4 @@
-import { AGENT, callData, messageData, T0 } from '../../test/fixtures/aircall';
+import { AGENT, callData, messageData, T0 } from '../../test/fixtures/aircall-builders';
 import { classifyCall, classifyMessage } from './classify';
 import { parseCall, parseMessage } from './schemas';
 

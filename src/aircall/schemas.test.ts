@@ -1,5 +1,5 @@
 import { AircallSfError } from '../errors';
-import { callData, envelope, messageData, T0 } from '../../test/fixtures/aircall';
+import { callData, envelope, messageData, T0 } from '../../test/fixtures/aircall-builders';
 import { isUsedEvent, parseCall, parseEnvelope, parseMessage } from './schemas';
 
 describe('Aircall payload schemas', () => {

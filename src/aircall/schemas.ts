@@ -56,7 +56,13 @@ export function entries<T>(list: readonly (T | null)[] | null | undefined): T[] 
 }
 
 /** Aircall ids are integers in calls and strings in messages; the product keeps them as strings. */
-const id = z.union([z.number().int().nonnegative(), z.string().min(1).max(64)]).transform((v) => String(v));
+/**
+ * Aircall ids are integers in calls and strings in messages (`abcdSM…`); the product keeps
+ * them as strings. Anything else (a lone surrogate, a path) could not key an item safely.
+ */
+const id = z
+  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)])
+  .transform((v) => String(v));
 const optionalString = z.string().nullish().catch(null);
 
 export const aircallUser = z.looseObject({

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { callData, envelope, T0 } from '../../test/fixtures/aircall';
+import { callData, envelope, T0 } from '../../test/fixtures/aircall-builders';
 import type { AircallEvent } from '../aircall/read';
 import { readEnvelope } from '../aircall/read';
 import { openDatabase } from '../sqlite';

@@ -1,4 +1,4 @@
-import { AGENT, T0 } from '../../test/fixtures/aircall';
+import { AGENT, T0 } from '../../test/fixtures/aircall-builders';
 import {
   AGENT_USER,
   INTEGRATION_USER,

@@ -11,11 +11,10 @@ import { inContext } from '../aircall/classify';
 import type { InboxItem, Placement } from '../inbox/inbox';
 import type { Inbox } from '../inbox/inbox';
 import { plan } from '../rules/engine';
-import type { Plan } from '../rules/types';
+import type { OrgSnapshot, Plan } from '../rules/types';
 import type { Metrics } from '../metrics';
 import type { Settings } from '../settings/schema';
-import type { OrgError } from '../salesforce/errors';
-import { toOrgError } from '../salesforce/errors';
+import { OrgError, toOrgError } from '../salesforce/errors';
 import type { OrgGateway, WriteItem, WriteResult } from '../salesforce/gateway';
 import type { SettingsSource } from './settings-source';
 import { buildSnapshots } from './snapshots';
@@ -123,7 +122,21 @@ export class Worker {
         }
         const task = this.processBatch(items)
           .catch((error: unknown) => {
+            // Never claimed again at once: each item counts an attempt and backs off, then is a dead letter.
             this.logger.error({ err: error }, 'batch failed unexpectedly');
+            const unexpected = new OrgError(
+              'INTERNAL_ERROR',
+              `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+              [],
+              500
+            );
+            for (const item of items) {
+              try {
+                this.fail(item, unexpected);
+              } catch (storageError) {
+                this.logger.error({ err: storageError, item: item.key }, 'cannot record the failure');
+              }
+            }
           })
           .finally(() => {
             this.recordUsage();
@@ -230,13 +243,25 @@ export class Worker {
       }
     }
     const plans = new Map<string, Plan>();
+    const failed = new Set<string>();
+    /** A plan, or null when the engine failed on the item: that item alone becomes a dead letter. */
+    const planned = (p: Prepared, org: OrgSnapshot): Plan | null => {
+      try {
+        return plan({ item: p.classified, settings, org });
+      } catch (error) {
+        failed.add(p.item.key);
+        this.inbox.deadLetter(
+          p.item.key,
+          `The rules engine could not plan this ${p.item.kind}: ${error instanceof Error ? error.message : String(error)}`
+        );
+        this.metrics.callsFailed.inc({ kind: p.item.kind });
+        return null;
+      }
+    };
     const needsOrg = prepared.filter((p) => {
       // Decide the skips that need no lookup first: no API request is spent on them.
-      const quick = plan({
-        item: p.classified,
-        settings,
-        org: { candidates: [], users: [], integrationUserId: this.gateway.identity.userId }
-      });
+      const quick = planned(p, { candidates: [], users: [], integrationUserId: this.gateway.identity.userId });
+      if (!quick) return false;
       if (quick.outcome === 'skip' && quick.reason !== 'UNKNOWN_NUMBER') {
         plans.set(p.item.key, quick);
         return false;
@@ -256,12 +281,15 @@ export class Worker {
         }
         return;
       }
-      for (const p of needsOrg)
-        plans.set(p.item.key, plan({ item: p.classified, settings, org: snapshotFor(subject(p)) }));
+      for (const p of needsOrg) {
+        const result = planned(p, snapshotFor(subject(p)));
+        if (result) plans.set(p.item.key, result);
+      }
     }
 
     const writes: { prepared: Prepared; write: WriteItem }[] = [];
     for (const p of prepared) {
+      if (failed.has(p.item.key)) continue;
       const result = plans.get(p.item.key)!;
       if (result.outcome === 'skip') {
         this.finishSkip(p.item, result);

@@ -3,7 +3,7 @@
  * numbers reused across calls, several events per call with redeliveries, and comments that
  * arrive after the end. Deterministic for a seed. Used by the crash test and the benchmark.
  */
-import { AGENT, PARIS_LINE, callData, envelope, messageData } from '../fixtures/aircall';
+import { AGENT, PARIS_LINE, callData, envelope, messageData } from '../fixtures/aircall-builders';
 
 export interface DayOptions {
   readonly calls: number;

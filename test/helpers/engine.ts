@@ -6,8 +6,8 @@ import { defaultSettings } from '../../src/settings/parse';
 import type { Settings } from '../../src/settings/schema';
 import type { CandidateRecord, OrgSnapshot, Plan } from '../../src/rules/types';
 import { plan } from '../../src/rules/engine';
-import { callData, messageData } from '../fixtures/aircall';
-import type { Json } from '../fixtures/aircall';
+import { callData, messageData } from '../fixtures/aircall-builders';
+import type { Json } from '../fixtures/aircall-builders';
 
 export const INTEGRATION_USER = '005000000000001AAA';
 export const AGENT_USER = '005000000000002AAA';

@@ -33,6 +33,10 @@ export async function testService(
     worker?: WorkerOptions;
     existingOrg?: TestOrg;
     dataDir?: string;
+    /** More webhook tokens to accept (a corpus's own), besides WEBHOOK_TOKEN. */
+    tokens?: readonly string[];
+    /** More environment (AIRCALL_COMPANY_NUMBERS…). */
+    env?: Record<string, string>;
   } = {}
 ): Promise<TestService> {
   const org = options.existingOrg ?? (await testOrg(options.org));
@@ -40,9 +44,10 @@ export async function testService(
   const config = loadConfig({
     SF_INSTANCE_URL: org.instanceUrl,
     SF_ACCESS_TOKEN: org.accessToken,
-    AIRCALL_WEBHOOK_TOKEN: `other-token,${WEBHOOK_TOKEN}`,
+    AIRCALL_WEBHOOK_TOKEN: ['other-token', WEBHOOK_TOKEN, ...(options.tokens ?? [])].join(','),
     DATA_DIR: dataDir,
-    PORT: '0'
+    PORT: '0',
+    ...options.env
   });
   const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
   const workerOptions: WorkerOptions = {

@@ -1,10 +1,10 @@
 /** replay, explain and dead-letters as processes, against a local org over HTTP. */
 import { execFile, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { callData, envelope } from '../fixtures/aircall';
+import { callData, envelope } from '../fixtures/aircall-builders';
 import type { TestOrg } from '../helpers/local-org';
 import { setOrgSettings, testOrg } from '../helpers/local-org';
 import { businessDay } from '../helpers/day';
@@ -96,6 +96,47 @@ describe('aircall-sf explain', () => {
       target: { kind: 'existing', sobject: 'Contact' }
     });
     expect((await org.conn.query('SELECT COUNT() FROM Task')).totalSize).toBe(before);
+  }, 60_000);
+});
+
+describe('the company lines: the same in replay and explain as in serve', () => {
+  const capture = join(__dirname, '..', 'fixtures', 'aircall', 'koenverduijn-aircall-2022', 'webhookPayload.json');
+  const bodies = () =>
+    (JSON.parse(readFileSync(capture, 'utf8')) as { body: Record<string, unknown> }[]).map((e) => e.body);
+
+  it('replay skips the real capture calls between two company lines', async () => {
+    await setSettings({ Unknown_Number__c: 'Contact' });
+    const file = join(dir, 'capture.json');
+    writeFileSync(file, JSON.stringify(bodies()));
+    const result = await cli(['replay', file], join(dir, 'capture'));
+    expect(lastLine(result.stdout)).toEqual({ events: 37, logged: 0, skipped: 3, failed: 0 });
+    await setSettings({ Unknown_Number__c: 'None' });
+  }, 60_000);
+
+  it('explain says so too, for the file alone and for one pretty-printed envelope on that data dir', async () => {
+    const file = join(dir, 'capture.jsonl');
+    writeFileSync(
+      file,
+      bodies()
+        .map((b) => JSON.stringify(b))
+        .join('\n')
+    );
+    const whole = await cli(['explain', file], join(dir, 'explain-capture'));
+    expect(lastLine(whole.stdout)).toMatchObject({
+      outcome: 'skip',
+      externalId: 'call:780836754',
+      reason: 'INTERNAL_CALL'
+    });
+    // One envelope, as documentation samples are pasted: the data dir of the replay above knows the lines.
+    const ended = bodies().find((b) => b.event === 'call.ended' && (b.data as { id: number }).id === 780836699)!;
+    const one = join(dir, 'one-pretty.json');
+    writeFileSync(one, JSON.stringify(ended, null, 2));
+    const single = await cli(['explain', one], join(dir, 'capture'));
+    expect(lastLine(single.stdout)).toMatchObject({
+      outcome: 'skip',
+      externalId: 'call:780836699',
+      reason: 'INTERNAL_CALL'
+    });
   }, 60_000);
 });
 

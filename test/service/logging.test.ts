@@ -2,7 +2,7 @@
  * The main job end to end: webhooks into the real server, the real SQLite inbox, the worker,
  * jsforce over HTTP into the local org, and what lands there (R1 to R14).
  */
-import { AGENT, callData, envelope, messageData, T0 } from '../fixtures/aircall';
+import { AGENT, callData, envelope, messageData, T0 } from '../fixtures/aircall-builders';
 import type { TestService } from '../helpers/service';
 import { testService } from '../helpers/service';
 

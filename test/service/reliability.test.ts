@@ -2,7 +2,7 @@
  * Faults and permanent errors: every call is eventually logged through injected Salesforce
  * failures; what can never be logged becomes a dead letter that `retry` logs once fixed.
  */
-import { callData, envelope } from '../fixtures/aircall';
+import { callData, envelope } from '../fixtures/aircall-builders';
 import { parseFaults } from '@aircall-sf/local-org';
 import { testService } from '../helpers/service';
 

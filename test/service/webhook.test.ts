@@ -1,4 +1,4 @@
-import { callData, envelope, messageData } from '../fixtures/aircall';
+import { callData, envelope, messageData } from '../fixtures/aircall-builders';
 import type { TestService } from '../helpers/service';
 import { testService } from '../helpers/service';
 
