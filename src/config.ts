@@ -41,6 +41,12 @@ export interface ServiceConfig {
   readonly apiVersion: string;
   readonly concurrency: number;
   readonly settingsTtlMs: number;
+  /** SF_REQUEST_TIMEOUT_MS: how long one org request may take before it is aborted and retried. */
+  readonly requestTimeoutMs: number;
+  /** METRICS_TOKEN: /metrics answers only this Bearer token. */
+  readonly metricsToken: string | null;
+  /** AIRCALL_LIVE_CALL_EXPIRY_MINUTES: a call with no call.ended after this long is given up (skipped). */
+  readonly liveCallExpiryMs: number;
   /** AIRCALL_COMPANY_NUMBERS: lines of the company, in E.164, besides those the events name. */
   readonly companyNumbers: readonly string[];
 }
@@ -124,10 +130,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
         );
       return e164;
     });
+  const requestTimeoutMs = Number(get('SF_REQUEST_TIMEOUT_MS') ?? 30_000);
+  if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 100)
+    throw invalid('SF_REQUEST_TIMEOUT_MS must be a whole number of milliseconds >= 100.');
+  const expiryMinutes = Number(get('AIRCALL_LIVE_CALL_EXPIRY_MINUTES') ?? 720);
+  if (!(expiryMinutes > 0)) throw invalid('AIRCALL_LIVE_CALL_EXPIRY_MINUTES must be a number of minutes > 0.');
   return {
     org,
     webhookTokens: tokens,
     companyNumbers,
+    metricsToken: get('METRICS_TOKEN') ?? null,
+    liveCallExpiryMs: expiryMinutes * 60_000,
+    requestTimeoutMs,
     port,
     dataDir: overrides.dataDir ?? get('DATA_DIR') ?? '.aircall-sf',
     apiVersion: get('SF_API_VERSION') ?? '62.0',

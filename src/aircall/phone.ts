@@ -35,7 +35,7 @@ function variants(raw: string): string[] {
  * national formats; null for "anonymous", empty, or anything that is not a full number.
  */
 export function toE164(raw: string | null | undefined, defaultCountry?: string | null): string | null {
-  if (!raw || raw.trim().toLowerCase() === ANONYMOUS) return null;
+  if (typeof raw !== 'string' || !raw || raw.trim().toLowerCase() === ANONYMOUS) return null;
   const country = asCountry(defaultCountry);
   for (const candidate of variants(raw)) {
     const parsed = parse(candidate, country);

@@ -13,7 +13,7 @@ import type * as ConsoleModule from '../console/start';
 import { FORCE_APP } from '../paths';
 import type { WorkerOptions } from '../worker/worker';
 import type { Pipeline } from './pipeline';
-import { startPipeline } from './pipeline';
+import { requireWritableDataDir, startPipeline } from './pipeline';
 
 export interface EmbeddedOrg {
   readonly instanceUrl: string;
@@ -49,6 +49,7 @@ export async function startEmbeddedOrg(dataDir: string): Promise<EmbeddedOrg> {
 
 /** The configured org, or the embedded local org when none is. */
 export async function resolveOrg(config: ServiceConfig): Promise<{ auth: OrgAuth; embedded: EmbeddedOrg | null }> {
+  requireWritableDataDir(config.dataDir);
   if (config.org) return { auth: config.org, embedded: null };
   const embedded = await startEmbeddedOrg(config.dataDir);
   return {

@@ -3,8 +3,11 @@
  * Used by `serve` (with the HTTP server in front), `replay`, `explain` and `dead-letters`,
  * so each runs the same code as the service. Which org is the caller's choice (embedded.ts).
  */
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { OrgAuth, ServiceConfig } from '../config';
+import { AircallSfError, ERROR_CODES } from '../errors';
 import { Inbox } from '../inbox/inbox';
 import { Metrics } from '../metrics';
 import { connect } from '../salesforce/connection';
@@ -22,21 +25,71 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
+/** Refuses, with what to do, a data dir this process cannot create or write (before anything starts). */
+export function requireWritableDataDir(dataDir: string): void {
+  const probe = join(dataDir, `.write-probe-${process.pid}`);
+  try {
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(probe, '');
+    rmSync(probe);
+  } catch (error) {
+    throw new AircallSfError(
+      ERROR_CODES.CONFIG_INVALID,
+      `The data dir ${dataDir} cannot be written (${error instanceof Error ? error.message : String(error)}): ` +
+        'set DATA_DIR (or --data-dir) to a folder this user can write.'
+    );
+  }
+}
+
+/** The inbox, or a clear refusal when the data dir cannot be written: never a service that answers 200 and loses events. */
+export function openInbox(dataDir: string): Inbox {
+  let inbox: Inbox | null = null;
+  try {
+    inbox = new Inbox(dataDir);
+    inbox.probe();
+    return inbox;
+  } catch (error) {
+    inbox?.close();
+    throw new AircallSfError(
+      ERROR_CODES.CONFIG_INVALID,
+      `The data dir ${dataDir} cannot be written (${error instanceof Error ? error.message : String(error)}): ` +
+        'set DATA_DIR (or --data-dir) to a folder this user can write.'
+    );
+  }
+}
+
+/** What /readyz reports: null when ready. */
+export async function readiness(pipeline: Pipeline): Promise<string | null> {
+  if (pipeline.worker.storageProblem) return pipeline.worker.storageProblem;
+  try {
+    pipeline.inbox.probe();
+  } catch (error) {
+    return `The inbox (DATA_DIR) cannot be written: ${error instanceof Error ? error.message : String(error)}`;
+  }
+  try {
+    const result = await pipeline.settings.get();
+    return result.ok ? null : result.errors[0]!.message;
+  } catch (error) {
+    return `The org is not reachable: ${error instanceof Error ? error.message : String(error)}`;
+  }
+}
+
 export async function startPipeline(
   auth: OrgAuth,
   config: ServiceConfig,
   logger: Logger,
   workerOptions: WorkerOptions = {}
 ): Promise<Pipeline> {
-  const conn = await connect(auth, config.apiVersion);
+  const conn = await connect(auth, config.apiVersion, config.requestTimeoutMs);
   const gateway = new OrgGateway(conn, config.apiVersion);
   await gateway.init();
-  const inbox = new Inbox(config.dataDir);
+  const inbox = openInbox(config.dataDir);
   const metrics = new Metrics();
   const settings = new SettingsSource(gateway, config.settingsTtlMs);
   const worker = new Worker(inbox, gateway, settings, metrics, logger, {
     concurrency: config.concurrency,
     companyLines: config.companyNumbers,
+    liveCallExpiryMs: config.liveCallExpiryMs,
     ...workerOptions
   });
   return {

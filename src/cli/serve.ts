@@ -5,7 +5,7 @@ import { buildApp } from '../server/app';
 import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand } from './command';
 import { loadConsole, resolveOrg } from './embedded';
-import { startPipeline } from './pipeline';
+import { readiness, startPipeline } from './pipeline';
 
 const USAGE = `Usage: aircall-sf serve [--port P] [--org URL] [--data-dir DIR]
 
@@ -43,19 +43,17 @@ export const serveCommand: Command = {
       logger,
       webhookTokens: tokens,
       onAccepted: () => pipeline.worker.notify(),
-      readiness: async () => {
-        try {
-          const result = await pipeline.settings.get();
-          return result.ok ? null : result.errors[0]!.message;
-        } catch (error) {
-          return `The org is not reachable: ${error instanceof Error ? error.message : String(error)}`;
-        }
-      }
+      readiness: () => readiness(pipeline),
+      metricsToken: config.metricsToken
     });
     const host = process.env.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0');
     let base = '';
-    // The console exists only on the local org: it must never edit a real org's data.
-    const localConsole = embedded ? loadConsole() : null;
+    // The console exists only on the local org (it must never edit a real org's data), and only
+    // on loopback: its endpoints save settings and post webhooks with no login of their own.
+    const loopback = ['127.0.0.1', 'localhost', '::1'].includes(host);
+    const localConsole = embedded && loopback ? loadConsole() : null;
+    if (embedded && !loopback)
+      io.err(`The local console is off: HOST is ${host}, and the console is served on 127.0.0.1 only.`);
     if (embedded && localConsole) {
       localConsole.startConsole(app, {
         conn: await connect(auth, config.apiVersion),

@@ -154,6 +154,7 @@ export class Inbox {
           next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT,
           placement TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS items_ready ON items (state, next_attempt_at);
+        CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS lines (e164 TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS numbers (
           e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at INTEGER NOT NULL);`);
@@ -298,6 +299,27 @@ export class Inbox {
         'UPDATE items SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE key = ?'
       )
       .run(this.now() + delayMs, error, this.now(), key);
+  }
+
+  /** A write that changes nothing of value: throws when the storage cannot be written (disk full, read-only). */
+  probe(): void {
+    this.db
+      .prepare('INSERT INTO probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
+      .run(this.now());
+  }
+
+  /**
+   * Live calls whose `call.ended` never came: after `olderThanMs` without a change they are
+   * skipped (LIVE_CALL_EXPIRED) so nothing waits for ever; a `call.ended` arriving later still
+   * makes the item pending again, and it is logged then. Returns how many expired.
+   */
+  expireLive(olderThanMs: number): number {
+    return this.db
+      .prepare(
+        `UPDATE items SET state = 'skipped', last_error = 'LIVE_CALL_EXPIRED', processed_version = version, updated_at = ?
+         WHERE state = 'pending' AND final = 0 AND version > processed_version AND changed_at < ?`
+      )
+      .run(this.now(), this.now() - olderThanMs).changes;
   }
 
   /** Waits without counting an attempt: the cause is outside the item (invalid settings). */

@@ -12,6 +12,7 @@ import {
   CALL_TYPE_LABELS,
   LIMITS,
   callDescription,
+  isAcceptedEmail,
   callSubject,
   channelLabel,
   localDate,
@@ -144,10 +145,19 @@ function fullName(item: Classified): { first: string | null; last: string } {
 }
 
 /** R3 and R11: the record to create for an unknown number, filled from the Aircall contact. */
-function recordToCreate(item: Classified, sobject: 'Contact' | 'Lead' | 'Account', ownerId: string): TargetPlan {
+function recordToCreate(
+  item: Classified,
+  sobject: 'Contact' | 'Lead' | 'Account',
+  ownerId: string,
+  trace: Trace
+): TargetPlan {
   const { first, last } = fullName(item);
   const phone = item.otherParty.display;
-  const email = item.contact?.email ?? null;
+  const given = item.contact?.email ?? null;
+  // A detail the org would refuse must not cost the call: it is left out, and the trace says so.
+  const email = given && isAcceptedEmail(given) ? given : null;
+  if (given && !email && sobject !== 'Account')
+    trace.add('R11', `the Aircall contact's email "${truncate(given, 40)}" is not one Salesforce accepts: left out`);
   const note = `Created by Aircall call logging for ${item.kind === 'call' ? 'a call' : 'a message'} with ${phone}.`;
   if (sobject === 'Account') {
     const named =
@@ -404,7 +414,7 @@ export function plan(input: EngineInput): Plan {
     trace.add('R3', 'Unknown_Number__c is None: nothing is created');
     return skip(item, trace, 'UNKNOWN_NUMBER');
   } else {
-    target = recordToCreate(item, settings.unknownNumber, ownerId);
+    target = recordToCreate(item, settings.unknownNumber, ownerId, trace);
     const source = item.contact ? 'filled from the Aircall contact' : 'named after the number';
     trace.add(
       'R3',

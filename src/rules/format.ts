@@ -13,8 +13,21 @@ export const LIMITS = {
   trace: 32768,
   name: 80,
   firstName: 40,
-  accountName: 255
+  accountName: 255,
+  /** Contact.Email and Lead.Email: Email(80). */
+  email: 80,
+  /** Phone fields: Phone(40). */
+  phone: 40
 } as const;
+
+/**
+ * An address Salesforce's Email field accepts: one @, no spaces, a dot in the domain, 80
+ * characters at most (an invalid one is refused with INVALID_EMAIL_ADDRESS, a long one with
+ * STRING_TOO_LONG, and the whole write fails).
+ */
+export function isAcceptedEmail(email: string): boolean {
+  return email.length <= LIMITS.email && /^[^\s@,;<>()[\]"]+@[^\s@,;<>()[\]"]+\.[^\s@,;<>()[\]".]{2,}$/.test(email);
+}
 
 export function truncate(value: string, max: number): string {
   return value.length <= max ? value : `${value.slice(0, max - 1)}…`;

@@ -6,6 +6,8 @@
 import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { Connection, OAuth2 } from 'jsforce';
+import Transport from 'jsforce/lib/transport';
+import type { HttpRequest, HttpRequestOptions } from 'jsforce/lib/types';
 import type { OrgAuth } from '../config';
 import { AircallSfError, ERROR_CODES } from '../errors';
 
@@ -23,7 +25,9 @@ async function postToken(
   const res = await fetch(`${loginUrl}/services/oauth2/token`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams(params).toString()
+    body: new URLSearchParams(params).toString(),
+    // A login that hangs fails like any other org request (see TimedTransport).
+    signal: AbortSignal.timeout(DEFAULT_REQUEST_TIMEOUT_MS)
   });
   const body = (await res.json().catch(() => ({}))) as TokenResponse;
   if (!res.ok || !body.access_token) {
@@ -67,7 +71,34 @@ function minter(auth: OrgAuth): (() => Promise<{ accessToken: string; instanceUr
   }
 }
 
-export async function connect(auth: OrgAuth, version: string): Promise<Connection> {
+/**
+ * Every request to the org ends within `timeoutMs` (jsforce's own default is 30 minutes): a
+ * hung request is aborted and fails as a transient network error, which the worker retries
+ * with backoff (its writes are idempotent), so a hung org never holds a worker slot.
+ */
+class TimedTransport extends Transport {
+  constructor(private readonly timeoutMs: number) {
+    super();
+  }
+
+  override httpRequest(req: HttpRequest, options: HttpRequestOptions = {}) {
+    return super.httpRequest(req, { ...options, timeout: this.timeoutMs });
+  }
+}
+
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+
+export async function connect(
+  auth: OrgAuth,
+  version: string,
+  timeoutMs = DEFAULT_REQUEST_TIMEOUT_MS
+): Promise<Connection> {
+  const conn = await open(auth, version);
+  conn._transport = new TimedTransport(timeoutMs);
+  return conn;
+}
+
+async function open(auth: OrgAuth, version: string): Promise<Connection> {
   if (auth.mode === 'access-token') {
     return new Connection({ instanceUrl: auth.instanceUrl, accessToken: auth.accessToken, version });
   }

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { Inbox } from '../inbox/inbox';
 import { ERROR_CODES } from '../errors';
 import type { Metrics } from '../metrics';
-import { readWebhook } from './webhook';
+import { readWebhook, tokenMatches } from './webhook';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -19,13 +19,22 @@ export interface AppDeps {
   readonly webhookTokens: readonly string[];
   /** Called after an event is stored, to wake the worker. */
   readonly onAccepted?: () => void;
-  /** Null when ready; otherwise why not (org unreachable, settings invalid). */
+  /** Null when ready; otherwise why not (org unreachable, settings invalid, storage failing). */
   readonly readiness: () => Promise<string | null>;
+  /** When set, /metrics answers only `Authorization: Bearer <token>` (METRICS_TOKEN). */
+  readonly metricsToken?: string | null;
 }
+
+/** Request lines in the log, without the query string: a token sent as `?token=` must never be written. */
+const requestSerializer = (req: { method?: string; url?: string; ip?: string }) => ({
+  method: req.method,
+  url: typeof req.url === 'string' ? req.url.replace(/\?.*$/, '?[redacted]') : req.url,
+  remoteAddress: req.ip
+});
 
 /** The service's Fastify app; typed as a plain FastifyInstance so that routes can be added by other modules. */
 export function buildApp(deps: AppDeps): FastifyInstance {
-  const logger: FastifyBaseLogger = deps.logger;
+  const logger: FastifyBaseLogger = deps.logger.child({}, { serializers: { req: requestSerializer } });
   const app = Fastify({ loggerInstance: logger, bodyLimit: MAX_BODY_BYTES });
   // Read every body as text: JSON is parsed (and its errors reported) after the size check,
   // and the token is checked before the schema.
@@ -96,7 +105,16 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     const problem = await deps.readiness();
     return problem ? reply.code(503).send({ status: 'not ready', reason: problem }) : { status: 'ready' };
   });
-  app.get('/metrics', async (_req, reply) => {
+  app.get('/metrics', async (req, reply) => {
+    if (
+      deps.metricsToken &&
+      !tokenMatches(/^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1], [deps.metricsToken])
+    )
+      return reply.code(401).send({
+        status: 'rejected',
+        code: ERROR_CODES.METRICS_TOKEN_INVALID,
+        error: 'Send METRICS_TOKEN as a Bearer token.'
+      });
     deps.metrics.inboxDepth.set(deps.inbox.depth());
     return reply.type('text/plain; version=0.0.4').send(deps.metrics.render());
   });

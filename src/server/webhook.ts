@@ -27,6 +27,30 @@ export type WebhookOutcome =
 
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
+/** Aircall's deepest payload nests a few levels; a body far deeper is no Aircall event and would only cost stack. */
+export const MAX_JSON_DEPTH = 64;
+
+/** The deepest nesting of objects and arrays in a JSON text, counted without parsing it. */
+function jsonDepth(text: string, limit: number): number {
+  let depth = 0;
+  let max = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text.charCodeAt(i);
+    if (inString) {
+      if (c === 92)
+        i += 1; // backslash: skip the escaped character
+      else if (c === 34) inString = false;
+    } else if (c === 34) inString = true;
+    else if (c === 123 || c === 91) {
+      depth += 1;
+      if (depth > max) max = depth;
+      if (max > limit) return max;
+    } else if (c === 125 || c === 93) depth -= 1;
+  }
+  return max;
+}
+
 /** Compares digests, so neither the token's content nor its length leaks through timing. */
 export function tokenMatches(given: unknown, expected: readonly string[]): boolean {
   if (typeof given !== 'string' || expected.length === 0) return false;
@@ -47,15 +71,25 @@ export function readWebhook(
   tokens: readonly string[] | null,
   receivedAt: number = Date.now()
 ): WebhookOutcome {
+  if (jsonDepth(body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    return {
+      status: 400,
+      reason: 'json',
+      code: ERROR_CODES.WEBHOOK_TOO_DEEP,
+      message: `Body nests deeper than ${MAX_JSON_DEPTH} levels; no Aircall event does.`
+    };
+  }
   let json: unknown;
   try {
     json = JSON.parse(body) as unknown;
   } catch (error) {
+    // Only the position: the parser's own message quotes the body, and the body holds the token.
+    const position = /position (\d+)/.exec(error instanceof Error ? error.message : '')?.[1];
     return {
       status: 400,
       reason: 'json',
       code: ERROR_CODES.WEBHOOK_NOT_JSON,
-      message: `Body is not JSON: ${error instanceof Error ? error.message : String(error)}`
+      message: `Body is not JSON${position ? ` (at character ${position})` : ''}.`
     };
   }
   const token =

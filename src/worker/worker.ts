@@ -38,6 +38,8 @@ export interface WorkerOptions {
   /** How long items wait before settings are checked again when they are invalid. */
   readonly settingsRetryMs?: number;
   readonly random?: () => number;
+  /** A live call with no call.ended for this long is given up (LIVE_CALL_EXPIRED). */
+  readonly liveCallExpiryMs?: number;
   /** Company lines configured (AIRCALL_COMPANY_NUMBERS, E.164), besides those the inbox has seen. */
   readonly companyLines?: readonly string[];
 }
@@ -77,6 +79,7 @@ export class Worker {
       batchWindowMs: 200,
       random: Math.random,
       companyLines: [],
+      liveCallExpiryMs: 12 * 60 * 60_000,
       ...options
     };
   }
@@ -100,18 +103,53 @@ export class Worker {
     this.wake?.();
   }
 
+  /** Why the inbox cannot be written, while the circuit is open; null when it can. */
+  storageProblem: string | null = null;
+  private storagePauseMs = 0;
+  private lastExpiry = 0;
+
+  /**
+   * The storage circuit breaker: once an inbox write fails, no batch starts (so no org request
+   * is spent on work whose outcome cannot be recorded) until a probe write succeeds; probes
+   * back off from the poll interval to 30 s.
+   */
+  private storageOpen(error: unknown): void {
+    const message = error instanceof Error ? error.message : String(error);
+    if (this.storageProblem === null) this.logger.error({ err: error }, 'the inbox cannot be written; pausing');
+    this.storageProblem = `The inbox (DATA_DIR) cannot be written: ${message}`;
+    this.storagePauseMs = Math.min(30_000, Math.max(this.options.pollMs, this.storagePauseMs * 2));
+  }
+
+  private storageHealthy(): boolean {
+    if (this.storageProblem === null) return true;
+    try {
+      this.inbox.probe();
+    } catch (error) {
+      this.storageOpen(error);
+      return false;
+    }
+    this.logger.info('the inbox can be written again; resuming');
+    this.storageProblem = null;
+    this.storagePauseMs = 0;
+    return true;
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       let started = 0;
-      let storageFailed = false;
-      while (this.running && this.inFlight.size < this.options.concurrency) {
+      if (this.storageHealthy()) {
+        try {
+          this.expireLive();
+        } catch (error) {
+          this.storageOpen(error);
+        }
+      }
+      while (this.running && this.storageProblem === null && this.inFlight.size < this.options.concurrency) {
         let items: InboxItem[];
         try {
           items = this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys, this.options.batchWindowMs);
         } catch (error) {
-          // Storage unavailable (disk full, file gone): keep the process alive and try again.
-          this.logger.error({ err: error }, 'cannot read the inbox');
-          storageFailed = true;
+          this.storageOpen(error);
           break;
         }
         if (items.length === 0) break;
@@ -121,23 +159,7 @@ export class Worker {
           if (item.phone) this.busyPhones.add(item.phone);
         }
         const task = this.processBatch(items)
-          .catch((error: unknown) => {
-            // Never claimed again at once: each item counts an attempt and backs off, then is a dead letter.
-            this.logger.error({ err: error }, 'batch failed unexpectedly');
-            const unexpected = new OrgError(
-              'INTERNAL_ERROR',
-              `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
-              [],
-              500
-            );
-            for (const item of items) {
-              try {
-                this.fail(item, unexpected);
-              } catch (storageError) {
-                this.logger.error({ err: storageError, item: item.key }, 'cannot record the failure');
-              }
-            }
-          })
+          .catch((error: unknown) => this.batchFailed(items, error))
           .finally(() => {
             this.recordUsage();
             for (const item of items) {
@@ -149,10 +171,16 @@ export class Worker {
           });
         this.inFlight.add(task);
       }
-      if (!storageFailed) this.metrics.inboxDepth.set(this.inbox.depth());
+      if (this.storageProblem === null) {
+        try {
+          this.metrics.inboxDepth.set(this.inbox.depth());
+        } catch (error) {
+          this.storageOpen(error);
+        }
+      }
       if (!this.running) break;
       const busy = started > 0 && this.inFlight.size < this.options.concurrency;
-      const pause = storageFailed ? this.options.pollMs * 20 : busy ? 0 : this.options.pollMs;
+      const pause = this.storageProblem !== null ? this.storagePauseMs : busy ? 0 : this.options.pollMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause);
         this.wake = () => {
@@ -162,6 +190,40 @@ export class Worker {
       });
       this.wake = null;
     }
+  }
+
+  /** At most once a minute: live calls whose call.ended never came are given up (Inbox.expireLive). */
+  private expireLive(): void {
+    const now = this.inbox.now();
+    if (now - this.lastExpiry < Math.min(60_000, this.options.liveCallExpiryMs)) return;
+    this.lastExpiry = now;
+    const expired = this.inbox.expireLive(this.options.liveCallExpiryMs);
+    if (expired > 0) {
+      this.metrics.callsSkipped.inc({ reason: 'LIVE_CALL_EXPIRED' }, expired);
+      this.logger.warn({ expired }, 'live calls without call.ended given up');
+    }
+  }
+
+  /**
+   * A batch that threw. When the inbox cannot be written, the circuit opens and the items wait
+   * (they are still pending: processing them again is idempotent). Otherwise each item counts
+   * an attempt and backs off, then becomes a dead letter: never claimed again at once.
+   */
+  private batchFailed(items: readonly InboxItem[], error: unknown): void {
+    try {
+      this.inbox.probe();
+    } catch (storageError) {
+      this.storageOpen(storageError);
+      return;
+    }
+    this.logger.error({ err: error }, 'batch failed unexpectedly');
+    const unexpected = new OrgError(
+      'INTERNAL_ERROR',
+      `Unexpected failure: ${error instanceof Error ? error.message : String(error)}`,
+      [],
+      500
+    );
+    for (const item of items) this.fail(item, unexpected);
   }
 
   /** API usage for /metrics: the org's meter (Sforce-Limit-Info) and this service's own count by purpose. */

@@ -3,11 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
+import type { Logger } from 'pino';
 import type { LocalOrgOptions } from '@aircall-sf/local-org';
 import { loadConfig } from '../../src/config';
 import { buildApp } from '../../src/server/app';
 import type { Pipeline } from '../../src/cli/pipeline';
-import { startPipeline } from '../../src/cli/pipeline';
+import { readiness, startPipeline } from '../../src/cli/pipeline';
 import type { WorkerOptions } from '../../src/worker/worker';
 import type { TestOrg } from './local-org';
 import { setOrgSettings, testOrg } from './local-org';
@@ -37,19 +38,22 @@ export async function testService(
     tokens?: readonly string[];
     /** More environment (AIRCALL_COMPANY_NUMBERS…). */
     env?: Record<string, string>;
+    /** Reach the org through this URL (a proxy in front of it) instead of its own. */
+    instanceUrl?: string;
+    logger?: Logger;
   } = {}
 ): Promise<TestService> {
   const org = options.existingOrg ?? (await testOrg(options.org));
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aircall-sf-'));
   const config = loadConfig({
-    SF_INSTANCE_URL: org.instanceUrl,
+    SF_INSTANCE_URL: options.instanceUrl ?? org.instanceUrl,
     SF_ACCESS_TOKEN: org.accessToken,
     AIRCALL_WEBHOOK_TOKEN: ['other-token', WEBHOOK_TOKEN, ...(options.tokens ?? [])].join(','),
     DATA_DIR: dataDir,
     PORT: '0',
     ...options.env
   });
-  const logger = pino({ level: process.env.TEST_LOG ?? 'silent' });
+  const logger = options.logger ?? pino({ level: process.env.TEST_LOG ?? 'silent' });
   const workerOptions: WorkerOptions = {
     backoffBaseMs: 20,
     limitBackoffMs: 40,
@@ -69,10 +73,8 @@ export async function testService(
       logger,
       webhookTokens: config.webhookTokens,
       onAccepted: () => pipeline.worker.notify(),
-      readiness: async () => {
-        const r = await pipeline.settings.get();
-        return r.ok ? null : r.errors[0]!.message;
-      }
+      readiness: () => readiness(pipeline),
+      metricsToken: config.metricsToken
     });
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestService } from '../helpers/service';
 import { testService } from '../helpers/service';
+import { ODD_VALUES, mutate, random } from '../helpers/mutate';
 
 type Json = Record<string, unknown>;
 const FIXTURES = join(__dirname, '..', 'fixtures', 'aircall');
@@ -28,61 +29,6 @@ const BASES: Json[] = [
   { resource: 'message', event: 'message.received', timestamp: 1722324561, token: TOKEN, data: API_MESSAGE },
   ...CAPTURE.filter((b) => b.resource !== 'call').slice(0, 5)
 ];
-
-/** mulberry32: the same seed, the same run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const ODD_VALUES: unknown[] = [
-  null,
-  {},
-  [],
-  '',
-  'x',
-  0,
-  -1,
-  1e16,
-  1.5,
-  true,
-  'anonymous',
-  '\ud800',
-  'x'.repeat(5000),
-  '2026-13-45T99:99:99Z',
-  { nested: { deeper: [1, { a: null }] } },
-  [null, {}, 'a'],
-  'Europe/Nowhere',
-  '+33 6 12 34 56 78',
-  Number.MAX_SAFE_INTEGER
-];
-
-function mutate(value: unknown, rand: () => number, depth = 0): unknown {
-  if (value === null || typeof value !== 'object' || depth > 4) {
-    return rand() < 0.5 ? ODD_VALUES[Math.floor(rand() * ODD_VALUES.length)] : value;
-  }
-  if (Array.isArray(value)) {
-    if (value.length === 0 || rand() < 0.2) return ODD_VALUES[Math.floor(rand() * ODD_VALUES.length)];
-    const i = Math.floor(rand() * value.length);
-    return (value as unknown[]).map((v, j) => (j === i ? mutate(v, rand, depth + 1) : v));
-  }
-  const entries = Object.entries(value as Json);
-  const copy: Json = { ...(value as Json) };
-  const roll = rand();
-  if (entries.length === 0 || roll < 0.1) copy[`unknown_${Math.floor(rand() * 100)}`] = ODD_VALUES[0];
-  else {
-    const [key, v] = entries[Math.floor(rand() * entries.length)]!;
-    if (roll < 0.3) delete copy[key];
-    else copy[key] = mutate(v, rand, depth + 1);
-  }
-  return copy;
-}
 
 /** Every odd value in every field the product reads, on a real ended call: the cases random paths may miss. */
 const FIELDS = [

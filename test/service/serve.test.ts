@@ -56,3 +56,33 @@ it('serves no console when connected to an org: the console never edits a real o
     await org.close();
   }
 }, 60_000);
+
+it('serves no console on the embedded org when bound beyond loopback: its endpoints have no login', async () => {
+  const serve = spawnServe({ HOST: '0.0.0.0' });
+  try {
+    await serve.waitFor(/webhooks\/aircall/);
+    expect(serve.output()).toContain('The local console is off');
+    const port = /POST http:\/\/127\.0\.0\.1:(\d+)\/webhooks\/aircall/.exec(serve.output())![1]!;
+    const sample = await fetch(`http://127.0.0.1:${port}/console/api/sample-call`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body: '{}'
+    });
+    expect(sample.status).toBe(404);
+    expect(await serve.stop()).toBe(0);
+  } finally {
+    serve.cleanup();
+  }
+}, 60_000);
+
+it('refuses a data dir it cannot write: one line naming it and what to do, exit 1, at once', async () => {
+  const serve = spawnServe({ DATA_DIR: '/dev/null/aircall' });
+  try {
+    expect(await serve.exited).toBe(1);
+    expect(serve.output()).toContain('The data dir /dev/null/aircall cannot be written');
+    expect(serve.output()).toContain('set DATA_DIR');
+    expect(serve.output()).not.toMatch(/\n\s+at /); // no stack trace
+  } finally {
+    serve.cleanup();
+  }
+}, 30_000);
