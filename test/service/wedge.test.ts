@@ -157,11 +157,14 @@ describe('a hung org', () => {
     });
     try {
       await contacts(direct, 34_000, 20);
+      const before = apiUsed(direct);
       const keys = await ordinaryCalls(svc, 34_000, 20);
       expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
       await svc.settle(60_000);
       expect(svc.pipeline.inbox.counts(keys)).toEqual({ pending: 0, logged: 20, skipped: 0, dead: 0 });
       expect(proxy.held()).toBeGreaterThan(0);
+      // Hung requests are retried, not multiplied: well under 5 org requests a call.
+      expect(apiUsed(direct) - before).toBeLessThan(5 * 20);
       const tasks = await direct.org.conn.query<{ Aircall_Id__c: string }>(
         "SELECT Aircall_Id__c FROM Task WHERE Aircall_Id__c LIKE 'call:340%'"
       );
