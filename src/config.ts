@@ -102,7 +102,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
       org = { mode: 'client-credentials', instanceUrl, loginUrl, clientId, clientSecret: get('SF_CLIENT_SECRET')! };
     } else {
       throw invalid(
-        'SF_INSTANCE_URL is set but no credentials are: set SF_ACCESS_TOKEN, or SF_CLIENT_ID with SF_CLIENT_SECRET (client credentials), ' +
+        `${overrides.org ? '--org' : 'SF_INSTANCE_URL'} is set but no credentials are: set SF_ACCESS_TOKEN, or SF_CLIENT_ID with SF_CLIENT_SECRET (client credentials), ` +
           'SF_USERNAME + SF_JWT_KEY_FILE (JWT bearer) or SF_REFRESH_TOKEN (refresh token).'
       );
     }

@@ -7,6 +7,8 @@ import { AircallSfError, ERROR_CODES } from '../errors';
 export interface Io {
   readonly out: (line: string) => void;
   readonly err: (line: string) => void;
+  /** stdout is a terminal: a person reads it, so error JSON is left out. */
+  readonly interactive?: boolean;
 }
 
 export interface Command {

@@ -4,7 +4,7 @@
  * only module of the production path that reaches an emulator or the console, and it loads
  * them lazily (a `require` inside the function), so a service with an org never loads them.
  */
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type * as LocalOrgModule from '@aircall-sf/local-org';
 import type { Logger } from 'pino';
@@ -33,11 +33,27 @@ export function loadConsole(): typeof ConsoleModule {
   return require('../console/start') as typeof ConsoleModule;
 }
 
-/** The local org under DATA_DIR, seeded with the demo data on first start, with this package deployed. */
+/**
+ * The local org under DATA_DIR, seeded with the demo data on first start, with this package
+ * deployed. It keeps its port across starts (`local-org.port` in the data dir), so a client
+ * logged in once (`sf org login access-token`) stays pointed at it; a port taken meanwhile
+ * gives way to a free one, which is kept from then on.
+ */
 export async function startEmbeddedOrg(dataDir: string): Promise<EmbeddedOrg> {
   mkdirSync(dataDir, { recursive: true });
   const dataFile = join(dataDir, 'local-org.sqlite');
-  const started = await loadLocalOrg().startLocalOrg({ port: 0, seed: 'demo', dataFile, forceApp: FORCE_APP });
+  const portFile = join(dataDir, 'local-org.port');
+  const localOrg = loadLocalOrg();
+  const start = (port: number) => localOrg.startLocalOrg({ port, seed: 'demo', dataFile, forceApp: FORCE_APP });
+  const kept = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8').trim()) : 0;
+  let started;
+  try {
+    started = await start(Number.isInteger(kept) && kept > 0 && kept < 65536 ? kept : 0);
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+    started = await start(0);
+  }
+  writeFileSync(portFile, `${new URL(started.instanceUrl).port}\n`);
   return {
     instanceUrl: started.instanceUrl,
     accessToken: started.accessToken,

@@ -1,20 +1,23 @@
 import type { Classified } from '../aircall/classify';
 import { inContext } from '../aircall/classify';
+import { existsSync } from 'node:fs';
 import { AircallSfError, ERROR_CODES } from '../errors';
+import { Inbox } from '../inbox/inbox';
 import type { CoalescedItem } from '../inbox/coalesce';
 import { coalesce } from '../inbox/coalesce';
 import { createLogger } from '../logger';
 import { plan, renderTrace } from '../rules/engine';
 import { buildSnapshots } from '../worker/snapshots';
-import type { Command } from './command';
+import type { Command, Io } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand, usageError } from './command';
 import { openPipeline } from './embedded';
 import { eventsFrom, readEnvelopes } from './feed';
 
-const USAGE = `Usage: aircall-sf explain FILE [--org URL] [--data-dir DIR]
+const USAGE = `Usage: aircall-sf explain FILE|ID [--org URL] [--data-dir DIR]
 
-For one envelope (or the last call or message in a file): what would be logged where and why,
-rule by rule, without writing anything to the org. The last line is the plan as JSON.
+For one envelope (or the last call or message in a file), or a call or message the service
+received (its id: call:123, message:abcSM1, or a bare call id): what would be logged where
+and why, rule by rule, without writing anything to the org. The last line is the plan as JSON.
 ${COMMON_OPTIONS}`;
 
 /** The last call or message of the file, its events folded as the inbox folds them, and the file's company lines. */
@@ -32,6 +35,40 @@ function latestItem(file: string, bodies: readonly string[]): { item: CoalescedI
   return { item: item!, lines: read.lines };
 }
 
+/** `call:123`, `message:abcSM1` or a bare call id, when no file has that name. */
+const isItemId = (target: string) => !existsSync(target) && /^((call|message):)?[A-Za-z0-9_-]{1,64}$/.test(target);
+
+/** A call or message the service has processed, as the inbox keeps it, and what happened to it. */
+function storedItem(target: string, dataDir: string, io: Io): { item: CoalescedItem; lines: ReadonlySet<string> } {
+  const key = target.includes(':') ? target : `call:${target}`;
+  const inbox = new Inbox(dataDir);
+  try {
+    const stored = inbox.item(key);
+    if (!stored)
+      throw new AircallSfError(
+        ERROR_CODES.USAGE,
+        `${key} is not in the inbox under ${dataDir} (and no file has that name): give a file of webhook events, or the id of a call the service received.`
+      );
+    io.out(
+      `${key}: ${stored.state}${stored.taskId ? `, Task ${stored.taskId}` : ''}${stored.lastError ? ` (${stored.lastError})` : ''}; explained again with today's settings:`
+    );
+    const item: CoalescedItem = {
+      kind: stored.kind,
+      event: '',
+      data: { id: key.slice(key.indexOf(':') + 1) },
+      classified: stored.classified,
+      problem: stored.classified ? null : stored.lastError,
+      dataTs: 0,
+      phone: stored.phone,
+      voicemailLeft: stored.voicemailLeft,
+      final: true
+    };
+    return { item, lines: new Set(inbox.companyLines()) };
+  } finally {
+    inbox.close();
+  }
+}
+
 const describeItem = (item: CoalescedItem) => `${item.kind} ${JSON.stringify(item.data.id ?? null)}`;
 
 export const explainCommand: Command = {
@@ -40,15 +77,17 @@ export const explainCommand: Command = {
   usage: USAGE,
   async run(args, io) {
     const { values, positionals } = parseCommand(USAGE, args, {});
-    if (positionals.length !== 1) throw usageError(USAGE, 'explain takes one FILE.');
-    const file = positionals[0]!;
-    const { item, lines } = latestItem(file, readEnvelopes(file));
+    if (positionals.length !== 1) throw usageError(USAGE, 'explain takes one FILE or call id.');
+    const target = positionals[0]!;
+    const config = configFrom(values);
+    const { item, lines } = isItemId(target)
+      ? storedItem(target, config.dataDir, io)
+      : latestItem(target, readEnvelopes(target));
     if (!item.classified) {
       io.out(`${describeItem(item)} cannot be read, so it would be a dead letter: ${item.problem ?? ''}`);
       io.out(JSON.stringify({ outcome: 'unreadable', reason: item.problem }));
       return 1;
     }
-    const config = configFrom(values);
     const opened = await openPipeline(config, createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
     const { pipeline } = opened;
     try {

@@ -12,7 +12,8 @@ import { COMMANDS } from './commands';
 
 const stdio: Io = {
   out: (line) => process.stdout.write(`${line}\n`),
-  err: (line) => process.stderr.write(`${line}\n`)
+  err: (line) => process.stderr.write(`${line}\n`),
+  interactive: process.stdout.isTTY === true
 };
 
 function version(): string {
@@ -59,9 +60,14 @@ export async function run(argv: readonly string[], io: Io = stdio): Promise<numb
   } catch (error) {
     if (error instanceof AircallSfError) {
       io.err(`aircall-sf ${name}: ${error.message}`);
-      io.out(JSON.stringify({ error: error.toJSON() }));
+      // The JSON line is for programs; a person at a terminal reads the line above once.
+      if (!io.interactive) io.out(JSON.stringify({ error: error.toJSON() }));
       return error.code === ERROR_CODES.SETTINGS_INVALID || error.code === ERROR_CODES.USAGE ? 2 : 1;
     }
-    throw error;
+    // Unexpected: one line, the stack only on request.
+    const message = error instanceof Error ? error.message : String(error);
+    io.err(`aircall-sf ${name}: ${message}`);
+    if (process.env.LOG_LEVEL === 'debug' && error instanceof Error && error.stack) io.err(error.stack);
+    return 1;
   }
 }

@@ -65,7 +65,22 @@ export const serveCommand: Command = {
         warn: io.err
       });
     }
-    await app.listen({ port: config.port, host });
+    try {
+      await app.listen({ port: config.port, host });
+    } catch (error) {
+      // Nothing may keep the process alive after a failed start: it exits with one line.
+      await app.close().catch(() => undefined);
+      await pipeline.close();
+      await embedded?.close();
+      const code = (error as { code?: string }).code;
+      if (code === 'EADDRINUSE' || code === 'EACCES')
+        throw new AircallSfError(
+          ERROR_CODES.CONFIG_INVALID,
+          `Port ${config.port} on ${host} ${code === 'EADDRINUSE' ? 'is already in use' : 'may not be used by this user'}: ` +
+            `stop what listens there, or choose another port with PORT=${config.port + 1} (or --port ${config.port + 1}).`
+        );
+      throw error;
+    }
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
@@ -77,10 +92,11 @@ export const serveCommand: Command = {
           `  console:     ${base}/   (settings panel and record pages, against the local org)`,
           `  webhook:     POST ${base}/webhooks/aircall   (token: ${tokens === config.webhookTokens ? 'from AIRCALL_WEBHOOK_TOKEN' : LOCAL_TOKEN})`,
           `  health:      ${base}/healthz  ${base}/readyz  ${base}/metrics`,
-          `  local org:   ${embedded.instanceUrl}   (data in ${embedded.dataFile})`,
+          `  local org:   ${embedded.instanceUrl}   (data in ${embedded.dataFile}; the same port at every start)`,
+          `  sf CLI:      SF_ACCESS_TOKEN='${embedded.accessToken}' sf org login access-token --instance-url ${embedded.instanceUrl} --no-prompt --alias aircall-local`,
           '  Send a sample call:',
           `  ${localConsole.sampleCurl(base, tokens[0]!)}`,
-          `  Then look at it: bin/aircall-sf explain <file> or query the local org (docs/local-org.md).`
+          `  Then see why it was logged where it was: bin/aircall-sf explain call:<id> (its id is data.id in the command above).`
         ].join('\n')
       );
     } else {

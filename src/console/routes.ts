@@ -229,8 +229,8 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     }
     const state = item?.state ?? 'pending';
     const summaries: Record<string, string> = {
-      logged: `Logged ${key} as Task ${item?.taskId ?? ''}.`.replace(' .', '.'),
-      skipped: `Not logged (${item?.lastError ?? 'the rules skipped it'}). See the trace with \`aircall-sf explain\`.`,
+      logged: `Logged as Task ${item?.taskId ?? '(unknown)'} (Aircall_Id__c ${key}).`,
+      skipped: `Not logged (${item?.lastError ?? 'the rules skipped it'}). See why: \`bin/aircall-sf explain ${key}\`.`,
       dead: `Failed: ${item?.lastError ?? 'unknown error'}. See \`aircall-sf dead-letters\`.`,
       pending: `Accepted; still waiting to be logged (${item?.lastError ?? 'the worker has not finished'}).`
     };

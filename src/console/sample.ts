@@ -3,6 +3,7 @@
  * "send a sample call". They go through the real webhook endpoint like Aircall's own.
  */
 import { z } from 'zod';
+import { displayNumber, toE164 } from '../aircall/phone';
 
 export const SAMPLE_KINDS = [
   'inbound_answered',
@@ -25,6 +26,16 @@ export type SampleRequest = z.infer<typeof sampleRequestSchema>;
 const AGENT = { id: 1, name: 'Jane Doe', email: 'jane.doe@example.com' };
 const LINE = { id: 1, name: 'Paris support', digits: '+33 1 76 00 00 00', country: 'FR', time_zone: 'Europe/Paris' };
 
+/**
+ * Aircall sends the other party in international display form (`+1 415-555-0142`): a number
+ * typed in national form is read as the demo line's country (FR), else as a US number, the
+ * way a user who types `(415) 555-0142` means it. What reads as neither is sent as typed.
+ */
+export function asAircallSends(typed: string): string {
+  const e164 = toE164(typed, LINE.country) ?? toE164(typed, 'US');
+  return e164 ? displayNumber(e164, typed) : typed;
+}
+
 /** Ids unique within this process even when two samples are sent in the same second. */
 let lastId = 0;
 function nextId(nowSeconds: number): number {
@@ -42,7 +53,8 @@ export function sampleEnvelope(
   request: Partial<SampleRequest> = {},
   nowMs = Date.now()
 ): SampleEnvelope {
-  const { kind, phone } = sampleRequestSchema.parse(request);
+  const { kind, phone: typed } = sampleRequestSchema.parse(request);
+  const phone = asAircallSends(typed);
   const now = Math.floor(nowMs / 1000);
   const id = nextId(now);
   if (kind === 'sms_inbound') {

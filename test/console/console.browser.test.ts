@@ -139,7 +139,7 @@ describe('local console', () => {
     await page.locator('lightning-combobox.sample-kind button').click();
     await page.locator('lightning-base-combobox-item', { hasText: 'Missed call' }).click();
     await page.locator('lightning-button.send-sample button').click();
-    await page.locator('.sample-status', { hasText: 'Logged call:' }).waitFor({ timeout: 20_000 });
+    await page.locator('.sample-status', { hasText: 'Logged as Task' }).waitFor({ timeout: 20_000 });
 
     const missed = page.locator('c-aircall-activity-helper li.call', { hasText: 'Missed call from' });
     await missed.waitFor();

@@ -203,3 +203,20 @@ describe('kill -9 during a replay', () => {
     expect(new Set(cases.records.map((c) => c.ContactId)).size).toBe(cases.records.length);
   }, 180_000);
 });
+
+describe('aircall-sf explain ID', () => {
+  it('explains a call the service received, from the inbox, with what happened to it', async () => {
+    await org.conn.sobject('Contact').create({ LastName: 'Stored', Phone: '+33 6 99 88 77 01' });
+    const dataDir = join(dir, 'explain-id');
+    const file = join(dir, 'explain-id.json');
+    writeFileSync(file, JSON.stringify(envelope('call.ended', callData({ id: 83, raw_digits: '+33 6 99 88 77 01' }))));
+    expect((await cli(['replay', file], dataDir)).code).toBe(0);
+    const result = await cli(['explain', 'call:83'], dataDir);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^call:83: logged, Task 00T\w+; explained again/m);
+    expect(lastLine(result.stdout)).toMatchObject({ outcome: 'log', externalId: 'call:83' });
+    const missing = await cli(['explain', 'call:84'], dataDir);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('call:84 is not in the inbox');
+  }, 60_000);
+});

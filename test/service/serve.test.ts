@@ -1,4 +1,5 @@
 /** `aircall-sf serve` with no org configured: what `npm start` runs on a fresh machine. */
+import { createServer } from 'node:net';
 import { testOrg } from '../helpers/local-org';
 import { spawnServe } from '../helpers/serve';
 
@@ -86,3 +87,42 @@ it('refuses a data dir it cannot write: one line naming it and what to do, exit 
     serve.cleanup();
   }
 }, 30_000);
+
+it('a busy port: one line naming it and how to choose another, exit 1, no stack trace, nothing left running', async () => {
+  const blocker = createServer();
+  await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+  const port = (blocker.address() as { port: number }).port;
+  const serve = spawnServe({ PORT: String(port) });
+  try {
+    expect(await serve.exited).toBe(1);
+    expect(serve.output()).toContain(`Port ${port} on 127.0.0.1 is already in use`);
+    expect(serve.output()).toContain(`PORT=${port + 1}`);
+    expect(serve.output()).not.toMatch(/\n\s+at /);
+  } finally {
+    serve.cleanup();
+    blocker.close();
+  }
+}, 30_000);
+
+it('keeps the embedded local org on one port across starts, and prints how to log the sf CLI into it', async () => {
+  const first = spawnServe();
+  const dataDir = first.dataDir;
+  const localOrgUrl = async (serve: ReturnType<typeof spawnServe>) =>
+    (await serve.waitFor(/local org: +(http:\/\/127\.0\.0\.1:\d+)/))[1]!;
+  let second: ReturnType<typeof spawnServe> | null = null;
+  try {
+    const url = await localOrgUrl(first);
+    const login = await first.waitFor(/SF_ACCESS_TOKEN='([^']+)' sf org login access-token --instance-url (\S+)/);
+    expect(login[2]).toBe(url);
+    // The token it prints opens the org.
+    const res = await fetch(`${url}/services/data/v62.0/limits`, { headers: { Authorization: `Bearer ${login[1]}` } });
+    expect(res.status).toBe(200);
+    expect(await first.stop()).toBe(0);
+    second = spawnServe({ DATA_DIR: dataDir });
+    expect(await localOrgUrl(second)).toBe(url);
+    expect(await second.stop()).toBe(0);
+  } finally {
+    second?.cleanup();
+    first.cleanup();
+  }
+}, 60_000);

@@ -18,7 +18,13 @@ export async function startLocalOrg(
   const org = new LocalOrg(options);
   if (options.seed === 'demo') seedDemo(org);
   const server = new LocalOrgServer(org);
-  const instanceUrl = await server.listen(options.port ?? 0);
+  let instanceUrl: string;
+  try {
+    instanceUrl = await server.listen(options.port ?? 0);
+  } catch (error) {
+    org.close();
+    throw error;
+  }
   return {
     org,
     server,

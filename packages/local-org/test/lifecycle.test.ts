@@ -143,3 +143,15 @@ describe('the local-org bin', () => {
     expect(stderr).toContain('--seed must be demo or none');
   }, 20000);
 });
+
+describe('listening', () => {
+  it('a port in use rejects with EADDRINUSE, so the caller can choose another', async () => {
+    const first = await testOrg();
+    const port = Number(new URL(first.instanceUrl).port);
+    try {
+      await expect(startLocalOrg({ port })).rejects.toMatchObject({ code: 'EADDRINUSE' });
+    } finally {
+      await first.close();
+    }
+  });
+});

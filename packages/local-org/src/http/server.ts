@@ -47,7 +47,15 @@ export class LocalOrgServer {
       });
     });
     this.server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve) => this.server!.listen(port, host, resolve));
+    const server = this.server;
+    await new Promise<void>((resolve, reject) => {
+      // A port in use (EADDRINUSE) rejects, so the caller can choose another.
+      server.once('error', reject);
+      server.listen(port, host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
     const { port: bound } = this.server.address() as AddressInfo;
     this.url = `http://${host}:${bound}`;
     return this.url;

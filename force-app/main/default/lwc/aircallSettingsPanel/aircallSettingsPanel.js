@@ -148,7 +148,7 @@ export default class AircallSettingsPanel extends LightningElement {
             this.dispatchEvent(
                 new ShowToastEvent({
                     title: 'Aircall settings saved',
-                    message: 'They apply to the next call the service logs.',
+                    message: 'The service reads them again within 30 seconds: calls logged after that follow them.',
                     variant: 'success'
                 })
             );

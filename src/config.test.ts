@@ -1,0 +1,23 @@
+import { loadConfig } from './config';
+
+describe('loadConfig', () => {
+  it('blames the flag the user gave when an org has no credentials', () => {
+    expect(() => loadConfig({}, { org: 'https://acme.my.salesforce.com' })).toThrow(/^--org is set but no credentials/);
+    expect(() => loadConfig({ SF_INSTANCE_URL: 'https://acme.my.salesforce.com' })).toThrow(
+      /^SF_INSTANCE_URL is set but no credentials/
+    );
+  });
+
+  it('reads the company lines in international form, and refuses a national one', () => {
+    expect(loadConfig({ AIRCALL_COMPANY_NUMBERS: '+33 1 76 00 00 00, +1 (415) 555-0100' }).companyNumbers).toEqual([
+      '+33176000000',
+      '+14155550100'
+    ]);
+    expect(() => loadConfig({ AIRCALL_COMPANY_NUMBERS: '01 76 00 00 00' })).toThrow(/international form/);
+  });
+
+  it('bounds the org request timeout', () => {
+    expect(loadConfig({}).requestTimeoutMs).toBe(30_000);
+    expect(() => loadConfig({ SF_REQUEST_TIMEOUT_MS: '5' })).toThrow(/SF_REQUEST_TIMEOUT_MS/);
+  });
+});
