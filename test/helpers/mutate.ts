@@ -1,18 +1,10 @@
 /** Seeded mutations of real payloads, for the fuzz tests of the boundary and of the engine. */
+import { randomSource } from '@aircall-sf/local-org';
+
 type Json = Record<string, unknown>;
 
-/** mulberry32: the same seed, the same run. */
-/** mulberry32: the same seed, the same run. */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** The same seed, the same run (the local org's generator for its seeded faults). */
+export const random = randomSource;
 
 export const ODD_VALUES: unknown[] = [
   null,

@@ -2,7 +2,7 @@
 export { LocalOrg, ADMIN_USERNAME } from './org';
 export type { LocalOrgOptions } from './org';
 export { LocalOrgServer, API_VERSIONS } from './http/server';
-export { parseFaults } from './faults';
+export { parseFaults, randomSource } from './faults';
 export type { FaultSpec } from './faults';
 export { seedDemo, DEMO_AGENTS } from './seed';
 export { startLocalOrg } from './start';
