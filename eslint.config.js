@@ -63,7 +63,15 @@ module.exports = [
         }
     },
     ...tseslint.config({
-        files: ['src/**/*.ts', 'scripts/**/*.ts', 'test/**/*.ts', 'bench/**/*.ts'],
+        files: [
+            'src/**/*.ts',
+            'scripts/**/*.ts',
+            'test/**/*.ts',
+            'bench/**/*.ts',
+            'packages/*/src/**/*.ts',
+            'packages/*/test/**/*.ts',
+            'packages/*/bench/**/*.ts'
+        ],
         extends: [...tseslint.configs.recommendedTypeChecked],
         languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: __dirname } },
         rules: {
@@ -123,7 +131,7 @@ module.exports = [
         }
     },
     {
-        files: ['bin/*', 'scripts/**/*.js'],
+        files: ['bin/*', 'packages/*/bin/*', 'scripts/**/*.js', 'packages/*/jest.config.js'],
         languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } }
     }
 ];
