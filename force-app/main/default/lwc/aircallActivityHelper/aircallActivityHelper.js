@@ -87,7 +87,7 @@ export default class AircallActivityHelper extends LightningElement {
         return this.canSeeGuidance && (this.guidanceRequested || (this.pageLacksActivities && !this.guidanceDismissed));
     }
     get guidanceButtonLabel() {
-        return this.showGuidance ? 'Hide setup help' : 'Show calls in the Activity tab';
+        return this.showGuidance ? 'Hide setup help' : 'How to show calls in the Activity tab';
     }
     get guidanceSteps() {
         return this.guidance.steps.map((text, index) => ({ key: `step-${index}`, text }));

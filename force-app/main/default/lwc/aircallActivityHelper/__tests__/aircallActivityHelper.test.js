@@ -130,8 +130,11 @@ describe('c-aircall-activity-helper', () => {
         getGuidance.emit(ADMIN_GUIDANCE);
         await flush();
         expect($('.guidance')).toBeNull();
+        // The button says what it opens: the steps, not the calls.
+        expect($('lightning-button.guidance-toggle').label).toBe('How to show calls in the Activity tab');
         $('lightning-button.guidance-toggle').click();
         await flush();
+        expect($('lightning-button.guidance-toggle').label).toBe('Hide setup help');
         expect($('.guidance h2').textContent).toBe('Add the Activities component to the Contact record page');
         expect($$('.guidance li').map((li) => li.textContent)).toEqual(ADMIN_GUIDANCE.steps);
         $('lightning-button.guidance-toggle').click();
