@@ -1,7 +1,7 @@
 import { cpSync, mkdtempSync, rmSync, unlinkSync, writeFileSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { referenceProblems } from './package-check';
+import { metadataLimitProblems, referenceProblems } from './package-check';
 
 const DEFAULT = join(__dirname, '..', 'force-app', 'main', 'default');
 
@@ -42,5 +42,20 @@ describe('package reference check', () => {
     expect(problems).toContain(
       'Aircall_Integration.permissionset-meta.xml grants the missing field Task.Aircall_Type__c'
     );
+  });
+
+  it('holds to the documented label and API name limits, and reports a label over 40 characters', () => {
+    expect(metadataLimitProblems(DEFAULT)).toEqual([]);
+    const field = join(dir, 'objects', 'Aircall_Settings__c', 'fields', 'Log_Messages__c.field-meta.xml');
+    writeFileSync(
+      field,
+      readFileSync(field, 'utf8').replace(
+        /<label>[^<]*<\/label>/,
+        '<label>Log SMS and messages and WhatsApp too, please</label>'
+      )
+    );
+    expect(metadataLimitProblems(dir)).toEqual([
+      'objects/Aircall_Settings__c/fields/Log_Messages__c.field-meta.xml: label "Log SMS and messages and WhatsApp too, please" has 45 characters; Salesforce allows 40'
+    ]);
   });
 });

@@ -96,8 +96,38 @@ function sf(args: string[], home: string): void {
   });
 }
 
+/**
+ * Limits Salesforce documents for the metadata shipped, which no offline tool checks: custom
+ * object and field labels and API names at most 40 characters (Salesforce Help, Knowledge
+ * Article 000381913: "The current character limit for creating field names and labels is
+ * 40 characters"; an API name's `__c` suffix is not counted). A package over them does not
+ * deploy. Other limits (help text, descriptions) are not checked: no source here states them.
+ */
+export function metadataLimitProblems(src = SRC): string[] {
+  const problems: string[] = [];
+  const objects = join(src, 'objects');
+  if (!existsSync(objects)) return problems;
+  for (const object of readdirSync(objects)) {
+    const files = [
+      join(objects, object, `${object}.object-meta.xml`),
+      ...list(join(objects, object, 'fields'), '.field-meta.xml').map((f) => join(objects, object, 'fields', f))
+    ].filter((f) => existsSync(f));
+    for (const file of files) {
+      const xml = readFileSync(file, 'utf8');
+      const where = relative(src, file);
+      const label = tags(xml, 'label')[0];
+      if (label !== undefined && label.length > 40)
+        problems.push(`${where}: label "${label}" has ${label.length} characters; Salesforce allows 40`);
+      const apiName = (tags(xml, 'fullName')[0] ?? file.split('/').pop()!.split('.')[0]!).replace(/__c$/, '');
+      if (apiName.length > 40)
+        problems.push(`${where}: API name ${apiName} has ${apiName.length} characters; Salesforce allows 40`);
+    }
+  }
+  return problems;
+}
+
 function main(): void {
-  const problems = referenceProblems();
+  const problems = [...referenceProblems(), ...metadataLimitProblems()];
   const scratch = mkdtempSync(join(tmpdir(), 'aircall-sf-package-'));
   try {
     const mdapi = join(scratch, 'mdapi');

@@ -157,7 +157,8 @@ export const SETTINGS_FIELDS = [
     kind: 'checkbox',
     key: 'createCase',
     apiName: 'Create_Case__c',
-    label: 'Create a Case when the Contact has none open',
+    // Salesforce allows 40 characters in a field label (Knowledge Article 000381913).
+    label: 'Create a Case if the Contact has none',
     help: 'Only with Relate calls to = Case: create a Case when the matched or created Contact has no open Case.',
     rule: 'R9',
     default: false

@@ -192,7 +192,7 @@ export const SETTINGS_FIELDS = [
         apiName: 'Create_Case__c',
         key: 'createCase',
         kind: 'checkbox',
-        label: 'Create a Case when the Contact has none open',
+        label: 'Create a Case if the Contact has none',
         help: 'Only with Relate calls to = Case: create a Case when the matched or created Contact has no open Case.',
         rule: 'R9',
         default: false
