@@ -102,9 +102,11 @@ export const serveCommand: Command = {
     } else {
       io.out(`Aircall call logging is running: POST ${base}/webhooks/aircall, logging to ${auth.instanceUrl}`);
     }
+    // `on`, not `once`: a library's signal-exit handler (the console build's) re-raises the
+    // signal when it sees no other listener, which would kill the process mid-shutdown.
     await new Promise<void>((resolve) => {
-      process.once('SIGTERM', () => resolve());
-      process.once('SIGINT', () => resolve());
+      process.on('SIGTERM', () => resolve());
+      process.on('SIGINT', () => resolve());
     });
     logger.info('stopping: no new events; finishing what is in flight');
     await app.close();

@@ -95,8 +95,8 @@ export async function runLocalOrg(options: LocalOrgCliOptions, out: (line: strin
   );
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
   });
   await running.close();
   return 0;
