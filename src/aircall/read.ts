@@ -13,7 +13,7 @@ import { AircallSfError } from '../errors';
 import type { Classified } from './classify';
 import { classifyCall, classifyMessage } from './classify';
 import { toE164 } from './phone';
-import { isUsedEvent, parseCall, parseEnvelope, parseMessage } from './schemas';
+import { ID_PATTERN, isUsedEvent, parseCall, parseEnvelope, parseMessage } from './schemas';
 
 /** One event of a call or message, as the inbox stores and coalesces it. */
 export interface AircallEvent {
@@ -111,7 +111,7 @@ function unreadableKey(kind: 'call' | 'message', data: Record<string, unknown>):
   const id = data.id;
   if (
     (typeof id === 'number' && Number.isSafeInteger(id) && id >= 0) ||
-    (typeof id === 'string' && /^[\w-]{1,64}$/.test(id))
+    (typeof id === 'string' && ID_PATTERN.test(id))
   )
     return `${kind}:${id}`;
   const digest = createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);

@@ -60,8 +60,9 @@ export function entries<T>(list: readonly (T | null)[] | null | undefined): T[] 
  * Aircall ids are integers in calls and strings in messages (`abcdSM…`); the product keeps
  * them as strings. Anything else (a lone surrogate, a path) could not key an item safely.
  */
+export const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 const id = z
-  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)])
+  .union([z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER), z.string().regex(ID_PATTERN)])
   .transform((v) => String(v));
 const optionalString = z.string().nullish().catch(null);
 

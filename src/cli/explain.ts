@@ -3,6 +3,7 @@ import { inContext } from '../aircall/classify';
 import { existsSync } from 'node:fs';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import { Inbox } from '../inbox/inbox';
+import { ID_PATTERN } from '../aircall/schemas';
 import type { CoalescedItem } from '../inbox/coalesce';
 import { coalesce } from '../inbox/coalesce';
 import { createLogger } from '../logger';
@@ -20,8 +21,16 @@ received (its id: call:123, message:abcSM1, or a bare call id): what would be lo
 and why, rule by rule, without writing anything to the org. The last line is the plan as JSON.
 ${COMMON_OPTIONS}`;
 
+/** What explain needs of the item: its classification (null when unreadable) and what only the coalesced item knows. */
+interface Subject {
+  readonly label: string;
+  readonly classified: Classified | null;
+  readonly problem: string | null;
+  readonly voicemailLeft: boolean;
+}
+
 /** The last call or message of the file, its events folded as the inbox folds them, and the file's company lines. */
-function latestItem(file: string, bodies: readonly string[]): { item: CoalescedItem; lines: ReadonlySet<string> } {
+function latestItem(file: string, bodies: readonly string[]): { item: Subject; lines: ReadonlySet<string> } {
   const read = eventsFrom(file, bodies);
   const events = read.events.map((e) => e.event);
   const last = events[events.length - 1];
@@ -32,14 +41,14 @@ function latestItem(file: string, bodies: readonly string[]): { item: CoalescedI
     );
   let item: CoalescedItem | null = null;
   for (const event of events) if (event.key === last.key) item = coalesce(item, event).item;
-  return { item: item!, lines: read.lines };
+  return { item: { ...item!, label: last.key }, lines: read.lines };
 }
 
 /** `call:123`, `message:abcSM1` or a bare call id, when no file has that name. */
-const isItemId = (target: string) => !existsSync(target) && /^((call|message):)?[A-Za-z0-9_-]{1,64}$/.test(target);
+const isItemId = (target: string) => !existsSync(target) && ID_PATTERN.test(target.replace(/^(call|message):/, ''));
 
 /** A call or message the service has processed, as the inbox keeps it, and what happened to it. */
-function storedItem(target: string, dataDir: string, io: Io): { item: CoalescedItem; lines: ReadonlySet<string> } {
+function storedItem(target: string, dataDir: string, io: Io): { item: Subject; lines: ReadonlySet<string> } {
   const key = target.includes(':') ? target : `call:${target}`;
   const inbox = new Inbox(dataDir);
   try {
@@ -52,24 +61,17 @@ function storedItem(target: string, dataDir: string, io: Io): { item: CoalescedI
     io.out(
       `${key}: ${stored.state}${stored.taskId ? `, Task ${stored.taskId}` : ''}${stored.lastError ? ` (${stored.lastError})` : ''}; explained again with today's settings:`
     );
-    const item: CoalescedItem = {
-      kind: stored.kind,
-      event: '',
-      data: { id: key.slice(key.indexOf(':') + 1) },
+    const item: Subject = {
+      label: key,
       classified: stored.classified,
       problem: stored.classified ? null : stored.lastError,
-      dataTs: 0,
-      phone: stored.phone,
-      voicemailLeft: stored.voicemailLeft,
-      final: true
+      voicemailLeft: stored.voicemailLeft
     };
     return { item, lines: new Set(inbox.companyLines()) };
   } finally {
     inbox.close();
   }
 }
-
-const describeItem = (item: CoalescedItem) => `${item.kind} ${JSON.stringify(item.data.id ?? null)}`;
 
 export const explainCommand: Command = {
   name: 'explain',
@@ -84,7 +86,7 @@ export const explainCommand: Command = {
       ? storedItem(target, config.dataDir, io)
       : latestItem(target, readEnvelopes(target));
     if (!item.classified) {
-      io.out(`${describeItem(item)} cannot be read, so it would be a dead letter: ${item.problem ?? ''}`);
+      io.out(`${item.label} cannot be read, so it would be a dead letter: ${item.problem ?? ''}`);
       io.out(JSON.stringify({ outcome: 'unreadable', reason: item.problem }));
       return 1;
     }

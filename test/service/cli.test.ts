@@ -204,6 +204,20 @@ describe('kill -9 during a replay', () => {
   }, 180_000);
 });
 
+describe('aircall-sf explain, an unreadable call', () => {
+  it('says it would be a dead letter, naming the path, and exits 1 without touching the org', async () => {
+    const file = join(dir, 'unreadable.json');
+    writeFileSync(file, JSON.stringify(envelope('call.ended', callData({ id: 85, direction: 'sideways' }))));
+    const result = await cli(['explain', file], join(dir, 'unreadable'));
+    expect(result.code).toBe(1);
+    expect(result.stdout).toContain('call:85 cannot be read, so it would be a dead letter');
+    expect(lastLine(result.stdout)).toMatchObject({
+      outcome: 'unreadable',
+      reason: expect.stringContaining('data.direction') as unknown
+    });
+  }, 60_000);
+});
+
 describe('aircall-sf explain ID', () => {
   it('explains a call the service received, from the inbox, with what happened to it', async () => {
     await org.conn.sobject('Contact').create({ LastName: 'Stored', Phone: '+33 6 99 88 77 01' });
