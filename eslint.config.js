@@ -21,7 +21,7 @@ const LAYERS = {
     rules: ['aircall', 'settings', 'errors.ts'],
     'org-api': ['settings', 'aircall', 'errors.ts'],
     inbox: ['aircall', 'rules', 'sqlite.ts', 'errors.ts'],
-    salesforce: ['rules', 'aircall', 'settings', 'config.ts', 'errors.ts'],
+    salesforce: ['org-api', 'rules', 'aircall', 'settings', 'config.ts', 'errors.ts'],
     worker: ['inbox', 'salesforce', 'rules', 'aircall', 'settings', 'metrics.ts', 'errors.ts'],
     server: ['inbox', 'aircall', 'metrics.ts', 'errors.ts'],
     console: ['org-api', 'inbox', 'settings', 'aircall', 'paths.ts', 'errors.ts']

@@ -6,6 +6,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { MANAGE_PERMISSION, SETTINGS_CONTROLLER, CALLS_CONTROLLER } from '../../src/org-api/contract';
+import { SNAPSHOT_CLASS } from '../../src/org-api/snapshot';
 import { SETTINGS_OBJECT } from '../../src/settings/schema';
 
 type Access = 'read' | 'edit';
@@ -13,6 +14,8 @@ interface ObjectAccess {
   readonly object: string;
   readonly create?: boolean;
   readonly edit?: boolean;
+  /** Object-level View All: sharing hides none of its records from this user. */
+  readonly viewAll?: boolean;
 }
 export interface PermissionSetSpec {
   readonly name: string;
@@ -101,16 +104,19 @@ export function permissionSets(defaultDir: string): PermissionSetSpec[] {
       name: 'Aircall_Integration',
       label: 'Aircall Integration',
       description:
-        'For the integration user the Aircall service logs in as: read the settings, search and create Contacts, Leads, Accounts and Cases, read Opportunities and their contact roles, create and edit Tasks with the Aircall fields. Nothing else.',
-      classes: [],
+        'For the Aircall service user: the snapshot resource, the settings, View All on Contacts, Leads, Accounts and Cases (a record hidden by sharing would be duplicated), create them, read Opportunities, create and edit Tasks. No View All Data.',
+      classes: [SNAPSHOT_CLASS],
       customPermissions: [],
       settingsAccess: true,
-      // Records are created by upsert on Aircall_Key__c, so a retry updates instead of duplicating: create + edit.
+      // Records are created by upsert on Aircall_Key__c (Unique), so a retry updates instead of
+      // duplicating: create + edit. View All on the matched objects: a phone search that cannot
+      // see a record would create a duplicate of it (docs/rules.md, "Access"). Not View All
+      // Data: Tasks are found by the snapshot resource's system-mode read instead.
       objects: [
-        { object: 'Account', create: true, edit: true },
-        { object: 'Case', create: true, edit: true },
-        { object: 'Contact', create: true, edit: true },
-        { object: 'Lead', create: true, edit: true },
+        { object: 'Account', create: true, edit: true, viewAll: true },
+        { object: 'Case', create: true, edit: true, viewAll: true },
+        { object: 'Contact', create: true, edit: true, viewAll: true },
+        { object: 'Lead', create: true, edit: true, viewAll: true },
         { object: 'Opportunity' }
       ],
       fields: fieldMap([
@@ -161,7 +167,7 @@ export function permissionSetXml(spec: PermissionSetSpec): string {
           el('allowRead', 'true') +
           el('modifyAllRecords', 'false') +
           el('object', o.object) +
-          el('viewAllRecords', 'false')
+          el('viewAllRecords', String(Boolean(o.viewAll)))
       )
     );
   }

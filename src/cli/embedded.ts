@@ -10,6 +10,7 @@ import type * as LocalOrgModule from '@aircall-sf/local-org';
 import type { Logger } from 'pino';
 import type { OrgAuth, ServiceConfig } from '../config';
 import type * as ConsoleModule from '../console/start';
+import { LOCAL_APEX_REST } from '../org-api/snapshot-local';
 import { FORCE_APP } from '../paths';
 import type { WorkerOptions } from '../worker/worker';
 import type { Pipeline } from './pipeline';
@@ -44,7 +45,8 @@ export async function startEmbeddedOrg(dataDir: string): Promise<EmbeddedOrg> {
   const dataFile = join(dataDir, 'local-org.sqlite');
   const portFile = join(dataDir, 'local-org.port');
   const localOrg = loadLocalOrg();
-  const start = (port: number) => localOrg.startLocalOrg({ port, seed: 'demo', dataFile, forceApp: FORCE_APP });
+  const start = (port: number) =>
+    localOrg.startLocalOrg({ port, seed: 'demo', dataFile, forceApp: FORCE_APP, apexRest: LOCAL_APEX_REST });
   const kept = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8').trim()) : 0;
   let started;
   try {

@@ -96,11 +96,10 @@ export const explainCommand: Command = {
       // The same company lines as serve: those the inbox has seen, the file's, the configured ones.
       const ownNumbers = new Set([...pipeline.inbox.companyLines(), ...lines, ...config.companyNumbers]);
       const classified: Classified = inContext(item.classified, { voicemailLeft: item.voicemailLeft, ownNumbers });
-      const result = await pipeline.settings.get();
-      if (!result.ok) throw result.errors[0]!;
       const subject = { classified, placement: null };
-      const snapshotFor = await buildSnapshots(pipeline.gateway, pipeline.inbox, [subject], result.settings);
-      const p = plan({ item: classified, settings: result.settings, org: snapshotFor(subject) });
+      const snapshot = await buildSnapshots(pipeline.gateway, pipeline.inbox, [subject]);
+      if (!snapshot.settings.ok) throw snapshot.settings.errors[0]!;
+      const p = plan({ item: classified, settings: snapshot.settings.settings, org: snapshot.snapshotFor(subject) });
       io.out(
         `${classified.externalId}: ${p.outcome === 'log' ? 'would be logged' : `would not be logged (${p.reason})`}`
       );

@@ -1,4 +1,5 @@
 import { AircallSfError, ERROR_CODES } from '../errors';
+import { LOCAL_APEX_REST } from '../org-api/snapshot-local';
 import { FORCE_APP } from '../paths';
 import type { Command } from './command';
 import { loadLocalOrg } from './embedded';
@@ -20,6 +21,6 @@ export const localOrgCommand: Command = {
         throw new AircallSfError(ERROR_CODES.USAGE, `${error.message}\n\n${localOrg.LOCAL_ORG_USAGE}`);
       throw error;
     }
-    return localOrg.runLocalOrg(options, io.out);
+    return localOrg.runLocalOrg({ ...options, apexRest: LOCAL_APEX_REST }, io.out);
   }
 };

@@ -49,7 +49,8 @@ export class OrgError extends AircallSfError<string> {
   ) {
     super(code, message, { fields, status });
     this.name = 'OrgError';
-    this.transient = TRANSIENT.has(code) || status >= 500 || status === 429;
+    // 408: the org timed the request out (an org pause); the same request later succeeds.
+    this.transient = TRANSIENT.has(code) || status >= 500 || status === 429 || status === 408;
   }
 
   /** The reason an admin reads in `dead-letters list`. */

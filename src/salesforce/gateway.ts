@@ -1,31 +1,53 @@
 /**
- * Everything the service asks of the org, in as few API requests as possible
- * (design principle 4): lookups for a whole batch of calls in one composite request, open
- * Cases or Opportunities in one query, and every write of a batch in composite requests of up
- * to 25 idempotent upserts.
+ * Everything the service asks of the org, in as few API requests as possible (design
+ * principle 4): one read per batch (the snapshot resource of the org package) and one write
+ * per batch (a composite request: Task inserts and updates in sObject Collections, records
+ * the rules create upserted on their unique key, with the Tasks that reference them).
+ *
+ * It keeps to what Salesforce documents (docs/local-org.md lists the rules, the local org
+ * enforces them): no search inside /composite; no upsert on Task.Aircall_Id__c, an External
+ * ID that is not Unique, which would need View All Data; at most 25 subrequests per composite,
+ * 5 of them collections, 200 records per collection; no external id field in an upsert body.
  */
 import type { Connection } from 'jsforce';
 import { phoneSearchForms, samePhoneNumber } from '../aircall/phone';
+import type { SnapshotRequest, SnapshotResponse } from '../org-api/snapshot';
+import {
+  SNAPSHOT_CLASS,
+  SNAPSHOT_MAPPING,
+  SNAPSHOT_MAX_ENTRIES,
+  SNAPSHOT_MAX_TERMS_PER_NUMBER,
+  snapshotResponseSchema
+} from '../org-api/snapshot';
 import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
 import type { SettingsRow } from '../settings/parse';
-import type { CandidateRecord, LogPlan, OpenRelatedRecord, OrgUser, RecordRef } from '../rules/types';
+import type { CandidateRecord, LogPlan, MatchKind, OpenRelatedRecord, OrgUser, RecordRef } from '../rules/types';
 import { OrgError, toOrgError } from './errors';
 
 export const RECORD_KEY_FIELD = 'Aircall_Key__c';
+export const TASK_KEY_FIELD = 'Aircall_Id__c';
+/** Composite limits ("Composite", resources_composite_composite_post). */
 const MAX_SUBREQUESTS = 25;
-const NUMBERS_PER_SEARCH = 20;
-const USER_CACHE_MS = 10 * 60_000;
+const MAX_COLLECTION_SUBREQUESTS = 5;
+/** sObject Collections: at most 200 records per request (resources_composite_sobjects_collections). */
+const MAX_COLLECTION_RECORDS = 200;
+const EPOCH = '1970-01-01T00:00:00.000Z';
 /** Retries are the worker's (with backoff and dead letters), never jsforce's. */
 const NO_RETRY = { retry: { maxRetries: 0 } };
+
+/** The idempotency key of a record created for a phone number. */
+export const numberKey = (e164: string): string => `number:${e164}`;
 
 interface CompositeResponse {
   compositeResponse: { body: unknown; httpStatusCode: number; referenceId: string }[];
 }
-interface SearchResponse {
-  searchRecords: Record<string, unknown>[];
-}
 interface QueryResponse {
   records: Record<string, unknown>[];
+}
+interface CollectionResult {
+  id?: string | null;
+  success: boolean;
+  errors?: { statusCode?: string; message?: string; fields?: string[] }[];
 }
 
 export interface Identity {
@@ -33,14 +55,38 @@ export interface Identity {
   readonly orgId: string;
 }
 
-export interface LookupRequest {
-  readonly numbers: readonly { e164: string; hints: readonly (string | null)[] }[];
-  readonly emails: readonly string[];
+export interface ReadNumber {
+  readonly e164: string;
+  /** Countries to read national formats in (the line's). */
+  readonly hints: readonly (string | null)[];
 }
 
-export interface LookupResult {
-  readonly candidates: Map<string, CandidateRecord[]>;
-  readonly users: OrgUser[];
+export interface ReadRequest {
+  readonly numbers: readonly ReadNumber[];
+  readonly emails: readonly string[];
+  /** Aircall_Id__c of the batch's items. */
+  readonly externalIds: readonly string[];
+}
+
+export interface ExistingTask {
+  readonly id: string;
+  readonly whoId: string | null;
+  readonly whatId: string | null;
+}
+
+/** One snapshot, in the engine's shapes. */
+export interface OrgRead {
+  /** The org-default settings row, or null when there is none. */
+  readonly settingsRow: SettingsRow | null;
+  /** Per number: the records holding it (confirmed), plus a record this service created for it. */
+  readonly candidates: ReadonlyMap<string, CandidateRecord[]>;
+  readonly relatedKind: 'Case' | 'Opportunity' | null;
+  /** Open Cases or Opportunities per Contact Id. */
+  readonly openRelated: ReadonlyMap<string, OpenRelatedRecord[]>;
+  readonly users: readonly OrgUser[];
+  /** Tasks already logged, by Aircall_Id__c. */
+  readonly tasks: ReadonlyMap<string, ExistingTask>;
+  readonly integrationUserId: string;
 }
 
 export interface WriteItem {
@@ -48,8 +94,8 @@ export interface WriteItem {
   readonly plan: LogPlan;
   /** The number a created record is for: its idempotency key. */
   readonly e164: string;
-  /** The Task already exists: leave out create-only fields. */
-  readonly taskExists: boolean;
+  /** The Task already logged for this call (from the snapshot or the inbox): updated, never inserted. */
+  readonly taskId: string | null;
 }
 
 export type WriteResult =
@@ -62,30 +108,42 @@ export type WriteResult =
     }
   | { readonly ok: false; readonly error: OrgError; readonly taskStep: boolean };
 
-const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
-
 const errorOf = (body: unknown, status: number): OrgError => {
   const first = (Array.isArray(body) ? body[0] : body) as
-    { errorCode?: string; message?: string; fields?: string[] } | undefined;
+    { errorCode?: string; statusCode?: string; message?: string; fields?: string[] } | undefined;
   return new OrgError(
-    first?.errorCode ?? `HTTP_${status}`,
+    first?.errorCode ?? first?.statusCode ?? `HTTP_${status}`,
     first?.message ?? `HTTP ${status}`,
     first?.fields ?? [],
     status
   );
 };
 
+function toCandidate(r: SnapshotResponse['records'][number]): CandidateRecord {
+  const base = { id: r.id, name: r.name, lastModifiedDate: r.lastModifiedDate, phones: r.phones };
+  if (r.sobject === 'Contact')
+    return { ...base, kind: 'Contact', accountId: r.accountId, isPersonContact: r.isPersonAccount };
+  if (r.sobject === 'Lead') return { ...base, kind: 'Lead' };
+  return r.isPersonAccount
+    ? { ...base, kind: 'PersonAccount', accountId: r.id, personContactId: r.personContactId }
+    : { ...base, kind: 'Account', accountId: r.id };
+}
+
+interface Subrequest {
+  method: string;
+  url: string;
+  referenceId: string;
+  body?: unknown;
+}
+
 export class OrgGateway {
-  private personAccounts = false;
-  private readonly userCache = new Map<string, { users: OrgUser[]; at: number }>();
   identity: Identity = { userId: '', orgId: '' };
   /** Requests this gateway sent, by purpose (each is one API request). */
   readonly requests = new Map<string, number>();
 
   constructor(
     readonly conn: Connection,
-    private readonly version: string,
-    private readonly now: () => number = Date.now
+    private readonly version: string
   ) {}
 
   private count(purpose: string): void {
@@ -109,11 +167,18 @@ export class OrgGateway {
     return `/services/data/v${this.version}`;
   }
 
-  /** Who the service runs as (the owner of last resort, R12) and whether person accounts exist. */
+  /** Who the service runs as (the owner of last resort, R12): one request at start-up. */
   async init(attempts = 5): Promise<Identity> {
     for (let attempt = 1; ; attempt += 1) {
       try {
-        return await this.initOnce();
+        const info = await this.call('identity', () =>
+          this.conn.request<{ user_id: string; organization_id: string }>(
+            { method: 'GET', url: `${this.conn.instanceUrl}/services/oauth2/userinfo` },
+            NO_RETRY
+          )
+        );
+        this.identity = { userId: info.user_id, orgId: info.organization_id };
+        return this.identity;
       } catch (error) {
         const orgError = toOrgError(error);
         if (!orgError.transient || attempt >= attempts) throw orgError;
@@ -122,25 +187,7 @@ export class OrgGateway {
     }
   }
 
-  private async initOnce(): Promise<Identity> {
-    const info = await this.call('identity', () =>
-      this.conn.request<{ user_id: string; organization_id: string }>(
-        { method: 'GET', url: `${this.conn.instanceUrl}/services/oauth2/userinfo` },
-        NO_RETRY
-      )
-    );
-    this.identity = { userId: info.user_id, orgId: info.organization_id };
-    const account = await this.call('describe', () =>
-      this.conn.request<{ fields: { name: string }[] }>(
-        { method: 'GET', url: `${this.base}/sobjects/Account/describe` },
-        NO_RETRY
-      )
-    );
-    this.personAccounts = account.fields.some((f) => f.name === 'IsPersonAccount');
-    return this.identity;
-  }
-
-  /** The org-default row of Aircall_Settings__c, or null when there is none. */
+  /** The org-default row of Aircall_Settings__c, or null (readiness and the CLI's checks; batches read it in their snapshot). */
   async readSettings(): Promise<SettingsRow | null> {
     const fields = SETTINGS_FIELDS.map((f) => f.apiName).join(', ');
     const soql = `SELECT ${fields} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = '${this.identity.orgId}' LIMIT 1`;
@@ -153,277 +200,340 @@ export class OrgGateway {
     return result.records[0] ?? null;
   }
 
-  private sosl(numbers: LookupRequest['numbers']): string {
-    const terms = [...new Set(numbers.flatMap((n) => phoneSearchForms(n.e164)))].map((t) => `"${t}"`).join(' OR ');
-    const person = this.personAccounts;
-    const contact = `Contact(Id, Name, AccountId, Phone, MobilePhone, HomePhone, OtherPhone, AssistantPhone, Fax, LastModifiedDate${person ? ', IsPersonAccount' : ''})`;
-    const lead = 'Lead(Id, Name, Phone, MobilePhone, Fax, LastModifiedDate WHERE IsConverted = false)';
-    const account = person
-      ? 'Account(Id, Name, Phone, Fax, LastModifiedDate, IsPersonAccount, PersonContactId, PersonMobilePhone, PersonHomePhone, PersonOtherPhone, PersonAssistantPhone)'
-      : 'Account(Id, Name, Phone, Fax, LastModifiedDate)';
-    return `FIND {${terms}} IN PHONE FIELDS RETURNING ${contact}, ${lead}, ${account}`;
+  /**
+   * Everything the rules need for a batch, in one request: the snapshot resource of the org
+   * package (src/org-api/snapshot.ts) returns the settings row, the records holding each
+   * number (every phone field, standard and custom), the open Cases or Opportunities of the
+   * matched Contacts, the agents' users, the Tasks already logged for these calls and the
+   * records this service created. Larger batches than the resource's 200 entries are read in
+   * several requests.
+   */
+  async read(request: ReadRequest): Promise<OrgRead> {
+    const numbers = [...new Map(request.numbers.map((n) => [n.e164, n])).values()];
+    const emails = [...new Set(request.emails.map((e) => e.toLowerCase()))];
+    const externalIds = [...new Set(request.externalIds)];
+    const keys = numbers.map((n) => numberKey(n.e164));
+    const parts = Math.max(
+      1,
+      ...[numbers.length, emails.length, externalIds.length].map((n) => Math.ceil(n / SNAPSHOT_MAX_ENTRIES))
+    );
+    const slice = <T>(list: readonly T[], i: number) =>
+      list.slice(i * SNAPSHOT_MAX_ENTRIES, (i + 1) * SNAPSHOT_MAX_ENTRIES);
+    const responses: SnapshotResponse[] = [];
+    for (let i = 0; i < parts; i += 1) {
+      const body: SnapshotRequest = {
+        numbers: slice(numbers, i).map((n) => ({
+          terms: phoneSearchForms(n.e164).slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER)
+        })),
+        emails: slice(emails, i),
+        externalIds: slice(externalIds, i),
+        keys: slice(keys, i)
+      };
+      const raw = await this.call('snapshot', () =>
+        this.conn.request<unknown>(
+          {
+            method: 'POST',
+            url: `${this.conn.instanceUrl}/services/apexrest${SNAPSHOT_MAPPING}`,
+            body: JSON.stringify(body),
+            headers: { 'Content-Type': 'application/json' }
+          },
+          NO_RETRY
+        )
+      );
+      const parsed = snapshotResponseSchema.safeParse(raw);
+      if (!parsed.success) {
+        const issue = parsed.error.issues[0];
+        throw new OrgError(
+          'SNAPSHOT_UNREADABLE',
+          `The org's ${SNAPSHOT_CLASS} answered in a shape this version cannot read (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}). Deploy the org package (force-app) of this version.`,
+          [],
+          0
+        );
+      }
+      responses.push(parsed.data);
+    }
+    return this.assemble(request, numbers, responses);
   }
 
-  private toCandidate(rec: Record<string, unknown>): CandidateRecord | null {
-    const type = str((rec.attributes as { type?: string } | undefined)?.type);
-    const id = str(rec.Id);
-    if (!type || !id) return null;
-    const base = {
-      id,
-      name: str(rec.Name),
-      lastModifiedDate: str(rec.LastModifiedDate) ?? '1970-01-01T00:00:00.000+0000'
+  private assemble(
+    request: ReadRequest,
+    numbers: readonly ReadNumber[],
+    responses: readonly SnapshotResponse[]
+  ): OrgRead {
+    const first = responses[0]!;
+    this.identity = { userId: first.userId, orgId: first.orgId };
+    const found: CandidateRecord[] = [];
+    const seen = new Set<string>();
+    const openRelated = new Map<string, OpenRelatedRecord[]>();
+    const users: OrgUser[] = [];
+    const tasks = new Map<string, ExistingTask>();
+    const keyed = new Map<string, { sobject: string; id: string }>();
+    for (const response of responses) {
+      for (const r of response.records) {
+        if (seen.has(r.id)) continue;
+        seen.add(r.id);
+        found.push(toCandidate(r));
+      }
+      for (const r of response.related.records) {
+        const list = openRelated.get(r.contactId) ?? [];
+        if (!list.some((x) => x.id === r.id)) list.push({ id: r.id, lastModifiedDate: r.lastModifiedDate });
+        openRelated.set(r.contactId, list);
+      }
+      for (const u of response.users)
+        users.push({ id: u.id, email: u.email.toLowerCase(), isActive: u.isActive, name: u.name });
+      // The oldest Task of a call is its Task (ordered by CreatedDate): later duplicates, if an
+      // older version made any, are left alone.
+      for (const t of response.tasks)
+        if (!tasks.has(t.externalId)) tasks.set(t.externalId, { id: t.id, whoId: t.whoId, whatId: t.whatId });
+      for (const k of response.keyed) if (k.sobject !== 'Case') keyed.set(k.key, { sobject: k.sobject, id: k.id });
+    }
+    // Give each number the records that hold it; the engine confirms again (R4).
+    const candidates = new Map<string, CandidateRecord[]>();
+    for (const n of numbers) {
+      const list = found.filter((c) => c.phones.some((p) => samePhoneNumber(p, n.e164, n.hints)));
+      const created = keyed.get(numberKey(n.e164));
+      if (created && !list.some((c) => c.id === created.id)) {
+        list.push({ kind: created.sobject as MatchKind, id: created.id, phones: [n.e164], lastModifiedDate: EPOCH });
+      }
+      candidates.set(n.e164, list);
+    }
+    void request;
+    return {
+      settingsRow: first.settings,
+      candidates,
+      relatedKind: first.related.kind,
+      openRelated,
+      users,
+      tasks,
+      integrationUserId: first.userId
     };
-    if (type === 'Contact') {
-      return {
-        ...base,
-        kind: 'Contact',
-        accountId: str(rec.AccountId),
-        isPersonContact: rec.IsPersonAccount === true,
-        phones: [rec.Phone, rec.MobilePhone, rec.HomePhone, rec.OtherPhone, rec.AssistantPhone, rec.Fax].map(str)
-      };
-    }
-    if (type === 'Lead') return { ...base, kind: 'Lead', phones: [rec.Phone, rec.MobilePhone, rec.Fax].map(str) };
-    if (type === 'Account') {
-      const person = rec.IsPersonAccount === true;
-      return {
-        ...base,
-        kind: person ? 'PersonAccount' : 'Account',
-        accountId: id,
-        personContactId: str(rec.PersonContactId),
-        phones: [
-          rec.Phone,
-          rec.Fax,
-          rec.PersonMobilePhone,
-          rec.PersonHomePhone,
-          rec.PersonOtherPhone,
-          rec.PersonAssistantPhone
-        ].map(str)
-      };
-    }
-    return null;
+  }
+
+  /** The Task's fields for an insert (with its Aircall_Id__c) or an update (without create-only fields). */
+  private taskBody(item: WriteItem, resolve: (ref: RecordRef) => string): Record<string, unknown> {
+    const { plan } = item;
+    const task: Record<string, unknown> = { ...plan.task.fields };
+    if (item.taskId) {
+      delete task[TASK_KEY_FIELD];
+      for (const f of plan.task.createOnly) delete task[f];
+    } else task[TASK_KEY_FIELD] = plan.externalId;
+    task.WhoId = plan.task.who ? resolve(plan.task.who) : null;
+    task.WhatId = plan.task.what ? resolve(plan.task.what) : null;
+    return task;
   }
 
   /**
-   * Candidates for every number of a batch and the users for the agents' emails, in one
-   * composite request: phone searches (20 numbers each) and one User query for the emails
-   * not cached.
+   * The subrequests of an item whose Task references a record created in the same request:
+   * the record (upserted on its Unique key, so a retry finds it), its Case, then the Task.
    */
-  async lookup(request: LookupRequest): Promise<LookupResult> {
-    const now = this.now();
-    const emails = [...new Set(request.emails.map((e) => e.toLowerCase()))];
-    const uncached = emails.filter((e) => {
-      const hit = this.userCache.get(e);
-      return !hit || now - hit.at > USER_CACHE_MS;
-    });
-    const subrequests: { method: string; url: string; referenceId: string }[] = [];
-    for (let i = 0; i < request.numbers.length; i += NUMBERS_PER_SEARCH) {
-      const chunk = request.numbers.slice(i, i + NUMBERS_PER_SEARCH);
-      subrequests.push({
-        method: 'GET',
-        url: `${this.base}/search?q=${encodeURIComponent(this.sosl(chunk))}`,
-        referenceId: `search${i / NUMBERS_PER_SEARCH}`
-      });
-    }
-    if (uncached.length > 0) {
-      const list = uncached.map((e) => `'${e.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`).join(', ');
-      const soql = `SELECT Id, Email, IsActive, Name FROM User WHERE Email IN (${list})`;
-      subrequests.push({
-        method: 'GET',
-        url: `${this.base}/query?q=${encodeURIComponent(soql)}`,
-        referenceId: 'users'
-      });
-    }
-    const candidates = new Map<string, CandidateRecord[]>(request.numbers.map((n) => [n.e164, []]));
-    if (subrequests.length === 0) return { candidates, users: this.cachedUsers(emails) };
-    // Several composites only when a batch has more than ~100 numbers (5 GETs per composite).
-    const found: CandidateRecord[] = [];
-    for (let i = 0; i < subrequests.length; i += 5) {
-      const part = subrequests.slice(i, i + 5);
-      const response = await this.call('lookup', () =>
-        this.conn.requestPost<CompositeResponse>(`${this.base}/composite`, { allOrNone: false, compositeRequest: part })
-      );
-      for (const sub of response.compositeResponse) {
-        if (sub.httpStatusCode >= 300) throw errorOf(sub.body, sub.httpStatusCode);
-        if (sub.referenceId === 'users') {
-          const records = (sub.body as QueryResponse).records;
-          for (const email of uncached) this.userCache.set(email, { users: [], at: now });
-          for (const r of records) {
-            const email = str(r.Email)?.toLowerCase();
-            if (!email) continue;
-            const user: OrgUser = { id: String(r.Id), email, isActive: r.IsActive === true, name: str(r.Name) };
-            this.userCache.get(email)?.users.push(user);
-          }
-        } else {
-          for (const rec of (sub.body as SearchResponse).searchRecords) {
-            const c = this.toCandidate(rec);
-            if (c) found.push(c);
-          }
-        }
-      }
-    }
-    // Give each number the records that hold it; the engine confirms again (R4).
-    for (const n of request.numbers) {
-      candidates.set(
-        n.e164,
-        found.filter((c) => c.phones.some((p) => samePhoneNumber(p, n.e164, n.hints)))
-      );
-    }
-    return { candidates, users: this.cachedUsers(emails) };
-  }
-
-  private cachedUsers(emails: readonly string[]): OrgUser[] {
-    return emails.flatMap((e) => this.userCache.get(e)?.users ?? []);
-  }
-
-  /** Open Cases (R8) of these Contacts, newest first, in one query. */
-  async openRelated(
-    kind: 'Case' | 'Opportunity',
-    contactIds: readonly string[]
-  ): Promise<Map<string, OpenRelatedRecord[]>> {
-    const out = new Map<string, OpenRelatedRecord[]>();
-    if (contactIds.length === 0) return out;
-    const ids = [...new Set(contactIds)].map((id) => `'${id}'`).join(', ');
-    const soql =
-      kind === 'Case'
-        ? `SELECT Id, ContactId, LastModifiedDate FROM Case WHERE IsClosed = false AND ContactId IN (${ids}) ORDER BY LastModifiedDate DESC`
-        : `SELECT OpportunityId, ContactId, Opportunity.LastModifiedDate FROM OpportunityContactRole WHERE Opportunity.IsClosed = false AND ContactId IN (${ids})`;
-    const result = await this.call('related', () =>
-      this.conn.request<QueryResponse>(
-        { method: 'GET', url: `${this.base}/query?q=${encodeURIComponent(soql)}` },
-        NO_RETRY
-      )
-    );
-    for (const r of result.records) {
-      const contactId = String(r.ContactId);
-      const record: OpenRelatedRecord =
-        kind === 'Case'
-          ? { id: String(r.Id), lastModifiedDate: String(r.LastModifiedDate) }
-          : {
-              id: String(r.OpportunityId),
-              lastModifiedDate: String((r.Opportunity as { LastModifiedDate?: string } | null)?.LastModifiedDate ?? '')
-            };
-      out.set(contactId, [...(out.get(contactId) ?? []), record]);
-    }
-    return out;
-  }
-
-  /** The subrequests of one item: its created record and Case, then its Task, all upserts. */
-  private subrequestsFor(
-    item: WriteItem,
-    index: number
-  ): { method: string; url: string; referenceId: string; body: Record<string, unknown> }[] {
+  private dependentSubrequests(item: WriteItem, index: number): Subrequest[] {
     const { plan } = item;
-    const subs: { method: string; url: string; referenceId: string; body: Record<string, unknown> }[] = [];
+    const subs: Subrequest[] = [];
     const resolve = (ref: RecordRef): string =>
       'id' in ref ? ref.id : ref.ref === 'target' ? `@{t${index}.id}` : `@{c${index}.id}`;
-    const body = (fields: Readonly<Record<string, unknown>>) =>
-      Object.fromEntries(
-        Object.entries(fields).map(([k, v]) => [
+    const fields = (values: Readonly<Record<string, unknown>>) => {
+      const out = Object.fromEntries(
+        Object.entries(values).map(([k, v]) => [
           k,
           v && typeof v === 'object' && ('id' in v || 'ref' in v) ? resolve(v as RecordRef) : v
         ])
       );
-    const upsertUrl = (sobject: string, field: string, value: string) =>
-      `${this.base}/sobjects/${sobject}/${field}/${encodeURIComponent(value)}`;
+      delete out[RECORD_KEY_FIELD]; // in the URL: Salesforce refuses the external id field in the body
+      return out;
+    };
+    const upsertUrl = (sobject: string, value: string) =>
+      `${this.base}/sobjects/${sobject}/${RECORD_KEY_FIELD}/${encodeURIComponent(value)}`;
     if (plan.target.kind === 'create') {
       subs.push({
         method: 'PATCH',
-        url: upsertUrl(plan.target.sobject, RECORD_KEY_FIELD, `number:${item.e164}`),
+        url: upsertUrl(plan.target.sobject, numberKey(item.e164)),
         referenceId: `t${index}`,
-        body: body(plan.target.fields)
+        body: fields(plan.target.fields)
       });
     }
     if (plan.related?.kind === 'create') {
       subs.push({
         method: 'PATCH',
-        url: upsertUrl('Case', RECORD_KEY_FIELD, `case:${plan.externalId}`),
+        url: upsertUrl('Case', `case:${plan.externalId}`),
         referenceId: `c${index}`,
-        body: body(plan.related.fields)
+        body: fields(plan.related.fields)
       });
     }
-    const task: Record<string, unknown> = { ...plan.task.fields };
-    delete task.Aircall_Id__c; // in the URL; Salesforce refuses it in the body
-    if (item.taskExists) for (const f of plan.task.createOnly) delete task[f];
-    task.WhoId = plan.task.who ? resolve(plan.task.who) : null;
-    task.WhatId = plan.task.what ? resolve(plan.task.what) : null;
-    subs.push({
-      method: 'PATCH',
-      url: upsertUrl('Task', 'Aircall_Id__c', plan.externalId),
-      referenceId: `k${index}`,
-      body: task
-    });
+    subs.push(
+      item.taskId
+        ? {
+            method: 'PATCH',
+            url: `${this.base}/sobjects/Task/${item.taskId}`,
+            referenceId: `k${index}`,
+            body: this.taskBody(item, resolve)
+          }
+        : {
+            method: 'POST',
+            url: `${this.base}/sobjects/Task`,
+            referenceId: `k${index}`,
+            body: this.taskBody(item, resolve)
+          }
+    );
     return subs;
   }
 
   /**
-   * Writes a batch of plans as composite requests of at most 25 subrequests. Every write is
-   * an upsert on an external id, so a retry after a crash anywhere creates nothing twice.
+   * Writes a batch of plans in as few composite requests as the limits allow (usually one).
+   * Tasks are inserted, or updated by the Id the snapshot found, in sObject Collections; a
+   * retry after a crash anywhere finds the Task in its next snapshot (SOQL sees committed
+   * rows at once) and updates it. Records the rules create are upserted on their Unique key.
    */
   async write(items: readonly WriteItem[]): Promise<WriteResult[]> {
     const results: WriteResult[] = new Array<WriteResult>(items.length);
-    let chunk: { index: number; subs: ReturnType<OrgGateway['subrequestsFor']> }[] = [];
-    let size = 0;
+    const independent = (item: WriteItem) => item.plan.target.kind !== 'create' && item.plan.related?.kind !== 'create';
+    let dependent: { index: number; subs: Subrequest[] }[] = [];
+    let inserts: number[] = [];
+    let updates: number[] = [];
+    const collections = (n: number) => Math.ceil(n / MAX_COLLECTION_RECORDS);
+    const size = () =>
+      dependent.reduce((n, d) => n + d.subs.length, 0) + collections(inserts.length) + collections(updates.length);
     const flush = async () => {
-      if (chunk.length === 0) return;
-      const current = chunk;
-      chunk = [];
-      size = 0;
-      let response: CompositeResponse;
-      try {
-        response = await this.call('write', () =>
-          this.conn.request<CompositeResponse>({
-            method: 'POST',
-            url: `${this.base}/composite`,
-            body: JSON.stringify({ allOrNone: false, compositeRequest: current.flatMap((c) => c.subs) }),
-            // The owner is chosen by the rules (R12): no assignment rule may override it.
-            headers: { 'Content-Type': 'application/json', 'Sforce-Auto-Assign': 'FALSE' }
-          })
-        );
-      } catch (error) {
-        const orgError = toOrgError(error);
-        for (const c of current) results[c.index] = { ok: false, error: orgError, taskStep: false };
-        return;
-      }
-      const byRef = new Map(response.compositeResponse.map((r) => [r.referenceId, r]));
-      for (const c of current) {
-        const failed = c.subs.map((s) => byRef.get(s.referenceId)).find((r) => !r || r.httpStatusCode >= 300);
-        if (failed) {
-          // A dependent subrequest answers PROCESSING_HALTED; report the root cause instead.
-          const root =
-            c.subs
-              .map((s) => byRef.get(s.referenceId))
-              .find(
-                (r) => r && r.httpStatusCode >= 300 && errorOf(r.body, r.httpStatusCode).code !== 'PROCESSING_HALTED'
-              ) ?? failed;
-          results[c.index] = {
-            ok: false,
-            error: root ? errorOf(root.body, root.httpStatusCode) : new OrgError('PROCESSING_HALTED', 'no response'),
-            taskStep: root?.referenceId.startsWith('k') ?? false
-          };
-          continue;
-        }
-        const task = byRef.get(`k${c.index}`)!.body as { id: string };
-        const target = items[c.index]!.plan.target;
-        const created =
-          target.kind === 'create'
-            ? { sobject: target.sobject, id: (byRef.get(`t${c.index}`)!.body as { id: string }).id }
-            : null;
-        const related = items[c.index]!.plan.related;
-        const relatedId = !related
-          ? null
-          : related.kind === 'existing'
-            ? related.id
-            : (byRef.get(`c${c.index}`)!.body as { id: string }).id;
-        results[c.index] = { ok: true, taskId: task.id, created, relatedId };
-      }
+      if (size() === 0) return;
+      const current = { dependent, inserts, updates };
+      dependent = [];
+      inserts = [];
+      updates = [];
+      await this.send(items, current, results);
     };
     for (let i = 0; i < items.length; i += 1) {
-      const subs = this.subrequestsFor(items[i]!, i);
-      if (size + subs.length > MAX_SUBREQUESTS) await flush();
-      chunk.push({ index: i, subs });
-      size += subs.length;
+      const item = items[i]!;
+      if (independent(item)) {
+        const list = item.taskId ? updates : inserts;
+        const grows = list.length % MAX_COLLECTION_RECORDS === 0;
+        const collectionCount = collections(inserts.length) + collections(updates.length) + (grows ? 1 : 0);
+        if (grows && (size() + 1 > MAX_SUBREQUESTS || collectionCount > MAX_COLLECTION_SUBREQUESTS)) await flush();
+        (item.taskId ? updates : inserts).push(i);
+      } else {
+        const subs = this.dependentSubrequests(item, i);
+        if (size() + subs.length > MAX_SUBREQUESTS) await flush();
+        dependent.push({ index: i, subs });
+      }
     }
     await flush();
     return results;
+  }
+
+  private async send(
+    items: readonly WriteItem[],
+    batch: { dependent: { index: number; subs: Subrequest[] }[]; inserts: number[]; updates: number[] },
+    results: WriteResult[]
+  ): Promise<void> {
+    const subrequests: Subrequest[] = batch.dependent.flatMap((d) => d.subs);
+    const direct = (ref: RecordRef): string => {
+      if ('id' in ref) return ref.id;
+      throw new Error('an independent Task references no new record');
+    };
+    const chunks = (list: number[]) =>
+      Array.from({ length: Math.ceil(list.length / MAX_COLLECTION_RECORDS) }, (_, n) =>
+        list.slice(n * MAX_COLLECTION_RECORDS, (n + 1) * MAX_COLLECTION_RECORDS)
+      );
+    const insertChunks = chunks(batch.inserts);
+    const updateChunks = chunks(batch.updates);
+    insertChunks.forEach((chunk, n) =>
+      subrequests.push({
+        method: 'POST',
+        url: `${this.base}/composite/sobjects`,
+        referenceId: `insert${n}`,
+        body: {
+          allOrNone: false,
+          records: chunk.map((i) => ({ attributes: { type: 'Task' }, ...this.taskBody(items[i]!, direct) }))
+        }
+      })
+    );
+    updateChunks.forEach((chunk, n) =>
+      subrequests.push({
+        method: 'PATCH',
+        url: `${this.base}/composite/sobjects`,
+        referenceId: `update${n}`,
+        body: {
+          allOrNone: false,
+          records: chunk.map((i) => ({
+            attributes: { type: 'Task' },
+            Id: items[i]!.taskId,
+            ...this.taskBody(items[i]!, direct)
+          }))
+        }
+      })
+    );
+    const all = [...batch.dependent.map((d) => d.index), ...batch.inserts, ...batch.updates];
+    let response: CompositeResponse;
+    try {
+      response = await this.call('write', () =>
+        this.conn.request<CompositeResponse>({
+          method: 'POST',
+          url: `${this.base}/composite`,
+          body: JSON.stringify({ allOrNone: false, compositeRequest: subrequests }),
+          // The owner is chosen by the rules (R12): no assignment rule may override it.
+          headers: { 'Content-Type': 'application/json', 'Sforce-Auto-Assign': 'FALSE' }
+        })
+      );
+    } catch (error) {
+      const orgError = toOrgError(error);
+      for (const i of all) results[i] = { ok: false, error: orgError, taskStep: false };
+      return;
+    }
+    const byRef = new Map(response.compositeResponse.map((r) => [r.referenceId, r]));
+    const missing = new OrgError('PROCESSING_HALTED', 'The org returned no result for this write.');
+    const collectionResults = (ref: string, chunk: number[]) => {
+      const sub = byRef.get(ref);
+      chunk.forEach((i, n) => {
+        const item = items[i]!;
+        const related = item.plan.related;
+        if (!sub) {
+          results[i] = { ok: false, error: missing, taskStep: true };
+          return;
+        }
+        if (sub.httpStatusCode >= 300 || !Array.isArray(sub.body)) {
+          results[i] = { ok: false, error: errorOf(sub.body, sub.httpStatusCode), taskStep: true };
+          return;
+        }
+        const result = (sub.body as CollectionResult[])[n];
+        if (!result?.success) {
+          results[i] = { ok: false, error: errorOf(result?.errors ?? [], 400), taskStep: true };
+          return;
+        }
+        results[i] = {
+          ok: true,
+          taskId: result.id ?? item.taskId!,
+          created: null,
+          relatedId: related?.kind === 'existing' ? related.id : null
+        };
+      });
+    };
+    insertChunks.forEach((chunk, n) => collectionResults(`insert${n}`, chunk));
+    updateChunks.forEach((chunk, n) => collectionResults(`update${n}`, chunk));
+    for (const d of batch.dependent) {
+      const subs = d.subs.map((s) => byRef.get(s.referenceId));
+      const failed = subs.find((r) => !r || r.httpStatusCode >= 300);
+      if (failed !== undefined || subs.includes(undefined)) {
+        // A dependent subrequest answers PROCESSING_HALTED; report the root cause instead.
+        const root =
+          subs.find(
+            (r) => r && r.httpStatusCode >= 300 && errorOf(r.body, r.httpStatusCode).code !== 'PROCESSING_HALTED'
+          ) ?? failed;
+        results[d.index] = {
+          ok: false,
+          error: root ? errorOf(root.body, root.httpStatusCode) : missing,
+          taskStep: root?.referenceId.startsWith('k') ?? false
+        };
+        continue;
+      }
+      const item = items[d.index]!;
+      const bodyId = (ref: string) => (byRef.get(ref)!.body as { id?: string } | null)?.id;
+      const target = item.plan.target;
+      const related = item.plan.related;
+      results[d.index] = {
+        ok: true,
+        // An update by Id answers 204 with no body.
+        taskId: bodyId(`k${d.index}`) ?? item.taskId!,
+        created: target.kind === 'create' ? { sobject: target.sobject, id: bodyId(`t${d.index}`)! } : null,
+        relatedId: !related ? null : related.kind === 'existing' ? related.id : (bodyId(`c${d.index}`) ?? null)
+      };
+    }
   }
 }

@@ -1,6 +1,8 @@
 /**
- * The admin's settings, read from the org and cached: a change applies within the TTL
- * (30 s), without a restart. Invalid settings are reported, never guessed around.
+ * The admin's settings as last seen. Batches read them fresh in their snapshot (so a change
+ * applies to the next call) and report them here with observe(); readiness and the CLI's
+ * checks read them through get(), from the org when nothing was seen within the TTL.
+ * Invalid settings are reported, never guessed around.
  */
 import type { SettingsResult } from '../settings/parse';
 import { parseSettings } from '../settings/parse';
@@ -20,6 +22,11 @@ export class SettingsSource {
     const result = parseSettings(await this.gateway.readSettings());
     this.cached = { result, at: this.now() };
     return result;
+  }
+
+  /** The settings a batch just read. */
+  observe(result: SettingsResult): void {
+    this.cached = { result, at: this.now() };
   }
 
   /** Forget the cache: the next get() reads the org. */

@@ -1,8 +1,9 @@
 import type { Classified } from '../aircall/classify';
 import type { Inbox } from '../inbox/inbox';
 import type { CandidateRecord, MatchKind, OrgSnapshot, Placement } from '../rules/types';
-import type { OrgGateway } from '../salesforce/gateway';
-import type { Settings } from '../settings/schema';
+import type { ExistingTask, OrgGateway } from '../salesforce/gateway';
+import type { SettingsResult } from '../settings/parse';
+import { parseSettings } from '../settings/parse';
 
 /** What the rules engine needs to know about one call or message. */
 export interface SnapshotSubject {
@@ -11,17 +12,25 @@ export interface SnapshotSubject {
   readonly placement: Placement | null;
 }
 
+export interface BatchSnapshot {
+  /** The settings as the org holds them now: fresh for every batch. */
+  readonly settings: SettingsResult;
+  snapshotFor(subject: SnapshotSubject): OrgSnapshot;
+  /** The Task already logged for this Aircall_Id__c, if any. */
+  taskFor(externalId: string): ExistingTask | null;
+}
+
 /**
- * Org snapshots for a batch, from one lookup (phone searches and owners) for all of it, the
- * numbers this service created records for (search-index lag), and the open Cases or
- * Opportunities of the candidate Contacts. Used by the worker and by `explain`.
+ * One read of the org for a batch (the snapshot resource): settings, phone matches, open
+ * Cases or Opportunities, users, Tasks already logged and the records this service created.
+ * The inbox's memory of created records is added too (it costs nothing). Used by the worker
+ * and by `explain`.
  */
 export async function buildSnapshots(
   gateway: OrgGateway,
   inbox: Inbox,
-  prepared: readonly SnapshotSubject[],
-  settings: Settings
-): Promise<(subject: SnapshotSubject) => OrgSnapshot> {
+  prepared: readonly SnapshotSubject[]
+): Promise<BatchSnapshot> {
   const numbers = new Map<string, (string | null)[]>();
   for (const p of prepared) {
     const e164 = p.classified.otherParty.e164;
@@ -29,14 +38,14 @@ export async function buildSnapshots(
     if (e164 && !p.placement) numbers.set(e164, [p.classified.line.country]);
   }
   const emails = prepared.map((p) => p.classified.agent?.email).filter((e): e is string => !!e);
-  const lookup = await gateway.lookup({
+  const read = await gateway.read({
     numbers: [...numbers].map(([e164, hints]) => ({ e164, hints })),
-    emails
+    emails,
+    externalIds: prepared.map((p) => p.classified.externalId)
   });
-  // Records this service created are found at once, whatever the search index says.
-  const known = inbox.knownNumbers([...numbers.keys()]);
-  for (const [e164, record] of known) {
-    const list = lookup.candidates.get(e164) ?? [];
+  const candidates = new Map<string, CandidateRecord[]>(read.candidates);
+  for (const [e164, record] of inbox.knownNumbers([...numbers.keys()])) {
+    const list = candidates.get(e164) ?? [];
     if (!list.some((c) => c.id === record.recordId)) {
       list.push({
         kind: record.sobject as MatchKind,
@@ -45,35 +54,24 @@ export async function buildSnapshots(
         lastModifiedDate: '1970-01-01T00:00:00.000Z'
       } satisfies CandidateRecord);
     }
-    lookup.candidates.set(e164, list);
+    candidates.set(e164, list);
   }
-  let openCases = new Map<string, { id: string; lastModifiedDate: string }[]>();
-  let openOpportunities = new Map<string, { id: string; lastModifiedDate: string }[]>();
-  if (settings.relatedRecord !== 'None') {
-    const contactIds = [...lookup.candidates.values()]
-      .flat()
-      .filter((c) => c.kind === 'Contact' && !c.isPersonContact)
-      .map((c) => c.id);
-    const related = await gateway.openRelated(settings.relatedRecord, contactIds);
-    if (settings.relatedRecord === 'Case') openCases = related;
-    else openOpportunities = related;
-  }
-  return (p: SnapshotSubject): OrgSnapshot => {
-    const e164 = p.classified.otherParty.e164;
-    if (p.placement && e164) {
+  const related = Object.fromEntries(read.openRelated);
+  return {
+    settings: parseSettings(read.settingsRow),
+    taskFor: (externalId) => read.tasks.get(externalId) ?? null,
+    snapshotFor: (p) => {
+      const e164 = p.classified.otherParty.e164;
+      if (p.placement && e164) {
+        return { placement: p.placement, candidates: [], users: read.users, integrationUserId: read.integrationUserId };
+      }
       return {
-        placement: p.placement,
-        candidates: [],
-        users: lookup.users,
-        integrationUserId: gateway.identity.userId
+        candidates: e164 ? (candidates.get(e164) ?? []) : [],
+        openCases: read.relatedKind === 'Case' ? related : {},
+        openOpportunities: read.relatedKind === 'Opportunity' ? related : {},
+        users: read.users,
+        integrationUserId: read.integrationUserId
       };
     }
-    return {
-      candidates: e164 ? (lookup.candidates.get(e164) ?? []) : [],
-      openCases: Object.fromEntries(openCases),
-      openOpportunities: Object.fromEntries(openOpportunities),
-      users: lookup.users,
-      integrationUserId: gateway.identity.userId
-    };
   };
 }

@@ -11,14 +11,14 @@ import { inContext } from '../aircall/classify';
 import type { InboxItem, Placement } from '../inbox/inbox';
 import type { Inbox } from '../inbox/inbox';
 import { plan } from '../rules/engine';
-import type { OrgSnapshot, Plan } from '../rules/types';
+import type { Plan } from '../rules/types';
 import type { Metrics } from '../metrics';
 import type { Settings } from '../settings/schema';
 import { OrgError, toOrgError } from '../salesforce/errors';
 import type { OrgGateway, WriteItem, WriteResult } from '../salesforce/gateway';
 import type { SettingsSource } from './settings-source';
 import { buildSnapshots } from './snapshots';
-import type { SnapshotSubject } from './snapshots';
+import type { BatchSnapshot, SnapshotSubject } from './snapshots';
 
 const subject = (p: Prepared): SnapshotSubject => ({ classified: p.classified, placement: p.item.placement });
 
@@ -274,26 +274,11 @@ export class Worker {
     this.logger.error({ item: item.key, code: error.code, reason: error.reason }, 'dead letter');
   }
 
+  /**
+   * One batch: one read of the org (settings and everything the rules need, fresh), the
+   * engine's plans, one write. Invalid settings postpone the batch; a failed read retries it.
+   */
   private async processBatch(items: readonly InboxItem[]): Promise<void> {
-    let settings: Settings;
-    try {
-      const result = await this.settings.get();
-      if (!result.ok) {
-        // Invalid settings: events wait (contract §1), reported on /readyz and in the log.
-        const message = result.errors[0]!.message;
-        if (this.settingsProblem !== message) this.logger.error({ field: result.errors[0]!.field }, message);
-        this.settingsProblem = message;
-        for (const item of items) this.inbox.postpone(item.key, this.options.settingsRetryMs, message);
-        return;
-      }
-      this.settingsProblem = null;
-      settings = result.settings;
-    } catch (error) {
-      const orgError = toOrgError(error);
-      for (const item of items) this.fail(item, orgError);
-      return;
-    }
-
     const prepared: Prepared[] = [];
     const ownNumbers = this.ownNumbers();
     for (const item of items) {
@@ -304,55 +289,40 @@ export class Worker {
         this.metrics.callsFailed.inc({ kind: item.kind });
       }
     }
-    const plans = new Map<string, Plan>();
-    const failed = new Set<string>();
-    /** A plan, or null when the engine failed on the item: that item alone becomes a dead letter. */
-    const planned = (p: Prepared, org: OrgSnapshot): Plan | null => {
+    if (prepared.length === 0) return;
+    let snapshot: BatchSnapshot;
+    try {
+      snapshot = await buildSnapshots(this.gateway, this.inbox, prepared.map(subject));
+    } catch (error) {
+      const orgError = toOrgError(error);
+      for (const p of prepared) this.fail(p.item, orgError);
+      return;
+    }
+    this.settings.observe(snapshot.settings);
+    if (!snapshot.settings.ok) {
+      // Invalid settings: events wait (contract §1), reported on /readyz and in the log.
+      const problem = snapshot.settings.errors[0]!;
+      if (this.settingsProblem !== problem.message) this.logger.error({ field: problem.field }, problem.message);
+      this.settingsProblem = problem.message;
+      for (const p of prepared) this.inbox.postpone(p.item.key, this.options.settingsRetryMs, problem.message);
+      return;
+    }
+    this.settingsProblem = null;
+    const settings: Settings = snapshot.settings.settings;
+
+    const writes: { prepared: Prepared; write: WriteItem }[] = [];
+    for (const p of prepared) {
+      let result: Plan;
       try {
-        return plan({ item: p.classified, settings, org });
+        result = plan({ item: p.classified, settings, org: snapshot.snapshotFor(subject(p)) });
       } catch (error) {
-        failed.add(p.item.key);
         this.inbox.deadLetter(
           p.item.key,
           `The rules engine could not plan this ${p.item.kind}: ${error instanceof Error ? error.message : String(error)}`
         );
         this.metrics.callsFailed.inc({ kind: p.item.kind });
-        return null;
+        continue;
       }
-    };
-    const needsOrg = prepared.filter((p) => {
-      // Decide the skips that need no lookup first: no API request is spent on them.
-      const quick = planned(p, { candidates: [], users: [], integrationUserId: this.gateway.identity.userId });
-      if (!quick) return false;
-      if (quick.outcome === 'skip' && quick.reason !== 'UNKNOWN_NUMBER') {
-        plans.set(p.item.key, quick);
-        return false;
-      }
-      return true;
-    });
-    if (needsOrg.length > 0) {
-      let snapshotFor: Awaited<ReturnType<typeof buildSnapshots>>;
-      try {
-        snapshotFor = await buildSnapshots(this.gateway, this.inbox, needsOrg.map(subject), settings);
-      } catch (error) {
-        const orgError = toOrgError(error);
-        for (const p of needsOrg) this.fail(p.item, orgError);
-        for (const p of prepared) {
-          const quick = plans.get(p.item.key);
-          if (quick?.outcome === 'skip') this.finishSkip(p.item, quick);
-        }
-        return;
-      }
-      for (const p of needsOrg) {
-        const result = planned(p, snapshotFor(subject(p)));
-        if (result) plans.set(p.item.key, result);
-      }
-    }
-
-    const writes: { prepared: Prepared; write: WriteItem }[] = [];
-    for (const p of prepared) {
-      if (failed.has(p.item.key)) continue;
-      const result = plans.get(p.item.key)!;
       if (result.outcome === 'skip') {
         this.finishSkip(p.item, result);
         continue;
@@ -363,7 +333,7 @@ export class Worker {
           key: p.item.key,
           plan: result,
           e164: p.classified.otherParty.e164 ?? '',
-          taskExists: p.item.taskId !== null
+          taskId: snapshot.taskFor(p.classified.externalId)?.id ?? null
         }
       });
     }
@@ -377,7 +347,7 @@ export class Worker {
     this.logger.info({ item: item.key, reason: result.reason }, 'not logged');
   }
 
-  private async writeAll(writes: { prepared: Prepared; write: WriteItem }[], second = false): Promise<void> {
+  private async writeAll(writes: { prepared: Prepared; write: WriteItem }[]): Promise<void> {
     let results: WriteResult[];
     try {
       results = await this.gateway.write(writes.map((w) => w.write));
@@ -386,7 +356,6 @@ export class Worker {
       for (const w of writes) this.fail(w.prepared.item, orgError);
       return;
     }
-    const again: { prepared: Prepared; write: WriteItem }[] = [];
     results.forEach((result, i) => {
       const { prepared, write } = writes[i]!;
       const item = prepared.item;
@@ -396,7 +365,7 @@ export class Worker {
         }
         const target = write.plan.target;
         const placement: Placement = {
-          kind: target.kind === 'existing' ? target.sobject : target.sobject,
+          kind: target.sobject,
           id: target.kind === 'existing' ? target.id : result.created!.id,
           personContactId: target.kind === 'existing' ? target.personContactId : null,
           accountId: target.kind === 'existing' ? target.accountId : null,
@@ -409,20 +378,14 @@ export class Worker {
         this.logger.info({ item: item.key, task: result.taskId, target: write.plan.target.kind }, 'logged');
         return;
       }
-      // The Task exists though the inbox had not noted it (a crash after the write): update it
-      // without the create-only fields.
+      // A record the call was matched to is gone: forget it, so the retry matches again.
       if (
         ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'].includes(result.error.code) &&
         prepared.classified.otherParty.e164
       ) {
         this.inbox.forgetNumber(prepared.classified.otherParty.e164);
       }
-      if (!second && result.taskStep && result.error.code === 'INVALID_FIELD_FOR_INSERT_UPDATE' && !write.taskExists) {
-        again.push({ prepared, write: { ...write, taskExists: true } });
-        return;
-      }
       this.fail(item, result.error);
     });
-    if (again.length > 0) await this.writeAll(again, true);
   }
 }

@@ -1,5 +1,11 @@
-/** The local org's test helpers, plus what the product's tests add: the settings row. */
+/**
+ * The local org's test helpers, plus what the product's tests add: the package's Apex REST
+ * resources (the local org cannot run Apex) and the settings row.
+ */
+import type { LocalOrgOptions } from '@aircall-sf/local-org';
 import type { TestOrg } from '../../packages/local-org/test/helpers';
+import { testOrg as localTestOrg } from '../../packages/local-org/test/helpers';
+import { LOCAL_APEX_REST } from '../../src/org-api/snapshot-local';
 
 export type { TestOrg } from '../../packages/local-org/test/helpers';
 export {
@@ -8,9 +14,13 @@ export {
   exitOf,
   expectServesAndStops,
   failure,
-  raw,
-  testOrg
+  raw
 } from '../../packages/local-org/test/helpers';
+
+/** A local org with this package deployed, its snapshot resource answered. */
+export function testOrg(options: LocalOrgOptions & { seed?: 'demo' | 'none' } = {}): Promise<TestOrg> {
+  return localTestOrg({ apexRest: LOCAL_APEX_REST, ...options });
+}
 
 /** Writes the org-default Aircall_Settings__c row (created on first use). */
 export async function setOrgSettings(org: TestOrg, row: Record<string, unknown>): Promise<void> {

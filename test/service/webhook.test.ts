@@ -105,7 +105,7 @@ describe('POST /webhooks/aircall: the contract table', () => {
   it('counts what it received, accepted and rejected in /metrics', async () => {
     await svc.settle();
     const text = await (await fetch(`${svc.url}/metrics`)).text();
-    expect(text).toMatch(/salesforce_requests_total\{purpose="lookup"\} [1-9]/);
+    expect(text).toMatch(/salesforce_requests_total\{purpose="snapshot"\} [1-9]/);
     expect(text).toMatch(/aircall_events_rejected_total\{reason="token"\} 3/);
     expect(text).toMatch(/aircall_events_accepted_total\{event="call.ended"\} \d+/);
     expect(text).toContain('# TYPE aircall_webhook_to_task_seconds histogram');

@@ -3,6 +3,7 @@
  * any product that embeds it as a sub-command. Parses and validates the flags, starts the
  * org, prints one JSON line when ready, and stops on SIGTERM or SIGINT.
  */
+import type { LocalOrgOptions } from './org';
 import { parseArgs } from 'node:util';
 import type { FaultSpec } from './faults';
 import { parseFaults } from './faults';
@@ -83,7 +84,10 @@ export function parseLocalOrgArgs(args: readonly string[], defaults: { forceApp?
 }
 
 /** Runs the org until SIGTERM or SIGINT; `out` receives the one ready line. */
-export async function runLocalOrg(options: LocalOrgCliOptions, out: (line: string) => void): Promise<number> {
+export async function runLocalOrg(
+  options: LocalOrgCliOptions & Pick<LocalOrgOptions, 'apexRest'>,
+  out: (line: string) => void
+): Promise<number> {
   const running = await startLocalOrg(options);
   out(
     JSON.stringify({

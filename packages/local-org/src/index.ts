@@ -9,3 +9,4 @@ export { startLocalOrg } from './start';
 export type { RunningLocalOrg } from './start';
 export { LOCAL_ORG_USAGE, LocalOrgUsageError, parseLocalOrgArgs, runLocalOrg } from './cli';
 export type { LocalOrgCliOptions } from './cli';
+export type { ApexContext, ApexDescribe, ApexRestHandler, ApexRestRequest, ApexRestResponse } from './apex';

@@ -10,13 +10,20 @@ import { SearchEngine } from './sosl';
 import type { Actor } from './store';
 import { Store } from './store';
 import type { FaultSpec } from './faults';
+import type { ApexRestHandler, RestMapping } from './apex';
+import { restMappings } from './apex';
 
 export interface LocalOrgOptions {
   readonly dataFile?: string;
   readonly searchLagSeconds?: number;
   readonly personAccounts?: boolean;
-  /** An SFDX source folder (`force-app`) whose custom objects and fields are deployed; none when absent. */
-  readonly forceApp?: string;
+  /**
+   * SFDX source folders (`force-app`, and an admin's own metadata) whose custom objects, fields
+   * and Apex REST mappings are deployed; none when absent.
+   */
+  readonly forceApp?: string | readonly string[];
+  /** Handlers for the deployed Apex REST mappings (apex.ts): the local org cannot run Apex. */
+  readonly apexRest?: Readonly<Record<string, ApexRestHandler>>;
   readonly faults?: FaultSpec;
   /** Daily API request allocation reported at /limits. */
   readonly apiLimit?: number;
@@ -33,14 +40,17 @@ export class LocalOrg {
   readonly adminUserId: string;
   readonly apiLimit: number;
   readonly faults: FaultSpec | undefined;
+  /** urlMapping → the deployed class that declares it. */
+  readonly restMappings: Map<string, RestMapping>;
+  readonly apexRest: ReadonlyMap<string, ApexRestHandler>;
   private readonly secret: string;
   apiUsed: number;
 
   constructor(options: LocalOrgOptions = {}) {
-    const schema = buildSchema({
-      personAccounts: options.personAccounts ?? false,
-      ...(options.forceApp ? { forceApp: options.forceApp } : {})
-    });
+    const forceApps = options.forceApp === undefined ? [] : [options.forceApp].flat();
+    const schema = buildSchema({ personAccounts: options.personAccounts ?? false, forceApps });
+    this.restMappings = restMappings(forceApps);
+    this.apexRest = new Map(Object.entries(options.apexRest ?? {}));
     this.store = new Store(schema, {
       ...(options.dataFile ? { dataFile: options.dataFile } : {}),
       searchLagMs: (options.searchLagSeconds ?? 0) * 1000,

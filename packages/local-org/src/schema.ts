@@ -540,8 +540,8 @@ export function readForceApp(dir: string): ForceAppObject[] {
 
 export interface SchemaOptions {
   readonly personAccounts?: boolean;
-  /** force-app folder to deploy; none when undefined. */
-  readonly forceApp?: string;
+  /** force-app folders to deploy, in order; none when empty. */
+  readonly forceApps?: readonly string[];
 }
 
 export function buildSchema(options: SchemaOptions = {}): Schema {
@@ -564,7 +564,7 @@ export function buildSchema(options: SchemaOptions = {}): Schema {
     });
   }
   let customIndex = 0;
-  for (const custom of options.forceApp ? readForceApp(options.forceApp) : []) {
+  for (const custom of (options.forceApps ?? []).flatMap(readForceApp)) {
     // Fields on Activity are shared by Task and Event; this org models Task.
     const targetName = custom.name === 'Activity' ? 'Task' : custom.name;
     const existing = objects.get(targetName.toLowerCase());

@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import { SfError, notFound } from '../errors';
 import { injectFault, randomSource } from '../faults';
 import type { LocalOrg } from '../org';
+import { apexRest } from '../apex';
 import { collections } from './collections';
 import { batch, composite } from './composite';
 import { limitInfoHeader, limits, meter } from './limits';
@@ -113,7 +114,17 @@ export class LocalOrgServer {
         const userId = authenticate(this.org, req);
         if (path === '/services/oauth2/userinfo') reply = ok(userinfo(this.org, this.url, userId));
         else if (path.startsWith('/id/')) reply = ok(identity(this.org, this.url, userId));
-        else {
+        else if (path.startsWith('/services/apexrest/')) {
+          await injectFault(this.org.faults, this.random, method);
+          meter(this.org, 'apexrest', text);
+          const request = {
+            method,
+            path: path.slice('/services/apexrest'.length),
+            params: url.searchParams,
+            body: text
+          };
+          reply = apexRest(this.org, this.org.apexRest, request, userId);
+        } else {
           const m = /^\/services\/data\/v(\d+\.\d)(?:\/(.*))?$/.exec(path);
           if (!m) throw notFound();
           const version = m[1]!;

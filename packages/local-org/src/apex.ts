@@ -1,0 +1,148 @@
+/**
+ * Apex REST (`/services/apexrest/…`), as far as an emulator can go: Apex does not run here.
+ *
+ * What follows the documentation ("RestResource Annotation", apex_classes_annotation_rest_resource):
+ * - a URL is served only when a deployed class declares `@RestResource(urlMapping='…')` for it;
+ *   the mapping is relative to /services/apexrest/, case-sensitive, an exact match wins, else the
+ *   longest matching wildcard pattern, else 404;
+ * - the caller authenticates as for the REST API, and the request counts as one API request.
+ *
+ * What cannot follow it: the class's code. The behaviour behind a mapping is a handler the
+ * caller registers for it (the `apexRest` option), written against ApexContext (SOQL, SOSL and
+ * describe as the calling user). A mapped URL without a handler answers 501, a local-org-only
+ * answer (docs/local-org.md lists it as a known difference). An exception a handler throws
+ * answers 500 APEX_ERROR, as an uncaught Apex exception does (the message text is ours).
+ */
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { SfError } from './errors';
+import type { LocalOrg } from './org';
+import { parseSosl } from './sosl';
+import type { Rec } from './store';
+
+export interface ApexDescribe {
+  readonly name: string;
+  readonly fields: readonly { readonly name: string; readonly type: string }[];
+}
+
+/** What a handler may do in the org, as the user the request's token belongs to. */
+export interface ApexContext {
+  readonly userId: string;
+  readonly orgId: string;
+  /** Rows of a SOQL query (all of them: Apex has no 2,000-row page). */
+  query(soql: string): Rec[];
+  /** Rows of a SOSL search, every RETURNING object in one list, each with attributes.type. */
+  search(sosl: string): Rec[];
+  /** The object's fields with their types (`phone`, `string`…), or null when the org has no such object. */
+  describe(sobject: string): ApexDescribe | null;
+}
+
+export interface ApexRestRequest {
+  readonly method: string;
+  /** The part after /services/apexrest, starting with '/'. */
+  readonly path: string;
+  readonly params: URLSearchParams;
+  /** The raw body, as Apex's RestRequest.requestBody holds it: the class parses it. */
+  readonly body: string;
+}
+
+export interface ApexRestResponse {
+  readonly status: number;
+  readonly body?: unknown;
+}
+
+export type ApexRestHandler = (request: ApexRestRequest, ctx: ApexContext) => ApexRestResponse;
+
+export interface RestMapping {
+  readonly className: string;
+  /** The HTTP methods the class annotates (@HttpGet, @HttpPost…). */
+  readonly methods: readonly string[];
+}
+
+/** The urlMapping of every deployed class annotated @RestResource, from the force-app folders. */
+export function restMappings(forceApps: readonly string[]): Map<string, RestMapping> {
+  const out = new Map<string, RestMapping>();
+  const visit = (dir: string) => {
+    for (const name of readdirSync(dir)) {
+      const path = join(dir, name);
+      if (statSync(path).isDirectory()) visit(path);
+      else if (name.endsWith('.cls')) {
+        const source = readFileSync(path, 'utf8');
+        const m = /@RestResource\s*\(\s*urlMapping\s*=\s*'([^']+)'\s*\)/i.exec(source);
+        const methods = [...source.matchAll(/@Http(Get|Post|Put|Patch|Delete)\b/gi)].map((h) => h[1]!.toUpperCase());
+        if (m) out.set(m[1]!, { className: name.replace(/\.cls$/, ''), methods });
+      }
+    }
+  };
+  for (const dir of forceApps) if (existsSync(dir)) visit(dir);
+  return out;
+}
+
+/** The mapping a path resolves to by the documented rules, or undefined (404). */
+export function resolveMapping(mappings: Iterable<string>, path: string): string | undefined {
+  const all = [...mappings];
+  if (all.includes(path)) return path;
+  const matches = all.filter((pattern) => {
+    if (!pattern.includes('*')) return false;
+    const regex = new RegExp(
+      `^${pattern
+        .split('*')
+        .map((s) => s.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^]*')}$`
+    );
+    return regex.test(path);
+  });
+  return matches.sort((a, b) => b.length - a.length)[0];
+}
+
+export function apexContext(org: LocalOrg, userId: string): ApexContext {
+  return {
+    userId,
+    orgId: org.orgId,
+    query: (soql) => org.soql.run(soql).records,
+    // Up to 2,000 rows, as an Apex SOSL statement returns (Apex Developer Guide, "Dynamic SOSL").
+    search: (sosl) => org.search.search(parseSosl(sosl)),
+    describe: (sobject) => {
+      const def = org.store.schema.object(sobject);
+      if (!def) return null;
+      return { name: def.name, fields: [...def.fields.values()].map((f) => ({ name: f.name, type: f.type })) };
+    }
+  };
+}
+
+export function apexRest(
+  org: LocalOrg,
+  handlers: ReadonlyMap<string, ApexRestHandler>,
+  request: ApexRestRequest,
+  userId: string
+): { status: number; body?: unknown } {
+  const mapping = resolveMapping(org.restMappings.keys(), request.path);
+  if (!mapping) throw new SfError(404, 'NOT_FOUND', `Could not find a match for URL ${request.path}`);
+  const declared = org.restMappings.get(mapping)!;
+  // The text is as an org answers (not documented; seen in Salesforce's answers).
+  if (!declared.methods.includes(request.method))
+    throw new SfError(
+      405,
+      'METHOD_NOT_ALLOWED',
+      `HTTP Method '${request.method}' not allowed. Allowed are ${declared.methods.join(',')}`
+    );
+  const handler = handlers.get(mapping);
+  if (!handler)
+    throw new SfError(
+      501,
+      'NOT_IMPLEMENTED',
+      `${declared.className} maps ${mapping}, but the local org cannot run Apex and no handler was registered for it (option apexRest).`
+    );
+  try {
+    return org.store.transaction(() => handler(request, apexContext(org, userId)));
+  } catch (error) {
+    // A failed query inside Apex is an uncaught exception too, not the REST API's 400.
+    const message =
+      error instanceof SfError
+        ? `${error.errorCode}: ${error.message}`
+        : error instanceof Error
+          ? error.message
+          : String(error);
+    throw new SfError(500, 'APEX_ERROR', message);
+  }
+}

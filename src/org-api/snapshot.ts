@@ -1,0 +1,72 @@
+/**
+ * The one description of the snapshot resource (force-app AircallSnapshotResource.cls): the
+ * service's single read per batch. The gateway sends SnapshotRequest and parses the answer
+ * with snapshotResponseSchema (the boundary); the local org answers it with
+ * snapshot-local.ts; src/org-api/snapshot.test.ts checks the Apex class reads and writes the
+ * same keys.
+ */
+import { z } from 'zod';
+
+export const SNAPSHOT_CLASS = 'AircallSnapshotResource';
+/** The class's urlMapping, below /services/apexrest. */
+export const SNAPSHOT_MAPPING = '/aircall/v1/snapshot';
+
+/** Entries per list in one request (the Apex refuses more: governor limits). */
+export const SNAPSHOT_MAX_ENTRIES = 200;
+/** Numbers per SOSL search inside the resource: 200 numbers are 10 searches, of Apex's 20. */
+export const SNAPSHOT_NUMBERS_PER_SEARCH = 20;
+export const SNAPSHOT_MAX_TERMS_PER_NUMBER = 8;
+/** Over 4,000 characters a SearchQuery loses its logical operators (SOSL syntax reference). */
+export const SOSL_MAX_QUERY_LENGTH = 4000;
+
+export interface SnapshotRequest {
+  /** The numbers to match, each with the forms a phone field may hold it in. */
+  readonly numbers: readonly { readonly terms: readonly string[] }[];
+  /** Agents' emails, for the owner (R12). */
+  readonly emails: readonly string[];
+  /** Aircall_Id__c of the batch's calls and messages: their Tasks, if already logged. */
+  readonly externalIds: readonly string[];
+  /** Aircall_Key__c of the records the service may have created (`number:+E164`). */
+  readonly keys: readonly string[];
+}
+
+const id = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce Id');
+const text = z.string().nullable();
+
+export const snapshotResponseSchema = z.object({
+  userId: id,
+  orgId: id,
+  settings: z.record(z.string(), z.unknown()).nullable(),
+  records: z.array(
+    z.object({
+      sobject: z.enum(['Contact', 'Lead', 'Account']),
+      id,
+      name: text,
+      accountId: id.nullable(),
+      isPersonAccount: z.boolean(),
+      personContactId: id.nullable(),
+      lastModifiedDate: z.string(),
+      phones: z.array(z.string())
+    })
+  ),
+  related: z.object({
+    kind: z.enum(['Case', 'Opportunity']).nullable(),
+    records: z.array(z.object({ contactId: id, id, lastModifiedDate: z.string() }))
+  }),
+  users: z.array(z.object({ id, email: z.string(), isActive: z.boolean(), name: text })),
+  tasks: z.array(z.object({ id, externalId: z.string(), whoId: id.nullable(), whatId: id.nullable() })),
+  keyed: z.array(z.object({ key: z.string(), sobject: z.enum(['Contact', 'Lead', 'Account', 'Case']), id }))
+});
+export type SnapshotResponse = z.infer<typeof snapshotResponseSchema>;
+
+/** The request keys the Apex reads, and the response keys it writes (checked against the class). */
+export const SNAPSHOT_REQUEST_KEYS = [
+  'numbers',
+  'emails',
+  'externalIds',
+  'keys'
+] as const satisfies readonly (keyof SnapshotRequest)[];
+export const SNAPSHOT_RESPONSE_KEYS = Object.keys(snapshotResponseSchema.shape) as (keyof SnapshotResponse)[];
+
+/** Phone characters only: what the resource keeps of a search term. */
+export const cleanTerm = (term: string): string => term.replace(/[^0-9+() .-]/g, '').trim();
