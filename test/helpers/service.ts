@@ -14,6 +14,7 @@ import type { TestOrg } from './local-org';
 import { setOrgSettings, testOrg } from './local-org';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
+export const INTEGRATION_USERNAME = 'integration@local-org.invalid';
 
 export interface TestService {
   org: TestOrg;
@@ -44,10 +45,24 @@ export async function testService(
   } = {}
 ): Promise<TestService> {
   const org = options.existingOrg ?? (await testOrg(options.org));
+  // The service logs in as an integration user without View All Data, as Aircall_Integration
+  // grants in a real org: the local org refuses what that user may not do.
+  const integration =
+    org.org.userByUsername(INTEGRATION_USERNAME) === null
+      ? org.org.createUser({
+          Username: INTEGRATION_USERNAME,
+          Email: 'integration@example.com',
+          LastName: 'Integration'
+        })
+      : {
+          userId: org.org.userByUsername(INTEGRATION_USERNAME)!,
+          accessToken: org.org.issueToken(org.org.userByUsername(INTEGRATION_USERNAME)!)
+        };
+  const refusalsBefore = org.org.refusals.length;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aircall-sf-'));
   const config = loadConfig({
     SF_INSTANCE_URL: options.instanceUrl ?? org.instanceUrl,
-    SF_ACCESS_TOKEN: org.accessToken,
+    SF_ACCESS_TOKEN: integration.accessToken,
     AIRCALL_WEBHOOK_TOKEN: ['other-token', WEBHOOK_TOKEN, ...(options.tokens ?? [])].join(','),
     DATA_DIR: dataDir,
     PORT: '0',
@@ -119,6 +134,8 @@ export async function testService(
     async close() {
       await app.close();
       await pipeline.close();
+      // Nothing the service sent broke a documented platform rule (the local org records each refusal).
+      expect(org.org.refusals.slice(refusalsBefore)).toEqual([]);
       if (!options.existingOrg) await org.close();
       if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     }

@@ -214,7 +214,8 @@ describe('calls land as the rules say', () => {
     await deliver(
       envelope('call.ended', callData({ id: b, raw_digits: number, user: { ...AGENT, email: 'stranger@example.com' } }))
     );
-    expect((await tasks(`call:${b}`))[0]!.OwnerId).toBe(svc.org.org.adminUserId);
+    expect((await tasks(`call:${b}`))[0]!.OwnerId).toBe(svc.pipeline.gateway.identity.userId);
+    expect(svc.pipeline.gateway.identity.userId).not.toBe(svc.org.org.adminUserId);
   });
 
   it('messages: a Task of type SMS, or nothing when switched off (R14)', async () => {

@@ -10,6 +10,7 @@ import { SearchEngine } from './sosl';
 import type { Actor } from './store';
 import { Store } from './store';
 import type { FaultSpec } from './faults';
+import type { SfError } from './errors';
 import type { ApexRestHandler, RestMapping } from './apex';
 import { restMappings } from './apex';
 
@@ -200,6 +201,42 @@ export class LocalOrg {
 
   userByUsername(username: string): string | null {
     return this.store.findByUnique('User', 'Username', username)[0] ?? null;
+  }
+
+  /**
+   * Every request refused under a documented platform rule (the rule's name, what was
+   * refused), so a client's test suite can assert it sent none (test/helpers of the product).
+   */
+  readonly refusals: { rule: string; detail: string }[] = [];
+
+  /** Records a refusal under a documented rule and returns the error to throw. */
+  refuse(rule: string, error: SfError): SfError {
+    this.refusals.push({ rule, detail: error.message });
+    return error;
+  }
+
+  /**
+   * Whether the user holds "View All Data": the admin does (a System Administrator); users
+   * created with createUser do only when asked. The local org models no other permissions.
+   */
+  hasViewAllData(userId: string): boolean {
+    return userId === this.adminUserId || this.viewAllData.has(userId);
+  }
+
+  private readonly viewAllData = new Set<string>();
+
+  /** A user of this org (an integration user, say), with a token to act as it. */
+  createUser(
+    fields: { Username: string; Email: string; LastName: string; FirstName?: string },
+    options: { viewAllData?: boolean } = {}
+  ): { userId: string; accessToken: string } {
+    const userId = this.store.transaction(() =>
+      this.store.insert('User', { Alias: fields.LastName.slice(0, 8), IsActive: true, ...fields }, this.admin, {
+        system: true
+      })
+    );
+    if (options.viewAllData) this.viewAllData.add(userId);
+    return { userId, accessToken: this.issueToken(userId) };
   }
 
   countApiRequests(n: number): void {

@@ -23,6 +23,8 @@ export interface SearchSpec {
   readonly scope: 'ALL' | 'PHONE' | 'NAME' | 'EMAIL';
   readonly returning: readonly Returning[];
   readonly limit?: number;
+  /** Over 10,000 characters a SearchQuery returns no rows (sforce_api_calls_sosl_syntax). */
+  readonly tooLong?: boolean;
 }
 
 const malformed = (message: string) => new SfError(400, 'MALFORMED_SEARCH', message);
@@ -44,6 +46,11 @@ export function parseSosl(sosl: string): SearchSpec {
     terms.push(piece.replace(/^"|"$/g, ''));
   }
   if (terms.length === 0) throw malformed('search term must be longer than one character');
+  // "If the SearchQuery string is longer than 10,000 characters, no result rows are returned.
+  // If SearchQuery is longer than 4,000 characters, any logical operators are removed. For
+  // example, the AND operator ... will default to the OR operator" (sforce_api_calls_sosl_syntax).
+  if (termText.length > 4000) combine = 'OR';
+  const tooLong = termText.length > 10000;
   let scope: SearchSpec['scope'] = 'ALL';
   const inMatch = /^IN\s+(ALL|PHONE|NAME|EMAIL)\s+FIELDS\s*/i.exec(rest);
   if (inMatch) {
@@ -87,7 +94,14 @@ export function parseSosl(sosl: string): SearchSpec {
     rest = '';
   }
   if (rest.trim()) throw malformed(`unexpected text in search: ${rest.trim().slice(0, 40)}`);
-  return { terms, combine, scope, returning, ...(limit !== undefined ? { limit } : {}) };
+  return {
+    terms,
+    combine,
+    scope,
+    returning,
+    ...(limit !== undefined ? { limit } : {}),
+    ...(tooLong ? { tooLong } : {})
+  };
 }
 
 const DEFAULT_OBJECTS = ['Account', 'Contact', 'Lead', 'Case', 'Opportunity'];
@@ -119,6 +133,7 @@ export class SearchEngine {
   }
 
   search(spec: SearchSpec): Rec[] {
+    if (spec.tooLong) return [];
     let ids: Set<string> | null = null;
     for (const term of spec.terms) {
       const found = this.idsForTerm(term, spec.scope);

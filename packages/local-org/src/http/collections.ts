@@ -2,6 +2,7 @@
  * sObject Collections, `/composite/sobjects[/T[/externalIdField]]`: create, update, upsert,
  * delete and retrieve up to 200 records in one request, with `allOrNone`.
  */
+import { checkUpsertAccess } from './sobjects';
 import { SfError, notFound } from '../errors';
 import type { LocalOrg } from '../org';
 import type { Rec } from '../store';
@@ -73,6 +74,7 @@ export function collections(
   }
   if (method === 'PATCH' && type && extField) {
     const def = objectOrThrow(org, type);
+    checkUpsertAccess(org, def, org.store.schema.field(def, extField), ctx);
     return ok(
       eachRecord(org, records, allOrNone, (r) => {
         const value = Object.entries(r).find(([k]) => k.toLowerCase() === extField.toLowerCase())?.[1];

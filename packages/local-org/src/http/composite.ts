@@ -8,12 +8,54 @@ import { text } from '../values';
 import type { Ctx, Reply, Resources } from './reply';
 import { asRecord, errorReply, ok } from './reply';
 
+/**
+ * What /composite runs ("Send Multiple Requests Using Composite", resources_composite_composite_post):
+ * "All sObject resources (/services/data/vXX.X/sobjects/), including sObject Rows by External
+ * ID", "The Query resource", "The QueryAll resource" and "sObject Collections"; "Up to 5 of
+ * these subrequests can be sObject Collections or query operations". Anything else (search,
+ * Apex REST, composite inside composite, limits) is refused. The status and text of these
+ * refusals are not documented: the closest documented form.
+ */
+function checkCompositeResources(org: Resources['org'], subrequests: readonly Rec[]): void {
+  let heavy = 0;
+  for (const sub of subrequests) {
+    const url = text(sub.url);
+    const m = /^\/services\/data\/v\d+\.\d\/([^/?]+)(?:\/([^/?]+))?/.exec(url);
+    const head = m?.[1];
+    const supported =
+      head === 'sobjects' || head === 'query' || head === 'queryAll' || (head === 'composite' && m?.[2] === 'sobjects');
+    if (!supported)
+      throw org.refuse(
+        'composite-resources',
+        new SfError(
+          400,
+          'INVALID_API_INPUT',
+          `Composite does not support the resource of ${url}: only sObject resources, Query, QueryAll and sObject Collections.`
+        )
+      );
+    if (head !== 'sobjects') heavy += 1;
+  }
+  if (heavy > 5)
+    throw org.refuse(
+      'composite-5-queries-or-collections',
+      new SfError(
+        400,
+        'INVALID_API_INPUT',
+        `Composite may contain at most 5 Query, QueryAll or sObject Collections subrequests; this one has ${heavy}.`
+      )
+    );
+}
+
 export function composite({ org, route }: Resources, rawBody: unknown, ctx: Ctx): Reply {
   const body = asRecord(rawBody);
   const subrequests = body.compositeRequest;
   if (!Array.isArray(subrequests)) throw new SfError(400, 'JSON_PARSER_ERROR', 'compositeRequest is required');
   if (subrequests.length > 25)
-    throw new SfError(400, 'INVALID_BATCH_REQUEST', 'Composite request may contain at most 25 subrequests');
+    throw org.refuse(
+      'composite-25-subrequests',
+      new SfError(400, 'INVALID_BATCH_REQUEST', 'Composite request may contain at most 25 subrequests')
+    );
+  checkCompositeResources(org, subrequests as Rec[]);
   const allOrNone = body.allOrNone === true;
   const refs = new Map<string, unknown>();
   const responses: Rec[] = [];
@@ -112,6 +154,13 @@ export function composite({ org, route }: Resources, rawBody: unknown, ctx: Ctx)
 export function batch({ org, route }: Resources, rawBody: unknown, ctx: Ctx): Reply {
   const body = asRecord(rawBody);
   const requests = (body.batchRequests as Rec[] | undefined) ?? [];
+  // "Executes up to 25 subrequests in a single request" (resources_composite_batch). The
+  // answer to more is not documented: the closest documented form.
+  if (requests.length > 25)
+    throw org.refuse(
+      'batch-25-subrequests',
+      new SfError(400, 'INVALID_BATCH_REQUEST', 'A batch request may contain at most 25 subrequests')
+    );
   const haltOnError = body.haltOnError === true;
   let halted = false;
   let hasErrors = false;

@@ -6,7 +6,7 @@
 import { SfError, notFound } from '../errors';
 import { canonicalId } from '../ids';
 import type { LocalOrg } from '../org';
-import type { ObjectDef } from '../schema';
+import type { FieldDef, ObjectDef } from '../schema';
 import { SETUP_OBJECTS } from '../schema';
 import type { Rec } from '../store';
 import type { Ctx, Reply } from './reply';
@@ -65,6 +65,22 @@ export function sobjects(
   const fieldName = parts[1]!;
   const value = parts.slice(2).join('/');
   if (method === 'PATCH') {
+    const field = store.schema.field(def, fieldName);
+    // "Do not specify Id or an external ID field in the request body or an error is generated"
+    // (resources_sobject_upsert_patch, API v55.0 and earlier pages). The error text is not
+    // documented: this is the closest documented form.
+    const inBody = Object.keys(asRecord(body)).find((k) => k.toLowerCase() === fieldName.toLowerCase() || k === 'Id');
+    if (inBody)
+      throw org.refuse(
+        'upsert-body-external-id',
+        new SfError(
+          400,
+          'INVALID_FIELD',
+          `The external ID field ${inBody} must not be set in the request body of an upsert.`,
+          [inBody]
+        )
+      );
+    checkUpsertAccess(org, def, field, ctx);
     if (query.get('updateOnly') === 'true') {
       const ids = store.findByUnique(def.name, fieldName, value);
       if (ids.length === 0)
@@ -165,4 +181,24 @@ function describe(def: ObjectDef, ctx: Ctx): Rec {
       cascadeDelete: false
     }))
   };
+}
+
+/**
+ * "If you're upserting a record for an object that has the External ID attribute selected but
+ * not the Unique attribute selected (a non-unique index), your client application must have
+ * the permission View All Data" (resources_sobject_upsert_patch). The status and text of the
+ * refusal are not documented: this is the closest documented form.
+ */
+export function checkUpsertAccess(org: LocalOrg, def: ObjectDef, field: FieldDef | undefined, ctx: Ctx): void {
+  if (!field || field.name === 'Id' || !field.externalId || field.unique) return;
+  if (org.hasViewAllData(ctx.userId)) return;
+  throw org.refuse(
+    'upsert-non-unique-external-id',
+    new SfError(
+      403,
+      'INSUFFICIENT_ACCESS_OR_READONLY',
+      `Upsert on ${def.name}.${field.name}, an External ID that is not Unique, requires the View All Data permission.`,
+      [field.name]
+    )
+  );
 }
