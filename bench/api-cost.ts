@@ -1,90 +1,270 @@
 /**
- * API cost of a business day: webhooks over HTTP into the real service (Fastify, SQLite inbox,
- * worker, jsforce) and the local org, whose meter counts API requests as Salesforce does.
- * Prints API requests per logged call, webhook-to-Task latency p50/p95, events per second.
+ * API cost of real traffic: a team's calls replayed through the real service (Fastify, SQLite
+ * inbox, worker with its production batch size and concurrency, jsforce) into the local org,
+ * whose meter counts API requests as Salesforce does.
  *
- *   npm run bench                  CALLS=2000 NUMBERS=600 RATE=0 (0 = as fast as possible)
+ * Traffic: Poisson arrivals (CALLS_PER_AGENT_HOUR per agent), Aircall's event sequence per call
+ * (created, answered, hungup, ended about 30 s after hang-up, voicemail_left), redeliveries,
+ * late tags (1 min) and comments (2 min), repeat callers, unknown callers (a Contact is
+ * created), open Cases (Related_Record__c = Case). Events are sent at their time, compressed
+ * by SPEED: every interval of the traffic and the service's time windows (the batch latency
+ * budget, the poll) are divided by SPEED, so the batching sees the same traffic shape as in
+ * real time; SPEED=1 is real time. Settings are read per batch, so there is no cache to scale.
+ *
+ * Prints, per team size, API requests per logged call (total and by purpose) and the
+ * webhook-to-Task latency (call.ended to Task written) p50/p95 against the scaled budget;
+ * then an isolated call and a backlog.
+ *
+ *   npm run bench:api-cost          AGENTS=5,50,500 MINUTES=20 SPEED=20 CALLS_PER_AGENT_HOUR=12
  */
 import { join } from 'node:path';
-import { performance } from 'node:perf_hooks';
 import { openDatabase } from '../src/sqlite';
-import { businessDay, dayNumber } from '../test/helpers/day';
+import { AGENT, PARIS_LINE, callData, envelope } from '../test/fixtures/aircall-builders';
+import { dayNumber } from '../test/helpers/day';
+import type { TestService } from '../test/helpers/service';
 import { testService } from '../test/helpers/service';
 
-const CALLS = Number(process.env.CALLS ?? 2000);
-const NUMBERS = Number(process.env.NUMBERS ?? 600);
-/** Events per second to send; 0 sends as fast as 8 parallel senders can. */
-const RATE = Number(process.env.RATE ?? 0);
-const PARALLEL = 8;
+const TEAMS = (process.env.AGENTS ?? '5,50,500').split(',').map(Number);
+const MINUTES = Number(process.env.MINUTES ?? 20);
+const SPEED = Number(process.env.SPEED ?? 20);
+const PER_AGENT_HOUR = Number(process.env.CALLS_PER_AGENT_HOUR ?? 12);
+/** The service's production latency budget and poll (AIRCALL_SF_BATCH_WINDOW_MS, Worker). */
+const BUDGET_MS = 10_000;
+const POLL_MS = 250;
+
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = Math.imul(a ^ (a >>> 15), a | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+interface Timed {
+  readonly at: number; // seconds from the start of the traffic
+  readonly body: Record<string, unknown>;
+}
+
+/** One call's events at their times, as Aircall sends them. */
+function callEvents(id: number, t0: number, raw: string, rnd: () => number, epoch: number): Timed[] {
+  const r = rnd();
+  const inbound = r < 0.7;
+  const answered = r < 0.45 || (r >= 0.7 && r < 0.9);
+  const voicemail = r >= 0.65 && r < 0.7;
+  const duration = answered ? 30 + Math.floor(rnd() * 300) : 5 + Math.floor(rnd() * 30);
+  const start = epoch + Math.floor(t0);
+  const base = {
+    id,
+    direction: inbound ? 'inbound' : 'outbound',
+    started_at: start,
+    answered_at: answered ? start + 8 : null,
+    ended_at: start + duration,
+    duration,
+    raw_digits: raw,
+    user: answered || !inbound ? AGENT : null,
+    number: PARIS_LINE,
+    voicemail: voicemail ? `https://vm.example/${id}.mp3` : null,
+    missed_call_reason: inbound && !answered ? (voicemail ? 'no_available_agent' : 'agents_did_not_answer') : null,
+    tags: [],
+    comments: []
+  };
+  const live = { ...base, ended_at: null, duration: 0 };
+  const out: Timed[] = [
+    { at: t0, body: envelope('call.created', callData({ ...live, answered_at: null }), { timestamp: start }) }
+  ];
+  if (answered) out.push({ at: t0 + 8, body: envelope('call.answered', callData(live), { timestamp: start + 8 }) });
+  out.push({ at: t0 + duration, body: envelope('call.hungup', callData(live), { timestamp: start + duration }) });
+  const ended = envelope('call.ended', callData(base), { timestamp: start + duration + 30 });
+  out.push({ at: t0 + duration + 30, body: ended });
+  if (voicemail)
+    out.push({
+      at: t0 + duration + 33,
+      body: envelope('call.voicemail_left', callData(base), { timestamp: start + duration + 33 })
+    });
+  if (rnd() < 0.1) out.push({ at: t0 + duration + 35, body: ended }); // a redelivery
+  if (rnd() < 0.3)
+    out.push({
+      at: t0 + duration + 60,
+      body: envelope('call.tagged', callData({ ...base, tags: [{ id: 1, name: 'Sales' }] }), {
+        timestamp: start + duration + 60
+      })
+    });
+  if (rnd() < 0.2) {
+    const comment = { id, content: `Follow-up ${id}`, posted_at: start + duration + 120, posted_by: AGENT };
+    out.push({
+      at: t0 + duration + 120,
+      body: envelope('call.commented', callData({ ...base, comments: [comment] }), {
+        timestamp: start + duration + 120
+      })
+    });
+  }
+  return out;
+}
+
+function traffic(agents: number, seed: number, firstId: number): { events: Timed[]; calls: number } {
+  const rnd = random(seed);
+  const rate = (agents * PER_AGENT_HOUR) / 3600; // calls per second
+  const pool = Math.max(20, agents * 30); // the callers this team hears from
+  const events: Timed[] = [];
+  let t = 0;
+  let calls = 0;
+  for (;;) {
+    t += -Math.log(1 - rnd()) / rate;
+    if (t > MINUTES * 60) break;
+    // 70 % of calls come from the known pool (repeat callers), 30 % from numbers seen once.
+    const raw = rnd() < 0.7 ? dayNumber(Math.floor(rnd() * pool)) : dayNumber(1_000_000 + firstId + calls);
+    events.push(...callEvents(firstId + calls, t, raw, rnd, 1_763_625_600));
+    calls += 1;
+  }
+  events.sort((a, b) => a.at - b.at);
+  return { events, calls };
+}
+
+async function service(): Promise<TestService> {
+  const svc = await testService({
+    worker: {
+      batchWindowMs: Math.round(BUDGET_MS / SPEED),
+      pollMs: Math.max(5, Math.round(POLL_MS / SPEED)),
+      backoffBaseMs: 1000,
+      limitBackoffMs: 60_000,
+      settingsRetryMs: 5000
+    }
+  });
+  const { org } = svc;
+  const store = org.org.store;
+  // The known callers: Contacts (some with an open Case), Leads and Accounts, in several formats.
+  store.transaction(() => {
+    for (let i = 0; i < 15_000; i += 1) {
+      const n = dayNumber(i);
+      if (i % 5 < 3) {
+        const id = store.insert(
+          'Contact',
+          { LastName: `Customer ${i}`, Phone: i % 2 ? n : n.replace('+33 ', '0') },
+          org.org.admin
+        );
+        if (i % 10 === 0) store.insert('Case', { ContactId: id, Subject: `Open ${i}` }, org.org.admin);
+      } else if (i % 5 === 3)
+        store.insert('Lead', { LastName: `Prospect ${i}`, Company: 'Bench', MobilePhone: n }, org.org.admin);
+      else store.insert('Account', { Name: `Company ${i}`, Phone: n }, org.org.admin);
+    }
+  });
+  await svc.setSettings({ Unknown_Number__c: 'Contact', Related_Record__c: 'Case' });
+  return svc;
+}
 
 function quantile(values: number[], q: number): number {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? NaN;
 }
 
-async function main(): Promise<void> {
-  const svc = await testService({ worker: { pollMs: 20, backoffBaseMs: 200 } });
-  const { org } = svc;
-  // 80 % of the numbers belong to Contacts, Leads and Accounts in several formats; the rest are unknown.
-  const store = org.org.store;
-  store.transaction(() => {
-    for (let i = 0; i < NUMBERS * 0.8; i += 1) {
-      const n = dayNumber(i);
-      if (i % 5 < 3)
-        store.insert(
-          'Contact',
-          { LastName: `Customer ${i}`, Phone: i % 2 ? n : n.replace('+33 ', '0') },
-          org.org.admin
-        );
-      else if (i % 5 === 3)
-        store.insert('Lead', { LastName: `Prospect ${i}`, Company: 'Bench', MobilePhone: n }, org.org.admin);
-      else store.insert('Account', { Name: `Company ${i}`, Phone: n }, org.org.admin);
-    }
-  });
-  await svc.setSettings({ Unknown_Number__c: 'Contact' });
-  const { events, keys } = businessDay({ calls: CALLS, numbers: NUMBERS, seed: 2026 });
-  const apiBefore = org.org.apiUsed;
-  const started = performance.now();
-  let next = 0;
-  const send = async () => {
-    while (next < events.length) {
-      const i = next;
-      next += 1;
-      if (RATE > 0) {
-        const due = started + (i / RATE) * 1000;
-        const wait = due - performance.now();
-        if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      }
-      const res = await svc.post(events[i]);
-      if (res.status !== 200) throw new Error(`event ${i} answered ${res.status}`);
-    }
-  };
-  await Promise.all(Array.from({ length: PARALLEL }, send));
-  const sentMs = performance.now() - started;
+const requests = (svc: TestService) => new Map(svc.pipeline.gateway.requests);
+const diff = (after: Map<string, number>, before: Map<string, number>): Record<string, number> =>
+  Object.fromEntries(
+    [...after].map(([k, v]): [string, number] => [k, v - (before.get(k) ?? 0)]).filter(([, v]) => v > 0)
+  );
+
+async function replay(svc: TestService, events: Timed[]): Promise<void> {
+  const started = Date.now();
+  const sent: Promise<void>[] = [];
+  for (const e of events) {
+    const wait = started + (e.at * 1000) / SPEED - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // Not awaited one by one: Aircall does not wait for one webhook before sending the next.
+    sent.push(
+      svc.post(e.body).then((res) => {
+        if (res.status !== 200) throw new Error(`answered ${res.status}`);
+      })
+    );
+  }
+  await Promise.all(sent);
   await svc.settle(600_000);
-  const totalMs = performance.now() - started;
-  const counts = svc.pipeline.inbox.counts(keys);
-  const apiUsed = org.org.apiUsed - apiBefore;
-  // From the inbox file itself: when each logged item's last change arrived, and when its Task was written.
+}
+
+function latencies(svc: TestService, keys: readonly string[]): number[] {
   const db = openDatabase(join(svc.dataDir, 'inbox.sqlite'));
-  const latency = (
-    db.prepare("SELECT (updated_at - changed_at) / 1000.0 AS s FROM items WHERE state = 'logged'").all() as {
-      s: number;
-    }[]
-  ).map((r) => r.s);
+  const wanted = new Set(keys);
+  const rows = db.prepare("SELECT key, (updated_at - changed_at) AS ms FROM items WHERE state = 'logged'").all() as {
+    key: string;
+    ms: number;
+  }[];
   db.close();
-  const byPurpose = Object.fromEntries(svc.pipeline.gateway.requests);
-  console.log(`calls ${CALLS} + messages ${keys.length - CALLS}, numbers ${NUMBERS}, events ${events.length}`);
-  console.log(`logged ${counts.logged}, skipped ${counts.skipped}, failed ${counts.dead}, waiting ${counts.pending}`);
-  console.log(`API requests used (local org meter): ${apiUsed}  by purpose: ${JSON.stringify(byPurpose)}`);
-  console.log(`API requests per logged call: ${(apiUsed / counts.logged).toFixed(3)}`);
+  return rows.filter((r) => wanted.has(r.key)).map((r) => r.ms);
+}
+
+async function main(): Promise<void> {
   console.log(
-    `webhook-to-Task latency: p50 ${(quantile(latency, 0.5) * 1000).toFixed(0)} ms, p95 ${(quantile(latency, 0.95) * 1000).toFixed(0)} ms`
+    `API cost, ${MINUTES} simulated minutes per team at SPEED ${SPEED} (budget ${BUDGET_MS} ms -> ${Math.round(BUDGET_MS / SPEED)} ms)`
   );
-  console.log(
-    `events per second (ingest): ${(events.length / (sentMs / 1000)).toFixed(0)}; end to end ${(events.length / (totalMs / 1000)).toFixed(0)}`
-  );
-  await svc.close();
+  let firstId = 70_000_000;
+  for (const agents of TEAMS) {
+    const svc = await service();
+    const { events, calls } = traffic(agents, agents, firstId);
+    const keys = [...new Set(events.map((e) => `call:${(e.body.data as { id: number }).id}`))];
+    firstId += calls + 1;
+    const before = requests(svc);
+    const meter = svc.org.org.apiUsed;
+    await replay(svc, events);
+    const counts = svc.pipeline.inbox.counts(keys);
+    const used = svc.org.org.apiUsed - meter;
+    // call.ended to Task: calls with no late tag or comment (for those, the inbox keeps the update's time).
+    const updated = new Set(
+      events
+        .filter((e) => e.body.event === 'call.tagged' || e.body.event === 'call.commented')
+        .map((e) => `call:${(e.body.data as { id: number }).id}`)
+    );
+    const lat = latencies(
+      svc,
+      keys.filter((k) => !updated.has(k))
+    );
+    console.log(
+      `${String(agents).padStart(3)} agents: ${calls} calls, ${events.length} events; logged ${counts.logged}, skipped ${counts.skipped}, failed ${counts.dead}`
+    );
+    console.log(
+      `    ${(used / counts.logged).toFixed(3)} requests per logged call  by purpose ${JSON.stringify(diff(requests(svc), before))}`
+    );
+    console.log(
+      `    webhook-to-Task p50 ${quantile(lat, 0.5)} ms, p95 ${quantile(lat, 0.95)} ms (scaled budget ${Math.round(BUDGET_MS / SPEED)} ms)`
+    );
+    await svc.close();
+  }
+
+  // An isolated call: nothing else live, nothing pending.
+  {
+    const svc = await service();
+    const rnd = random(7);
+    const events = callEvents(firstId, 0, dayNumber(3), rnd, 1_763_625_600).map((e) => ({ ...e, at: 0 }));
+    const before = svc.org.org.apiUsed;
+    for (const e of events) await svc.post(e.body);
+    await svc.settle();
+    console.log(
+      `isolated call: ${svc.org.org.apiUsed - before} requests  by purpose ${JSON.stringify(Object.fromEntries(svc.pipeline.gateway.requests))}`
+    );
+    await svc.close();
+  }
+
+  // A backlog: 2,000 ended calls waiting when the worker starts (after an outage, or a backfill).
+  {
+    const svc = await service();
+    await svc.pipeline.worker.stop();
+    const rnd = random(9);
+    const keys: string[] = [];
+    for (let i = 0; i < 2000; i += 1) {
+      const id = firstId + 10 + i;
+      keys.push(`call:${id}`);
+      const all = callEvents(id, 0, dayNumber(Math.floor(rnd() * 20_000)), rnd, 1_763_625_600);
+      for (const e of all) await svc.post(e.body);
+    }
+    const before = svc.org.org.apiUsed;
+    svc.pipeline.worker.start();
+    await svc.settle(600_000);
+    const counts = svc.pipeline.inbox.counts(keys);
+    console.log(
+      `backlog of 2000 calls: ${((svc.org.org.apiUsed - before) / counts.logged).toFixed(3)} requests per logged call (logged ${counts.logged})`
+    );
+    await svc.close();
+  }
 }
 
 main().catch((error: unknown) => {

@@ -20,4 +20,11 @@ describe('loadConfig', () => {
     expect(loadConfig({}).requestTimeoutMs).toBe(30_000);
     expect(() => loadConfig({ SF_REQUEST_TIMEOUT_MS: '5' })).toThrow(/SF_REQUEST_TIMEOUT_MS/);
   });
+
+  it('takes the batch latency budget, within bounds', () => {
+    expect(loadConfig({}).batchWindowMs).toBe(10_000);
+    expect(loadConfig({ AIRCALL_SF_BATCH_WINDOW_MS: '0' }).batchWindowMs).toBe(0);
+    expect(() => loadConfig({ AIRCALL_SF_BATCH_WINDOW_MS: '2.5' })).toThrow(/AIRCALL_SF_BATCH_WINDOW_MS/);
+    expect(() => loadConfig({ AIRCALL_SF_BATCH_WINDOW_MS: '90000' })).toThrow(/AIRCALL_SF_BATCH_WINDOW_MS/);
+  });
 });

@@ -49,6 +49,12 @@ export interface ServiceConfig {
   readonly liveCallExpiryMs: number;
   /** AIRCALL_COMPANY_NUMBERS: lines of the company, in E.164, besides those the events name. */
   readonly companyNumbers: readonly string[];
+  /**
+   * AIRCALL_SF_BATCH_WINDOW_MS: the latency budget of a batch. A call that ended waits up to
+   * this long for others to share its two org requests, when others could join (calls still
+   * live, updates); alone, it goes at once.
+   */
+  readonly batchWindowMs: number;
 }
 
 export interface ConfigOverrides {
@@ -135,8 +141,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw invalid('SF_REQUEST_TIMEOUT_MS must be a whole number of milliseconds >= 100.');
   const expiryMinutes = Number(get('AIRCALL_LIVE_CALL_EXPIRY_MINUTES') ?? 720);
   if (!(expiryMinutes > 0)) throw invalid('AIRCALL_LIVE_CALL_EXPIRY_MINUTES must be a number of minutes > 0.');
+  const batchWindowMs = Number(get('AIRCALL_SF_BATCH_WINDOW_MS') ?? 10000);
+  if (!Number.isInteger(batchWindowMs) || batchWindowMs < 0 || batchWindowMs > 60_000)
+    throw invalid('AIRCALL_SF_BATCH_WINDOW_MS must be a whole number of milliseconds from 0 to 60000.');
   return {
     org,
+    batchWindowMs,
     webhookTokens: tokens,
     companyNumbers,
     metricsToken: get('METRICS_TOKEN') ?? null,

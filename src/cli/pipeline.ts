@@ -90,6 +90,8 @@ export async function startPipeline(
     concurrency: config.concurrency,
     companyLines: config.companyNumbers,
     liveCallExpiryMs: config.liveCallExpiryMs,
+    batchWindowMs: config.batchWindowMs,
+    batchSize: 100,
     ...workerOptions
   });
   return {

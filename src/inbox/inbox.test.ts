@@ -108,3 +108,47 @@ describe('Inbox: files of an earlier version', () => {
     inbox.close();
   });
 });
+
+describe('Inbox.claim: the batch window is a latency budget', () => {
+  let dir: string;
+  let now = 1_000_000;
+  let inbox: Inbox;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'inbox-'));
+    inbox = new Inbox(dir, { now: () => now });
+  });
+  afterEach(() => {
+    inbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const claim = () => inbox.claim(25, new Set(), new Set(), 3000).map((i) => i.key);
+
+  it('sends a call that ended at once when nothing could join it', () => {
+    inbox.accept(read('call.ended', callData({ id: 21 }), T0), 'a');
+    expect(claim()).toEqual(['call:21']);
+  });
+
+  it('waits up to the budget while traffic flows (another call changed recently)', () => {
+    inbox.accept(read('call.commented', callData({ id: 22, ended_at: null, answered_at: null }), T0), 'b');
+    inbox.accept(read('call.ended', callData({ id: 23 }), T0), 'c');
+    expect(claim()).toEqual([]);
+    now += 3000;
+    expect(claim()).toEqual(['call:23']);
+  });
+
+  it('lets an update of a logged call wait for the next batch', () => {
+    inbox.accept(read('call.ended', callData({ id: 24 }), T0), 'd');
+    const [item] = inbox.claim(25, new Set(), new Set(), 3000);
+    inbox.complete(item!.key, item!.version, 'logged', { taskId: '00T000000000001AAA' });
+    inbox.accept(read('call.tagged', callData({ id: 24, tags: [{ id: 1, name: 'VIP' }] }), T0 + 60), 'e');
+    expect(claim()).toEqual([]);
+    now += 3000;
+    expect(claim()).toEqual([]);
+    // A new call that ended starts a batch after its own budget, and the update rides along.
+    inbox.accept(read('call.ended', callData({ id: 25, raw_digits: '+33 6 11 22 33 25' }), T0 + 70), 'f');
+    inbox.accept(read('call.commented', callData({ id: 26, ended_at: null, answered_at: null }), T0 + 70), 'g');
+    expect(claim()).toEqual([]);
+    now += 3000;
+    expect(claim().sort()).toEqual(['call:24', 'call:25']);
+  });
+});

@@ -92,6 +92,9 @@ const toCoalesced = (row: Row): CoalescedItem => ({
 /** The schema's version (PRAGMA user_version); `migrate` brings older files up to it. */
 const SCHEMA_VERSION = 2;
 
+/** How many batch budgets an update of a logged call may wait for a batch to join. */
+export const UPDATE_WAIT_BUDGETS = 10;
+
 export class Inbox {
   private readonly db: SqliteDatabase;
   private readonly lines: Set<string>;
@@ -250,8 +253,19 @@ export class Inbox {
       )
       .all(now, limit * 4) as Row[];
     // A batch that is not full waits until its oldest item is windowMs old, so that calls
-    // ending close together share their API requests.
-    if (rows.length < limit && rows[0] && now - rows[0].changed_at < windowMs) return [];
+    // ending close together share their API requests, but only when something could join it:
+    // traffic is flowing, or an update of a call already logged waits. A call alone on a quiet
+    // line goes at once.
+    // An update (a late tag or comment of a call already logged) is not urgent: it waits up to
+    // ten budgets for a batch that a new call starts.
+    if (rows.length < limit && rows[0] && this.couldJoin(rows, now, windowMs)) {
+      const first = rows.find((r) => r.processed_version === 0);
+      const due = Math.min(
+        first ? first.changed_at + windowMs : Number.POSITIVE_INFINITY,
+        rows[0].changed_at + windowMs * UPDATE_WAIT_BUDGETS
+      );
+      if (now < due) return [];
+    }
     const out: InboxItem[] = [];
     const phones = new Set(busyPhones);
     for (const row of rows) {
@@ -264,6 +278,19 @@ export class Inbox {
       if (out.length >= limit) break;
     }
     return out;
+  }
+
+  /**
+   * Whether another item may join a batch soon: an update is waiting, or traffic is flowing
+   * (another item changed within the last ten budgets). The product does not store the live
+   * events of every call (call.created is not used), so recent traffic is the signal.
+   */
+  private couldJoin(rows: readonly Row[], now: number, windowMs: number): boolean {
+    if (rows.length > 1 || rows.some((r) => r.processed_version > 0)) return true;
+    const recent = this.db
+      .prepare('SELECT 1 FROM items WHERE changed_at >= ? AND key <> ? LIMIT 1')
+      .get(now - windowMs * UPDATE_WAIT_BUDGETS, rows[0]!.key);
+    return recent !== undefined;
   }
 
   /** Processed: logged or skipped for good, unless a newer version arrived meanwhile. */

@@ -148,7 +148,7 @@ export default class AircallSettingsPanel extends LightningElement {
             this.dispatchEvent(
                 new ShowToastEvent({
                     title: 'Aircall settings saved',
-                    message: 'The service reads them again within 30 seconds: calls logged after that follow them.',
+                    message: 'The service reads them for every batch it logs: the next call follows them.',
                     variant: 'success'
                 })
             );
