@@ -118,7 +118,12 @@ export class Inbox {
    */
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
-    if (version >= SCHEMA_VERSION) return;
+    // claim() asks on every wake-up whether traffic is flowing (recent changed_at): indexed, for
+    // files of either version.
+    if (version >= SCHEMA_VERSION) {
+      this.db.exec('CREATE INDEX IF NOT EXISTS items_changed ON items (changed_at)');
+      return;
+    }
     const columns = (table: string) =>
       (this.db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map(
         (c) => c.name
@@ -157,6 +162,7 @@ export class Inbox {
           next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT,
           placement TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS items_ready ON items (state, next_attempt_at);
+        CREATE INDEX IF NOT EXISTS items_changed ON items (changed_at);
         CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS lines (e164 TEXT PRIMARY KEY, first_seen INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS numbers (

@@ -252,14 +252,10 @@ export class OrgGateway {
       }
       responses.push(parsed.data);
     }
-    return this.assemble(request, numbers, responses);
+    return this.assemble(numbers, responses);
   }
 
-  private assemble(
-    request: ReadRequest,
-    numbers: readonly ReadNumber[],
-    responses: readonly SnapshotResponse[]
-  ): OrgRead {
+  private assemble(numbers: readonly ReadNumber[], responses: readonly SnapshotResponse[]): OrgRead {
     const first = responses[0]!;
     this.identity = { userId: first.userId, orgId: first.orgId };
     const found: CandidateRecord[] = [];
@@ -297,7 +293,6 @@ export class OrgGateway {
       }
       candidates.set(n.e164, list);
     }
-    void request;
     return {
       settingsRow: first.settings,
       candidates,

@@ -11,7 +11,8 @@
  * caller registers for it (the `apexRest` option), written against ApexContext (SOQL, SOSL and
  * describe as the calling user). A mapped URL without a handler answers 501, a local-org-only
  * answer (docs/local-org.md lists it as a known difference). An exception a handler throws
- * answers 500 APEX_ERROR, as an uncaught Apex exception does (the message text is ours).
+ * answers 500 APEX_ERROR. Neither that status and code nor the text is documented for Apex REST:
+ * they are the local org's choice, listed in docs/local-org.md.
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -119,7 +120,8 @@ export function apexRest(
   const mapping = resolveMapping(org.restMappings.keys(), request.path);
   if (!mapping) throw new SfError(404, 'NOT_FOUND', `Could not find a match for URL ${request.path}`);
   const declared = org.restMappings.get(mapping)!;
-  // The text is as an org answers (not documented; seen in Salesforce's answers).
+  // Which methods a mapping serves is documented (the @Http* annotations); the 405 status,
+  // errorCode and text for another method are not: the local org's choice (docs/local-org.md).
   if (!declared.methods.includes(request.method))
     throw new SfError(
       405,
