@@ -24,6 +24,18 @@ module.exports = {
         // The local org's own suite (packages/local-org): conformance over HTTP.
         '<rootDir>/packages/local-org/jest.config.js',
         {
+            // The official sf CLI against the local org (npm run test:sf); needs SF_CLI or sf on the PATH.
+            displayName: 'sf-cli',
+            rootDir: __dirname,
+            roots: ['<rootDir>/packages/local-org/test'],
+            testEnvironment: 'node',
+            testMatch: ['**/*.sf.test.ts'],
+            transform: {
+                '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/packages/local-org/tsconfig.json' }]
+            },
+            moduleFileExtensions: ['ts', 'js', 'json']
+        },
+        {
             // The local console in Chromium (npm run test:browser); needs /usr/bin/chromium.
             displayName: 'browser',
             rootDir: __dirname,

@@ -1,7 +1,9 @@
 /**
- * The offline structure check of the org package, run by `npm test`:
- * - the `sf` CLI converts force-app to Metadata API format and generates its manifest
- *   (the same parsing `sf project deploy start` does before it contacts an org);
+ * The offline structure check of the org package. `npm test` runs the checks that need no
+ * other tool (`npm run package:check`); CI adds the conversion (`npm run package:convert`):
+ * - (conversion) the `sf` CLI converts force-app to Metadata API format and generates its
+ *   manifest (the same parsing `sf project deploy start` does before it contacts an org); sf
+ *   is not a dependency of this repository (scripts/sf-cli.ts says why);
  * - the references that no offline tool checks resolve: every Apex class has its meta file
  *   and a test class, every LWC bundle its js and meta, the tab its page, the page its
  *   component, the permission sets their classes, fields, tab and custom permission;
@@ -9,10 +11,10 @@
  * The `sf` CLI cannot validate metadata without an org (it converts bad XML without a word),
  * which is why the references are checked here.
  */
-import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
+import { SF_CLI_MISSING, findSf, runSf } from './sf-cli';
 
 const ROOT = join(__dirname, '..');
 const SRC = join(ROOT, 'force-app', 'main', 'default');
@@ -88,14 +90,6 @@ export function referenceProblems(src = SRC): string[] {
   return problems;
 }
 
-function sf(args: string[], home: string): void {
-  execFileSync(process.execPath, [join(ROOT, 'node_modules', '@salesforce', 'cli', 'bin', 'run.js'), ...args], {
-    cwd: ROOT,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, HOME: home, SF_DISABLE_TELEMETRY: 'true', SF_AUTOUPDATE_DISABLE: 'true' }
-  });
-}
-
 /**
  * Limits Salesforce documents for the metadata shipped, which no offline tool checks: custom
  * object and field labels and API names at most 40 characters (Salesforce Help, Knowledge
@@ -126,15 +120,19 @@ export function metadataLimitProblems(src = SRC): string[] {
   return problems;
 }
 
-function main(): void {
-  const problems = [...referenceProblems(), ...metadataLimitProblems()];
+/** What sf's conversion finds: files that would be deployed but must not be, and the manifest. */
+function convert(problems: string[]): string {
+  const sf = findSf();
+  if (sf === undefined) throw new Error(SF_CLI_MISSING);
   const scratch = mkdtempSync(join(tmpdir(), 'aircall-sf-package-'));
   try {
     const mdapi = join(scratch, 'mdapi');
-    sf(['project', 'convert', 'source', '--root-dir', 'force-app', '--output-dir', mdapi], scratch);
-    sf(
+    const options = { cwd: ROOT, home: scratch };
+    runSf(sf, ['project', 'convert', 'source', '--root-dir', 'force-app', '--output-dir', mdapi], options);
+    runSf(
+      sf,
       ['project', 'generate', 'manifest', '--source-dir', 'force-app', '--name', 'package', '--output-dir', scratch],
-      scratch
+      options
     );
     const manifest = readFileSync(join(scratch, 'package.xml'), 'utf8');
     const packaged = walk(mdapi).map((p) => relative(mdapi, p));
@@ -143,12 +141,20 @@ function main(): void {
       const name = tags(m[1] as string, 'name')[0] as string;
       return `${name} ${tags(m[1] as string, 'members').length}`;
     });
-    if (problems.length === 0) {
-      process.stdout.write(`Package converts (${packaged.length} files) and holds together: ${types.join(', ')}\n`);
-      return;
-    }
+    return `converts (${packaged.length} files): ${types.join(', ')}`;
   } finally {
     rmSync(scratch, { recursive: true, force: true });
+  }
+}
+
+function main(withConversion: boolean): void {
+  const problems = [...referenceProblems(), ...metadataLimitProblems()];
+  const converted = withConversion ? convert(problems) : undefined;
+  if (problems.length === 0) {
+    process.stdout.write(
+      `Package holds together${converted ? ` and ${converted}` : ' (the sf conversion: npm run package:convert)'}\n`
+    );
+    return;
   }
   process.stderr.write(`The org package has problems:\n${problems.map((p) => `  ${p}`).join('\n')}\n`);
   process.exitCode = 1;
@@ -156,11 +162,11 @@ function main(): void {
 
 if (require.main === module) {
   try {
-    main();
+    main(process.argv.includes('--convert'));
   } catch (error: unknown) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString() ?? '';
+    const stderr = (error as { stderr?: Buffer | string }).stderr?.toString() ?? '';
     process.stderr.write(
-      `sf could not convert the package: ${error instanceof Error ? error.message : String(error)}\n${stderr}`
+      `The package could not be converted: ${error instanceof Error ? error.message : String(error)}\n${stderr}`
     );
     process.exitCode = 1;
   }

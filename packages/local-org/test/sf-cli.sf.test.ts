@@ -1,6 +1,9 @@
 /**
  * The official sf CLI against the local org, unchanged: login with an access token, create
  * a record, query (with a custom field from force-app). sf runs in a scratch HOME.
+ * sf is not a dependency (it wants Node 22+): this suite is its own Jest project, `sf-cli`
+ * (`npm run test:sf`), run with `SF_CLI` (an sf executable or its bin/run.js) or `sf` on
+ * the PATH; CI installs the CLI for it.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -12,14 +15,16 @@ import { testOrg } from './helpers';
 import { ADMIN_USERNAME } from '../src';
 
 const run = promisify(execFile);
-const SF = join(__dirname, '..', '..', '..', 'node_modules', '.bin', 'sf');
+const SF_CLI = process.env.SF_CLI ?? 'sf';
+const SF = SF_CLI.endsWith('.js') ? process.execPath : SF_CLI;
+const SF_PREFIX = SF_CLI.endsWith('.js') ? [SF_CLI] : [];
 
 let org: TestOrg;
 let home: string;
 let env: NodeJS.ProcessEnv;
 
 async function sf(args: string[]): Promise<Record<string, unknown>> {
-  const { stdout } = await run(SF, [...args, '--json'], { env, timeout: 60_000 });
+  const { stdout } = await run(SF, [...SF_PREFIX, ...args, '--json'], { env, timeout: 60_000 });
   return JSON.parse(stdout) as Record<string, unknown>;
 }
 
@@ -27,7 +32,7 @@ beforeAll(async () => {
   org = await testOrg();
   home = mkdtempSync(join(tmpdir(), 'sf-home-'));
   env = {
-    PATH: `${join(__dirname, '..', '..', '..', 'node_modules', '.bin')}:${process.env.PATH ?? ''}`,
+    PATH: process.env.PATH ?? '',
     HOME: home,
     SF_USE_GENERIC_UNIX_KEYCHAIN: 'true',
     SF_DISABLE_TELEMETRY: 'true',
