@@ -17,6 +17,8 @@ export const ERROR_CODES = {
   WEBHOOK_TOKEN_INVALID: 'WEBHOOK_TOKEN_INVALID',
   WEBHOOK_TOO_LARGE: 'WEBHOOK_TOO_LARGE',
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
+  /** An installed package (npm pack) has no emulator: it needs a real org. */
+  LOCAL_ORG_UNAVAILABLE: 'LOCAL_ORG_UNAVAILABLE',
   METRICS_TOKEN_INVALID: 'METRICS_TOKEN_INVALID',
   /** A console call to the local Apex controllers that the Apex would refuse too. */
   CONTROLLER_REFUSED: 'CONTROLLER_REFUSED'

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import type * as LocalOrgModule from '@aircall-sf/local-org';
 import type { Logger } from 'pino';
 import type { OrgAuth, ServiceConfig } from '../config';
+import { AircallSfError, ERROR_CODES } from '../errors';
 import type * as ConsoleModule from '../console/start';
 import { LOCAL_APEX_REST } from '../org-api/snapshot-local';
 import { FORCE_APP } from '../paths';
@@ -25,8 +26,17 @@ export interface EmbeddedOrg {
 }
 
 export function loadLocalOrg(): typeof LocalOrgModule {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports -- the emulator loads only when no org is configured
-  return require('@aircall-sf/local-org') as typeof LocalOrgModule;
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the emulator loads only when no org is configured
+    return require('@aircall-sf/local-org') as typeof LocalOrgModule;
+  } catch (error: unknown) {
+    // The local org is a dev dependency: a checkout has it, an installed package (npm pack) has not.
+    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new AircallSfError(
+      ERROR_CODES.LOCAL_ORG_UNAVAILABLE,
+      'the embedded local org comes with a checkout (npm install && npm start), not with the installed package: set SF_INSTANCE_URL and the org credentials (README, Configuration)'
+    );
+  }
 }
 
 export function loadConsole(): typeof ConsoleModule {
