@@ -1,15 +1,15 @@
 /**
  * The local console's HTTP side, registered on the service only when it runs on the
  * embedded local org: the built console at `/`, the SLDS assets, the two Apex controllers
- * answered locally, the records to pick from, and "send a sample call" through the real
- * webhook endpoint.
+ * answered locally, the records to pick from, the calls and messages the service processed,
+ * and "send a sample call" through the real webhook endpoint.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { extname, join, normalize, sep } from 'node:path';
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
-import type { Inbox } from '../inbox/inbox';
+import type { Inbox, InboxItem } from '../inbox/inbox';
 import { ControllerError, LocalControllers } from '../org-api/local';
 import { SLDS_ASSETS } from './build';
 import { sampleEnvelope, sampleRequestSchema } from './sample';
@@ -198,6 +198,8 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     };
   });
 
+  app.get('/console/api/calls', () => ({ calls: deps.inbox.recent(RECENT_LIMIT).map(recentView) }));
+
   app.post('/console/api/sample-call', async (req, reply) => {
     let request;
     try {
@@ -230,10 +232,54 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     const state = item?.state ?? 'pending';
     const summaries: Record<string, string> = {
       logged: `Logged as Task ${item?.taskId ?? '(unknown)'} (Aircall_Id__c ${key}).`,
-      skipped: `Not logged (${item?.lastError ?? 'the rules skipped it'}). See why: \`bin/aircall-sf explain ${key}\`.`,
+      skipped: `Not logged (${item?.lastError ?? 'the rules skipped it'}). See why in the Recent calls tab, or with \`bin/aircall-sf explain ${key}\`.`,
       dead: `Failed: ${item?.lastError ?? 'unknown error'}. See \`aircall-sf dead-letters\`.`,
       pending: `Accepted; still waiting to be logged (${item?.lastError ?? 'the worker has not finished'}).`
     };
     return { key, state, taskId: item?.taskId ?? null, summary: summaries[state] };
   });
+}
+
+/** How many processed calls and messages the console lists. */
+const RECENT_LIMIT = 50;
+
+const CALL_TYPES: Record<string, string> = {
+  inbound_answered: 'Inbound, answered',
+  outbound_answered: 'Outbound, answered',
+  outbound_unanswered: 'Outbound, unanswered',
+  missed: 'Missed',
+  voicemail: 'Voicemail'
+};
+
+/** One row of the console's list of recent calls: what it was, what happened, and why. */
+function recentView(item: InboxItem) {
+  const c = item.classified;
+  const what =
+    c === null
+      ? 'Unreadable'
+      : c.kind === 'call'
+        ? `${CALL_TYPES[c.type] ?? c.type} call`
+        : `${c.direction === 'inbound' ? 'Inbound' : 'Outbound'} ${c.channel === 'sms' ? 'SMS' : c.channel}`;
+  const reason = item.lastError ?? '';
+  const lines = item.trace ? item.trace.split('\n') : [];
+  // The trace's last line says why in words ("SKIP: NO_NUMBER: The caller is anonymous…").
+  const because = lines.find((l) => l.startsWith(`SKIP: ${reason}: `))?.slice(`SKIP: ${reason}: `.length) ?? reason;
+  const outcome = {
+    logged: `Logged as Task ${item.taskId ?? ''}`.trim(),
+    skipped: `Not logged: ${because}`,
+    dead: `Failed: ${reason}`,
+    pending: reason ? `Waiting: ${reason}` : 'Waiting to be logged'
+  }[item.state];
+  return {
+    key: item.key,
+    what,
+    number: c?.otherParty.display ?? item.phone ?? '',
+    state: item.state,
+    outcome,
+    reason: item.state === 'skipped' ? reason : null,
+    taskId: item.taskId,
+    recordId: item.placement?.id ?? null,
+    at: new Date(item.changedAt).toISOString(),
+    trace: lines
+  };
 }

@@ -109,6 +109,44 @@ describe('Inbox: files of an earlier version', () => {
   });
 });
 
+describe('Inbox: the trace of what was done, and the recent items', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'inbox-'));
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('keeps the trace a completion gives, and lists the newest items first', () => {
+    let now = 1_000;
+    const inbox = new Inbox(dir, { now: () => now });
+    inbox.accept(read('call.ended', callData({ id: 21 }), T0), 'a');
+    now = 2_000;
+    inbox.accept(read('call.ended', callData({ id: 22 }), T0), 'b');
+    inbox.complete('call:21', 1, 'skipped', { reason: 'INTERNAL_CALL', trace: 'R8: internal\nSKIP: INTERNAL_CALL' });
+    expect(inbox.recent(10).map((i) => [i.key, i.state, i.trace])).toEqual([
+      ['call:22', 'pending', null],
+      ['call:21', 'skipped', 'R8: internal\nSKIP: INTERNAL_CALL']
+    ]);
+    expect(inbox.recent(1).map((i) => i.key)).toEqual(['call:22']);
+    inbox.close();
+  });
+
+  it('brings a version 2 file, which had no trace, up to date without losing its items', () => {
+    const first = new Inbox(dir);
+    first.accept(read('call.ended', callData({ id: 23 }), T0), 'c');
+    first.close();
+    const db = openDatabase(join(dir, 'inbox.sqlite'));
+    db.exec('ALTER TABLE items DROP COLUMN trace');
+    db.pragma('user_version = 2');
+    db.close();
+    const inbox = new Inbox(dir);
+    expect(inbox.item('call:23')).toMatchObject({ state: 'pending', trace: null });
+    inbox.complete('call:23', 1, 'logged', { taskId: '00T000000000001AAA', trace: 'R1: logged' });
+    expect(inbox.item('call:23')!.trace).toBe('R1: logged');
+    inbox.close();
+  });
+});
+
 describe('Inbox.claim: the batch window is a latency budget', () => {
   let dir: string;
   let now = 1_000_000;

@@ -39,6 +39,8 @@ export interface InboxItem {
   readonly changedAt: number;
   readonly state: ItemState;
   readonly lastError: string | null;
+  /** The rules' trace of the last time it was logged or skipped, one `R1: …` line each. */
+  readonly trace: string | null;
 }
 
 interface Row {
@@ -59,6 +61,7 @@ interface Row {
   last_error: string | null;
   task_id: string | null;
   placement: string | null;
+  trace: string | null;
   changed_at: number;
 }
 
@@ -74,7 +77,8 @@ const toItem = (row: Row): InboxItem => ({
   placement: row.placement ? (JSON.parse(row.placement) as Placement) : null,
   changedAt: row.changed_at,
   state: row.state,
-  lastError: row.last_error
+  lastError: row.last_error,
+  trace: row.trace ?? null
 });
 
 const toCoalesced = (row: Row): CoalescedItem => ({
@@ -90,7 +94,7 @@ const toCoalesced = (row: Row): CoalescedItem => ({
 });
 
 /** The schema's version (PRAGMA user_version); `migrate` brings older files up to it. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /** How many batch budgets an update of a logged call may wait for a batch to join. */
 export const UPDATE_WAIT_BUDGETS = 10;
@@ -114,7 +118,7 @@ export class Inbox {
 
   /**
    * Creates the tables, or brings a file written by an earlier version up to date: version 1
-   * kept every webhook body (with its token) and no classified item.
+   * kept every webhook body (with its token) and no classified item; version 2 kept no trace.
    */
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -138,6 +142,8 @@ export class Inbox {
           ALTER TABLE events_v2 RENAME TO events;`);
       }
       const itemColumns = columns('items');
+      if (itemColumns.length > 0 && !itemColumns.includes('trace'))
+        this.db.exec('ALTER TABLE items ADD COLUMN trace TEXT');
       if (itemColumns.length > 0 && !itemColumns.includes('classified')) {
         this.db.exec('ALTER TABLE items ADD COLUMN classified TEXT');
         this.db.exec('ALTER TABLE items ADD COLUMN event TEXT');
@@ -160,7 +166,7 @@ export class Inbox {
           version INTEGER NOT NULL DEFAULT 0, processed_version INTEGER NOT NULL DEFAULT 0,
           state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
           next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT,
-          placement TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+          placement TEXT, trace TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
         CREATE INDEX IF NOT EXISTS items_ready ON items (state, next_attempt_at);
         CREATE INDEX IF NOT EXISTS items_changed ON items (changed_at);
         CREATE TABLE IF NOT EXISTS probe (id INTEGER PRIMARY KEY CHECK (id = 1), at INTEGER NOT NULL);
@@ -304,14 +310,14 @@ export class Inbox {
     key: string,
     version: number,
     state: 'logged' | 'skipped',
-    detail: { taskId?: string | null; reason?: string | null; placement?: Placement | null } = {}
+    detail: { taskId?: string | null; reason?: string | null; placement?: Placement | null; trace?: string | null } = {}
   ): void {
     this.db
       .prepare(
         `UPDATE items SET processed_version = MAX(processed_version, ?),
            state = CASE WHEN version > ? THEN 'pending' ELSE ? END,
-           task_id = COALESCE(?, task_id), placement = COALESCE(?, placement), last_error = ?, attempts = 0,
-           next_attempt_at = 0, updated_at = ?
+           task_id = COALESCE(?, task_id), placement = COALESCE(?, placement), last_error = ?,
+           trace = COALESCE(?, trace), attempts = 0, next_attempt_at = 0, updated_at = ?
          WHERE key = ?`
       )
       .run(
@@ -321,6 +327,7 @@ export class Inbox {
         detail.taskId ?? null,
         detail.placement ? JSON.stringify(detail.placement) : null,
         detail.reason ?? null,
+        detail.trace ?? null,
         this.now(),
         key
       );
@@ -391,6 +398,13 @@ export class Inbox {
                      processed_version = MIN(processed_version, version - 1) WHERE ${where}`;
       return this.db.prepare(sql).run(...params).changes;
     })();
+  }
+
+  /** The calls and messages most recently received or changed, newest first (the console's list). */
+  recent(limit: number): InboxItem[] {
+    return (this.db.prepare('SELECT * FROM items ORDER BY changed_at DESC, key LIMIT ?').all(limit) as Row[]).map(
+      toItem
+    );
   }
 
   item(key: string): InboxItem | undefined {

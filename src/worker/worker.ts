@@ -10,7 +10,7 @@ import type { Classified } from '../aircall/classify';
 import { inContext } from '../aircall/classify';
 import type { InboxItem, Placement } from '../inbox/inbox';
 import type { Inbox } from '../inbox/inbox';
-import { plan } from '../rules/engine';
+import { plan, renderTrace } from '../rules/engine';
 import type { Plan } from '../rules/types';
 import type { Metrics } from '../metrics';
 import type { Settings } from '../settings/schema';
@@ -342,7 +342,7 @@ export class Worker {
   }
 
   private finishSkip(item: InboxItem, result: Extract<Plan, { outcome: 'skip' }>): void {
-    this.inbox.complete(item.key, item.version, 'skipped', { reason: result.reason });
+    this.inbox.complete(item.key, item.version, 'skipped', { reason: result.reason, trace: renderTrace(result.trace) });
     this.metrics.callsSkipped.inc({ reason: result.reason });
     this.logger.info({ item: item.key, reason: result.reason }, 'not logged');
   }
@@ -372,7 +372,11 @@ export class Worker {
           relatedKind: write.plan.related?.sobject ?? null,
           relatedId: result.relatedId
         };
-        this.inbox.complete(item.key, item.version, 'logged', { taskId: result.taskId, placement });
+        this.inbox.complete(item.key, item.version, 'logged', {
+          taskId: result.taskId,
+          placement,
+          trace: renderTrace(write.plan.trace)
+        });
         this.metrics.callsLogged.inc({ kind: item.kind });
         this.metrics.latency.observe((this.inbox.now() - item.changedAt) / 1000);
         this.logger.info({ item: item.key, task: result.taskId, target: write.plan.target.kind }, 'logged');

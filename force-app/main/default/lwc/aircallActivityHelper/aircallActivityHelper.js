@@ -60,10 +60,15 @@ export default class AircallActivityHelper extends LightningElement {
         return this.calls.map((call) => {
             const view = toView(call);
             const traceOpen = this.openTraces.has(call.id);
+            const traceButtonLabel = traceOpen ? 'Hide trace' : 'Show trace';
             return {
                 ...view,
                 traceOpen,
-                traceButtonLabel: traceOpen ? 'Hide trace' : 'Show trace',
+                traceButtonLabel,
+                traceExpanded: String(traceOpen),
+                // Every call has these links and buttons: their accessible names say which call.
+                traceButtonName: `${traceButtonLabel} of ${view.subject}`,
+                recordingName: `Listen to the recording of ${view.subject}`,
                 hasTrace: view.traceLines.length > 0
             };
         });
@@ -85,6 +90,9 @@ export default class AircallActivityHelper extends LightningElement {
     }
     get showGuidance() {
         return this.canSeeGuidance && (this.guidanceRequested || (this.pageLacksActivities && !this.guidanceDismissed));
+    }
+    get guidanceExpanded() {
+        return String(this.showGuidance);
     }
     get guidanceButtonLabel() {
         return this.showGuidance ? 'Hide setup help' : 'How to show calls in the Activity tab';

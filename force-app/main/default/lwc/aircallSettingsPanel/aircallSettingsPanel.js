@@ -16,6 +16,7 @@ import {
     choiceDescription,
     choiceOptions,
     field,
+    withLabels,
     workflowRows
 } from './settingsModel';
 
@@ -59,7 +60,7 @@ export default class AircallSettingsPanel extends LightningElement {
         this.values = { ...view.values };
         this.saved = { ...view.values };
         this.canEdit = view.canEdit;
-        this.problems = view.problems || [];
+        this.problems = (view.problems || []).map(withLabels);
     }
 
     get ready() {
@@ -73,6 +74,10 @@ export default class AircallSettingsPanel extends LightningElement {
     }
     get hasSaveErrors() {
         return this.saveErrors.length > 0;
+    }
+    /** Where focus waits while Save is disabled; says what is happening. */
+    get saveStatus() {
+        return this.saving ? 'Saving…' : '';
     }
     get dirty() {
         return Object.keys(changedValues(this.values, this.saved)).length > 0;
@@ -141,6 +146,9 @@ export default class AircallSettingsPanel extends LightningElement {
     }
 
     async handleSave() {
+        // Save disables itself while saving: move focus to the footer's status first, so it does
+        // not fall to <body> and a keyboard user keeps their place.
+        this.template.querySelector('.save-status')?.focus();
         this.saving = true;
         this.saveErrors = [];
         try {
@@ -153,7 +161,7 @@ export default class AircallSettingsPanel extends LightningElement {
                 })
             );
         } catch (error) {
-            this.saveErrors = reduceErrors(error);
+            this.saveErrors = reduceErrors(error).map(withLabels);
             this.dispatchEvent(
                 new ShowToastEvent({
                     title: 'The Aircall settings were not saved',

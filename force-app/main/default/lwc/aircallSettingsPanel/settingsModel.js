@@ -19,6 +19,18 @@ export function field(apiName) {
     return FIELDS.get(apiName);
 }
 
+/**
+ * A validation message as an admin reads it: the field's label first, its API name after, for
+ * whoever looks it up in Setup. "Aircall_Settings__c.Unknown_Number__c has …" becomes
+ * "Unknown numbers (Unknown_Number__c) has …".
+ */
+export function withLabels(message) {
+    return String(message).replace(/\bAircall_Settings__c\.(\w+__c)\b/g, (whole, apiName) => {
+        const known = FIELDS.get(apiName);
+        return known ? `${known.label} (${apiName})` : whole;
+    });
+}
+
 /** Rows of the call workflow matrix: one per call type, one radio per action. */
 export function workflowRows(values) {
     return WORKFLOW_FIELDS.map((f) => ({

@@ -23,13 +23,16 @@ async function getJson(url, options) {
     return body;
 }
 
-/** Where the hash points: the settings, a list of records, or one record. */
+/** Where the hash points: the settings, a list of records, one record, or the recent calls. */
 function route() {
     const parts = window.location.hash.replace(/^#\/?/, '').split('/');
     if (parts[0] === 'record' && parts[1]) return { view: 'record', id: parts[1] };
     if (parts[0] === 'records') return { view: 'records', object: parts[1] || 'Contact' };
+    if (parts[0] === 'calls') return { view: 'calls' };
     return { view: 'settings' };
 }
+
+const APP_TITLE = 'Aircall call logging (local console)';
 
 export default class App extends LightningElement {
     view = 'settings';
@@ -44,6 +47,11 @@ export default class App extends LightningElement {
     sampleStatus = '';
     sending = false;
     sampleOptions = SAMPLE_OPTIONS;
+    recent = [];
+    recentLoaded = false;
+    openTraces = new Set();
+    /** Set by a route change: the new view's heading takes focus once rendered. */
+    focusHeading = false;
 
     connectedCallback() {
         this.onHashChange = () => this.navigate();
@@ -56,10 +64,32 @@ export default class App extends LightningElement {
         window.removeEventListener('hashchange', this.onHashChange);
     }
 
+    renderedCallback() {
+        if (!this.focusHeading) return;
+        const heading = this.template.querySelector('h1');
+        if (!heading) return; // not rendered yet (a record still loading): the next render
+        this.focusHeading = false;
+        heading.focus();
+    }
+
     async navigate() {
         const target = route();
         this.view = target.view;
         this.toasts = []; // a toast belongs to the page it was raised on
+        // A route change moves focus to the new view's heading, not to <body>.
+        this.focusHeading = true;
+        if (target.view === 'records') this.object = target.object;
+        document.title = `${this.viewTitle} · ${APP_TITLE}`;
+        if (target.view === 'calls') {
+            this.recentLoaded = false;
+            try {
+                this.recent = (await getJson('/console/api/calls')).calls;
+            } catch (error) {
+                this.recent = [];
+                this.showToast({ title: 'Could not list the recent calls', message: error.message, variant: 'error' });
+            }
+            this.recentLoaded = true;
+        }
         if (target.view === 'records') {
             this.object = target.object;
             this.records = [];
@@ -78,10 +108,19 @@ export default class App extends LightningElement {
             try {
                 this.record = await getJson(`/console/api/records/${encodeURIComponent(target.id)}`);
                 this.samplePhone = this.record.phone || '+33 6 12 34 56 78';
+                document.title = `${this.record.name} · ${this.record.sobjectLabel} · ${APP_TITLE}`;
             } catch (error) {
                 this.recordError = error.message;
+                document.title = `Record not found · ${APP_TITLE}`;
             }
         }
+    }
+
+    get viewTitle() {
+        if (this.isSettings) return 'Aircall Settings';
+        if (this.isCalls) return 'Recent calls';
+        if (this.isRecords) return this.objectLabel;
+        return 'Record';
     }
 
     get isSettings() {
@@ -93,18 +132,63 @@ export default class App extends LightningElement {
     get isRecord() {
         return this.view === 'record';
     }
-    get settingsTabClass() {
-        return `slds-context-bar__item${this.isSettings ? ' slds-is-active' : ''}`;
+    get isCalls() {
+        return this.view === 'calls';
     }
-    get objectTabs() {
-        return OBJECTS.map((o) => ({
-            ...o,
-            href: `#/records/${o.name}`,
-            className: `slds-context-bar__item${(this.isRecords || this.isRecord) && this.currentObject === o.name ? ' slds-is-active' : ''}`
-        }));
+    /** The tabs, the current one marked for the eye (slds-is-active) and for screen readers (aria-current). */
+    get tabs() {
+        const tab = (name, label, href, active) => ({
+            name,
+            label,
+            href,
+            className: `slds-context-bar__item${active ? ' slds-is-active' : ''}`,
+            current: active ? 'page' : null
+        });
+        return [
+            tab('settings', 'Aircall Settings', '#/settings', this.isSettings),
+            ...OBJECTS.map((o) =>
+                tab(
+                    o.name,
+                    o.label,
+                    `#/records/${o.name}`,
+                    (this.isRecords || this.isRecord) && this.currentObject === o.name
+                )
+            ),
+            tab('calls', 'Recent calls', '#/calls', this.isCalls)
+        ];
     }
+    /** The object whose tab is current; none on a record that could not be shown. */
     get currentObject() {
-        return this.isRecord && this.record ? this.record.sobject : this.object;
+        if (this.isRecord) return this.record ? this.record.sobject : null;
+        return this.object;
+    }
+    get hasRecent() {
+        return this.recent.length > 0;
+    }
+    get recentRows() {
+        return this.recent.map((call) => {
+            const open = this.openTraces.has(call.key);
+            const label = open ? 'Hide trace' : 'Show trace';
+            return {
+                ...call,
+                when: new Date(call.at).toLocaleString(),
+                recordHref: call.recordId ? `#/record/${call.recordId}` : null,
+                recordName: `Open the record of ${call.key}`,
+                hasTrace: call.trace.length > 0,
+                traceOpen: open,
+                traceLabel: label,
+                traceName: `${label} of ${call.key}`,
+                traceExpanded: String(open),
+                traceLines: call.trace.map((text, i) => ({ key: `${call.key}-${i}`, text }))
+            };
+        });
+    }
+    handleToggleRecentTrace(event) {
+        const key = event.target.dataset.key;
+        const open = new Set(this.openTraces);
+        if (open.has(key)) open.delete(key);
+        else open.add(key);
+        this.openTraces = open;
     }
     get objectLabel() {
         return OBJECTS.find((o) => o.name === this.object).label;
@@ -131,6 +215,9 @@ export default class App extends LightningElement {
     }
 
     async handleSendSample() {
+        // The button disables itself while sending: focus moves to the status it updates
+        // (aria-live), rather than falling to <body>.
+        this.template.querySelector('.sample-status').focus();
         this.sending = true;
         this.sampleStatus = 'Sending the webhook…';
         try {

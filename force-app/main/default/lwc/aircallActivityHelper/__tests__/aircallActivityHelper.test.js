@@ -56,6 +56,9 @@ describe('c-aircall-activity-helper', () => {
         expect(first.querySelector('.tags').textContent).toBe('VIP, Billing');
         expect(first.querySelector('.comment').textContent).toBe('Jane Doe: Wants a quote');
         expect(first.querySelector('a.recording').href).toBe('https://assets.aircall.io/calls/1234567/recording');
+        expect(first.querySelector('a.recording').getAttribute('aria-label')).toBe(
+            `Listen to the recording of ${first.querySelector('.subject').textContent}`
+        );
         expect(items[1].querySelector('lightning-badge.status').label).toBe('In Progress');
         expect(items[2].querySelector('lightning-icon').iconName).toBe('utility:sms');
         expect(items[2].querySelector('.duration')).toBeNull();
@@ -73,6 +76,10 @@ describe('c-aircall-activity-helper', () => {
             'R4 the number matches Contact 003000000000001AAA'
         ]);
         expect(first.querySelector('lightning-button.trace-toggle').label).toBe('Hide trace');
+        expect(first.querySelector('lightning-button.trace-toggle').ariaExpanded).toBe('true');
+        expect(first.querySelector('lightning-button.trace-toggle').ariaLabel).toBe(
+            `Hide trace of ${first.querySelector('.subject').textContent}`
+        );
         first.querySelector('lightning-button.trace-toggle').click();
         await flush();
         expect(first.querySelector('.trace')).toBeNull();
@@ -135,6 +142,7 @@ describe('c-aircall-activity-helper', () => {
         $('lightning-button.guidance-toggle').click();
         await flush();
         expect($('lightning-button.guidance-toggle').label).toBe('Hide setup help');
+        expect($('lightning-button.guidance-toggle').ariaExpanded).toBe('true');
         expect($('.guidance h2').textContent).toBe('Add the Activities component to the Contact record page');
         expect($$('.guidance li').map((li) => li.textContent)).toEqual(ADMIN_GUIDANCE.steps);
         $('lightning-button.guidance-toggle').click();

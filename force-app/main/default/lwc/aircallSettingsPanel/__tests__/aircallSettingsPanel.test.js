@@ -132,8 +132,10 @@ describe('c-aircall-settings-panel', () => {
         saveButton(element).click();
         await flush();
 
-        expect($('.save-errors').textContent).toContain(message);
-        expect(toasts).toEqual([expect.objectContaining({ variant: 'error', message })]);
+        const shown =
+            'Unknown numbers (Unknown_Number__c) has the invalid value "Contact "; allowed values: Contact, Lead, Account, None.';
+        expect($('.save-errors').textContent).toContain(shown);
+        expect(toasts).toEqual([expect.objectContaining({ variant: 'error', message: shown })]);
         expect($('lightning-radio-group.unknown-number').value).toBe('Contact');
         expect(saveButton(element).disabled).toBe(false);
     });
@@ -189,7 +191,31 @@ describe('c-aircall-settings-panel', () => {
         const problem =
             'Aircall_Settings__c.Missed_Call__c has the invalid value "Later"; allowed values: Completed, InProgress, DoNothing.';
         const { $ } = await mount({ ...VIEW, problems: [problem] });
-        expect($('.stored-problems').textContent).toContain(problem);
+        // The admin reads the field's label; the API name stays, for a search in Setup.
+        expect($('.stored-problems').textContent).toContain(
+            'Missed calls (Missed_Call__c) has the invalid value "Later"; allowed values: Completed, InProgress, DoNothing.'
+        );
+        expect($('.stored-problems').textContent).not.toContain('Aircall_Settings__c.');
+    });
+
+    it('writes out the Messages help, which a toggle would not show', async () => {
+        const { $ } = await mount();
+        expect($('.log-messages-help').textContent).toBe('Log Aircall SMS, MMS and WhatsApp messages as Tasks.');
+    });
+
+    it('moves focus to the save status while Save is disabled, instead of losing it', async () => {
+        const { element, $ } = await mount();
+        await choose(element, 'Missed_Call__c', 'Completed');
+        let resolveSave;
+        saveSettings.mockReturnValue(new Promise((resolve) => (resolveSave = resolve)));
+        saveButton(element).click();
+        await flush();
+        expect(element.shadowRoot.activeElement).toBe($('.save-status'));
+        expect($('.save-status').textContent).toBe('Saving…');
+        expect(saveButton(element).disabled).toBe(true);
+        resolveSave(VIEW);
+        await flush();
+        expect($('.save-status').textContent).toBe('');
     });
 
     it('shows a load error and loads again on request', async () => {
