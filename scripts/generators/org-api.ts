@@ -11,7 +11,7 @@ import {
   MESSAGES,
   PAGE
 } from '../../src/org-api/contract';
-import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../../src/settings/schema';
+import { SETTINGS_FIELDS } from '../../src/settings/schema';
 import type { SettingsField } from '../../src/settings/schema';
 
 const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
@@ -28,7 +28,6 @@ export function apexSchemaClass(): string {
   const lines = [
     `/** ${GENERATED} */`,
     'public with sharing class AircallSchema {',
-    `    public static final String SETTINGS_OBJECT = ${apexString(SETTINGS_OBJECT)};`,
     `    public static final String MANAGE_PERMISSION = ${apexString(MANAGE_PERMISSION)};`,
     '    /** The settings fields, in the order the panel shows them. */',
     `    public static final List<String> FIELDS = ${apexList(FIELDS.map((f) => f.apiName))};`,
