@@ -17,12 +17,22 @@ module.exports = {
             roots: ['<rootDir>/src', '<rootDir>/test', '<rootDir>/scripts'],
             testEnvironment: 'node',
             testMatch: ['**/*.test.ts'],
-            testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$'],
+            testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.org\\.test\\.ts$'],
             transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
             moduleFileExtensions: ['ts', 'js', 'json']
         },
         // The local org's own suite (packages/local-org): conformance over HTTP.
         '<rootDir>/packages/local-org/jest.config.js',
+        {
+            // The end-to-end scenarios of npm run test:org: a real org when given, else the local org.
+            displayName: 'org',
+            rootDir: __dirname,
+            roots: ['<rootDir>/test'],
+            testEnvironment: 'node',
+            testMatch: ['**/*.org.test.ts'],
+            transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/tsconfig.json' }] },
+            moduleFileExtensions: ['ts', 'js', 'json']
+        },
         {
             // The official sf CLI against the local org (npm run test:sf); needs SF_CLI or sf on the PATH.
             displayName: 'sf-cli',

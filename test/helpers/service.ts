@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import pino from 'pino';
 import type { Logger } from 'pino';
 import type { LocalOrgOptions } from '@aircall-sf/local-org';
+import type { ServiceConfig } from '../../src/config';
 import { loadConfig } from '../../src/config';
 import { buildApp } from '../../src/server/app';
 import type { Pipeline } from '../../src/cli/pipeline';
@@ -45,19 +46,7 @@ export async function testService(
   } = {}
 ): Promise<TestService> {
   const org = options.existingOrg ?? (await testOrg(options.org));
-  // The service logs in as an integration user without View All Data, as Aircall_Integration
-  // grants in a real org: the local org refuses what that user may not do.
-  const integration =
-    org.org.userByUsername(INTEGRATION_USERNAME) === null
-      ? org.org.createUser({
-          Username: INTEGRATION_USERNAME,
-          Email: 'integration@example.com',
-          LastName: 'Integration'
-        })
-      : {
-          userId: org.org.userByUsername(INTEGRATION_USERNAME)!,
-          accessToken: org.org.issueToken(org.org.userByUsername(INTEGRATION_USERNAME)!)
-        };
+  const integration = integrationLogin(org);
   const refusalsBefore = org.org.refusals.length;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aircall-sf-'));
   const config = loadConfig({
@@ -69,14 +58,59 @@ export async function testService(
     ...options.env
   });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG ?? 'silent' });
-  const workerOptions: WorkerOptions = {
+  const running = await runService(config, logger, {
     backoffBaseMs: 20,
     limitBackoffMs: 40,
     pollMs: 10,
     settingsRetryMs: 20,
     batchWindowMs: 20,
     ...options.worker
+  });
+  const service: TestService = {
+    org,
+    get pipeline() {
+      return running.pipeline;
+    },
+    get url() {
+      return running.url;
+    },
+    dataDir,
+    post: (body, headers) => running.post(body, headers),
+    settle: (timeoutMs) => running.settle(timeoutMs),
+    async setSettings(row) {
+      await setOrgSettings(org, row);
+      running.pipeline.settings.invalidate();
+    },
+    restart: () => running.restart(),
+    async close() {
+      await running.close();
+      // Nothing the service sent broke a documented platform rule (the local org records each refusal).
+      const refused = org.org.refusals.slice(refusalsBefore);
+      if (refused.length > 0)
+        throw new Error(`the local org refused what the service sent: ${JSON.stringify(refused)}`);
+      if (!options.existingOrg) await org.close();
+      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+    }
   };
+  return service;
+}
+
+/** The service as `serve` runs it (pipeline, worker, Fastify app on port 0) on a given org. */
+export interface RunningService {
+  readonly pipeline: Pipeline;
+  readonly url: string;
+  post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
+  /** Waits until no final item is waiting (logged, skipped or dead). */
+  settle(timeoutMs?: number): Promise<void>;
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function runService(
+  config: ServiceConfig,
+  logger: Logger,
+  workerOptions: WorkerOptions
+): Promise<RunningService> {
   let pipeline!: Pipeline;
   let app!: ReturnType<typeof buildApp>;
   let url = '';
@@ -97,15 +131,13 @@ export async function testService(
     pipeline.worker.start();
   };
   await start();
-  const service: TestService = {
-    org,
+  return {
     get pipeline() {
       return pipeline;
     },
     get url() {
       return url;
     },
-    dataDir,
     async post(body, headers = {}) {
       const res = await fetch(`${url}/webhooks/aircall`, {
         method: 'POST',
@@ -122,10 +154,6 @@ export async function testService(
         await new Promise((r) => setTimeout(r, 10));
       }
     },
-    async setSettings(row) {
-      await setOrgSettings(org, row);
-      pipeline.settings.invalidate();
-    },
     async restart() {
       await app.close();
       await pipeline.close();
@@ -134,13 +162,20 @@ export async function testService(
     async close() {
       await app.close();
       await pipeline.close();
-      // Nothing the service sent broke a documented platform rule (the local org records each refusal).
-      const refused = org.org.refusals.slice(refusalsBefore);
-      if (refused.length > 0)
-        throw new Error(`the local org refused what the service sent: ${JSON.stringify(refused)}`);
-      if (!options.existingOrg) await org.close();
-      if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
     }
   };
-  return service;
+}
+
+/**
+ * The service logs in as an integration user without View All Data, as Aircall_Integration
+ * grants in a real org: the local org refuses what that user may not do.
+ */
+export function integrationLogin(org: TestOrg): { userId: string; accessToken: string } {
+  const existing = org.org.userByUsername(INTEGRATION_USERNAME);
+  if (existing !== null) return { userId: existing, accessToken: org.org.issueToken(existing) };
+  return org.org.createUser({
+    Username: INTEGRATION_USERNAME,
+    Email: 'integration@example.com',
+    LastName: 'Integration'
+  });
 }
