@@ -167,15 +167,15 @@ export async function runService(
 }
 
 /**
- * The service logs in as an integration user without View All Data, as Aircall_Integration
- * grants in a real org: the local org refuses what that user may not do.
+ * The service logs in as an integration user with Aircall_Integration and without View All
+ * Data, as in a real org: the local org refuses what that user may not do.
  */
 export function integrationLogin(org: TestOrg): { userId: string; accessToken: string } {
   const existing = org.org.userByUsername(INTEGRATION_USERNAME);
   if (existing !== null) return { userId: existing, accessToken: org.org.issueToken(existing) };
-  return org.org.createUser({
-    Username: INTEGRATION_USERNAME,
-    Email: 'integration@example.com',
-    LastName: 'Integration'
-  });
+  // Its access is Aircall_Integration's, as deployed: the local org refuses a field or object it does not grant.
+  return org.org.createUser(
+    { Username: INTEGRATION_USERNAME, Email: 'integration@example.com', LastName: 'Integration' },
+    { permissionSets: ['Aircall_Integration'] }
+  );
 }

@@ -13,6 +13,8 @@ import type { FaultSpec } from './faults';
 import type { SfError } from './errors';
 import type { ApexRestHandler, RestMapping } from './apex';
 import { restMappings } from './apex';
+import type { PermissionSetDef } from './permissions';
+import { Access, loadPermissionSets } from './permissions';
 
 export interface LocalOrgOptions {
   readonly dataFile?: string;
@@ -44,6 +46,8 @@ export class LocalOrg {
   /** urlMapping → the deployed class that declares it. */
   readonly restMappings: Map<string, RestMapping>;
   readonly apexRest: ReadonlyMap<string, ApexRestHandler>;
+  /** The permission sets deployed with the SFDX folders, by name. */
+  readonly permissionSets: ReadonlyMap<string, PermissionSetDef>;
   private readonly secret: string;
   apiUsed: number;
 
@@ -51,6 +55,7 @@ export class LocalOrg {
     const forceApps = options.forceApp === undefined ? [] : [options.forceApp].flat();
     const schema = buildSchema({ personAccounts: options.personAccounts ?? false, forceApps });
     this.restMappings = restMappings(forceApps);
+    this.permissionSets = loadPermissionSets(forceApps);
     this.apexRest = new Map(Object.entries(options.apexRest ?? {}));
     this.store = new Store(schema, {
       ...(options.dataFile ? { dataFile: options.dataFile } : {}),
@@ -217,25 +222,50 @@ export class LocalOrg {
 
   /**
    * Whether the user holds "View All Data": the admin does (a System Administrator); users
-   * created with createUser do only when asked. The local org models no other permissions.
+   * created with createUser do when asked or when one of their permission sets grants it.
    */
   hasViewAllData(userId: string): boolean {
-    return userId === this.adminUserId || this.viewAllData.has(userId);
+    return userId === this.adminUserId || this.viewAllData.has(userId) || this.access.get(userId)?.viewAllData === true;
   }
 
   private readonly viewAllData = new Set<string>();
+  private readonly access = new Map<string, Access>();
 
-  /** A user of this org (an integration user, say), with a token to act as it. */
+  /**
+   * The object and field access of a user created with permission sets (permissions.ts);
+   * undefined for the admin and for users created without them, who may do everything.
+   */
+  accessOf(userId: string): Access | undefined {
+    return this.access.get(userId);
+  }
+
+  /** The actor a request of this user acts as: its id and, when it has permission sets, its access. */
+  actor(userId: string): Actor {
+    const access = this.access.get(userId);
+    return access ? { userId, access } : { userId };
+  }
+
+  /**
+   * A user of this org (an integration user, say), with a token to act as it. With
+   * `permissionSets` (names of deployed ones), it may do only what they grant.
+   */
   createUser(
     fields: { Username: string; Email: string; LastName: string; FirstName?: string },
-    options: { viewAllData?: boolean } = {}
+    options: { viewAllData?: boolean; permissionSets?: readonly string[] } = {}
   ): { userId: string; accessToken: string } {
+    const sets = (options.permissionSets ?? []).map((name) => {
+      const set = this.permissionSets.get(name);
+      if (!set)
+        throw new Error(`No permission set ${name} is deployed (${[...this.permissionSets.keys()].join(', ')})`);
+      return set;
+    });
     const userId = this.store.transaction(() =>
       this.store.insert('User', { Alias: fields.LastName.slice(0, 8), IsActive: true, ...fields }, this.admin, {
         system: true
       })
     );
     if (options.viewAllData) this.viewAllData.add(userId);
+    if (options.permissionSets) this.access.set(userId, new Access(sets, (rule, error) => this.refuse(rule, error)));
     return { userId, accessToken: this.issueToken(userId) };
   }
 

@@ -8,6 +8,7 @@ import { SfError } from './errors';
 import { canonicalId } from './ids';
 import type { FieldDef, ObjectDef } from './schema';
 import type { Rec, Store } from './store';
+import type { Access } from './permissions';
 import { text, toMs } from './values';
 
 type Ast = ReturnType<typeof parseQuery>;
@@ -73,14 +74,18 @@ function dateRange(literal: string, now: number): [number, number] {
 export class SoqlEngine {
   constructor(private readonly store: Store) {}
 
+  /** The access of the user whose query runs (run() sets it): objects and fields it may not read do not exist for it. */
+  private access: Access | undefined;
+
   private entity(name: string, soql: string): ObjectDef {
     const def = this.store.schema.object(name);
-    if (!def) {
-      throw new SfError(
+    if (!def || (this.access && !this.access.canObject(def.name, 'read'))) {
+      const error = new SfError(
         400,
         'INVALID_TYPE',
         `\n${soql}\n^\nERROR at Row:1:Column:1\nsObject type '${name}' is not supported. If you are attempting to use a custom object, be sure to append the '__c' after the entity name. Please reference your WSDL or the describe call for the appropriate names.`
       );
+      throw def && this.access ? this.access.refuseRead(error) : error;
     }
     return def;
   }
@@ -116,6 +121,10 @@ export class SoqlEngine {
     }
     const field = current.fields.get(path[path.length - 1]!.toLowerCase());
     if (!field) throw invalidField(soql, path.join('.'), current.name);
+    // Field-level security: a field the user cannot read is no column at all for it.
+    if (this.access && !this.access.canReadField(current.name, field.name)) {
+      throw this.access.refuseRead(invalidField(soql, path.join('.'), current.name));
+    }
     return { chain, field };
   }
 
@@ -139,9 +148,14 @@ export class SoqlEngine {
     return f && current ? (current[f.name] ?? null) : null;
   }
 
-  run(soql: string, options: { all?: boolean } = {}): QueryResult {
+  run(soql: string, options: { all?: boolean; access?: Access } = {}): QueryResult {
     const ast = this.parse(soql);
-    return this.execute(ast, soql, options);
+    this.access = options.access;
+    try {
+      return this.execute(ast, soql, options);
+    } finally {
+      this.access = undefined;
+    }
   }
 
   execute(ast: Ast, soql: string, options: { all?: boolean; ids?: ReadonlySet<string> } = {}): QueryResult {

@@ -7,6 +7,7 @@
 import type { SqliteDatabase } from './sqlite';
 import { openDatabase } from './sqlite';
 import { SfError } from './errors';
+import type { Access } from './permissions';
 import { canonicalId, IdMinter, keyPrefix } from './ids';
 import type { FieldDef, ObjectDef, Schema } from './schema';
 import { CASE_STATUSES, OPPORTUNITY_STAGES, SETUP_OBJECTS, TASK_STATUSES } from './schema';
@@ -16,6 +17,8 @@ export type Rec = Record<string, unknown>;
 
 export interface Actor {
   readonly userId: string;
+  /** The user's object and field access; absent for a user with no permission sets (open). */
+  readonly access?: Access;
 }
 
 interface SearchEntry {
@@ -300,6 +303,7 @@ export class Store {
     if (SETUP_OBJECTS.has(def.name) && !options.system) {
       throw new SfError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${def.name} does not support insert`);
     }
+    if (!options.system) actor.access?.requireObject(def.name, 'create');
     return this.transaction(() => {
       const id = this.minter.next(def.keyPrefix);
       const rec = this.prepare(def, undefined, values, actor, options.system ?? false);
@@ -331,6 +335,7 @@ export class Store {
     if (SETUP_OBJECTS.has(def.name)) {
       throw new SfError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${def.name} does not support update`);
     }
+    actor.access?.requireObject(def.name, 'edit');
     this.transaction(() => {
       const rec = { ...existing, ...this.prepare(def, existing, values, actor, false) };
       const now = sfDateTime(this.now());
@@ -406,6 +411,7 @@ export class Store {
         throw new SfError(400, 'INVALID_FIELD', `No such column '${key}' on sobject of type ${def.name}`);
       }
       if (f.name === 'Id' && existing) continue;
+      if (!system && f.name !== 'Id') actor.access?.requireEditable(def.name, f.name);
       const allowed = system || (existing ? f.updateable : f.createable);
       if (!allowed) {
         throw new SfError(

@@ -21,7 +21,7 @@ export function collections(
   ctx: Ctx
 ): Reply {
   const store = org.store;
-  const actor = { userId: ctx.userId };
+  const actor = org.actor(ctx.userId);
   if (method === 'DELETE') {
     const ids = (params.get('ids') ?? '').split(',').filter(Boolean);
     const allOrNone = params.get('allOrNone') === 'true';

@@ -30,7 +30,8 @@ export class QueryResource {
     if (locator) return this.nextPage(locator);
     const soql = params.get('q');
     if (!soql) throw new SfError(400, 'MALFORMED_QUERY', 'A query string has to be specified');
-    const result = this.org.soql.run(soql, { all });
+    const access = this.org.accessOf(ctx.userId);
+    const result = this.org.soql.run(soql, access ? { all, access } : { all });
     if (params.get('columns') === 'true') return ok(this.columns(result.ast as unknown as Rec, result.entity));
     if (result.count) return ok({ totalSize: result.totalSize, done: true, records: [] });
     const batch = /batchSize=(\d+)/.exec(String(ctx.headers['sforce-query-options'] ?? ''));

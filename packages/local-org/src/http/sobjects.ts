@@ -27,7 +27,7 @@ export function sobjects(
   ctx: Ctx
 ): Reply {
   const store = org.store;
-  const actor = { userId: ctx.userId };
+  const actor = org.actor(ctx.userId);
   if (parts.length === 0) {
     return ok({
       encoding: 'UTF-8',

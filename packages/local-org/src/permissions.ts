@@ -1,0 +1,147 @@
+/**
+ * Object and field access of a user, from the permission sets deployed with the SFDX folders
+ * (`permissionsets/*.permissionset-meta.xml`), for users created with `permissionSets`.
+ *
+ * What Salesforce documents, and the local org applies:
+ * - object permissions (Read, Create, Edit; Edit implies Read) on custom objects and on the CRM
+ *   objects Account, Contact, Lead, Case and Opportunity ("Object Permissions", Salesforce Help);
+ * - Tasks and Events have no object permissions: creating and editing them takes the
+ *   "Edit Tasks" user permission (EditTask) ("Activity Permissions", Salesforce Help);
+ * - field-level security on custom fields: a field the user cannot read does not exist for it
+ *   (SOQL and writes answer INVALID_FIELD "No such column", as for a misspelt field); one it can
+ *   read but not edit is refused with INVALID_FIELD_FOR_INSERT_UPDATE;
+ * - "View All Data" (user permission ViewAllData).
+ * What it does not model (docs/local-org.md, known differences): profiles (a user's base
+ * access: standard fields and other standard objects are open to every user), permission set
+ * groups, muting, sharing of records. The status and text of a refused object operation are not
+ * documented: the local org answers 403 INSUFFICIENT_ACCESS_OR_READONLY, its own choice.
+ */
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { SfError } from './errors';
+
+export interface PermissionSetDef {
+  readonly name: string;
+  readonly objects: ReadonlyMap<string, { read: boolean; create: boolean; edit: boolean; viewAll: boolean }>;
+  /** `Object.Field` → access. */
+  readonly fields: ReadonlyMap<string, { read: boolean; edit: boolean }>;
+  readonly userPermissions: ReadonlySet<string>;
+}
+
+const tag = (xml: string, name: string): string | undefined => new RegExp(`<${name}>([^<]*)</${name}>`).exec(xml)?.[1];
+const blocks = (xml: string, name: string): string[] =>
+  [...xml.matchAll(new RegExp(`<${name}>([\\s\\S]*?)</${name}>`, 'g'))].map((m) => m[1] as string);
+const yes = (xml: string, name: string) => tag(xml, name) === 'true';
+
+/** The permission sets of every `main/default/permissionsets` folder under the SFDX roots. */
+export function loadPermissionSets(roots: readonly string[]): Map<string, PermissionSetDef> {
+  const sets = new Map<string, PermissionSetDef>();
+  for (const root of roots) {
+    const dir = join(root, 'main', 'default', 'permissionsets');
+    if (!existsSync(dir)) continue;
+    for (const file of readdirSync(dir).filter((f) => f.endsWith('.permissionset-meta.xml'))) {
+      const xml = readFileSync(join(dir, file), 'utf8');
+      const name = file.replace(/\.permissionset-meta\.xml$/, '');
+      const objects = new Map<string, { read: boolean; create: boolean; edit: boolean; viewAll: boolean }>();
+      for (const b of blocks(xml, 'objectPermissions')) {
+        objects.set(tag(b, 'object') ?? '', {
+          read: yes(b, 'allowRead'),
+          create: yes(b, 'allowCreate'),
+          edit: yes(b, 'allowEdit'),
+          viewAll: yes(b, 'viewAllRecords')
+        });
+      }
+      const fields = new Map<string, { read: boolean; edit: boolean }>();
+      for (const b of blocks(xml, 'fieldPermissions')) {
+        fields.set(tag(b, 'field') ?? '', { read: yes(b, 'readable'), edit: yes(b, 'editable') });
+      }
+      const userPermissions = new Set(
+        blocks(xml, 'userPermissions')
+          .filter((b) => yes(b, 'enabled'))
+          .map((b) => tag(b, 'name') ?? '')
+      );
+      sets.set(name, { name, objects, fields, userPermissions });
+    }
+  }
+  return sets;
+}
+
+/** Objects whose access comes from object permissions; every other standard object is open. */
+const CRM_OBJECTS = new Set(['Account', 'Contact', 'Lead', 'Case', 'Opportunity']);
+const ACTIVITIES = new Set(['Task', 'Event']);
+const isCustom = (name: string) => name.endsWith('__c');
+
+export type ObjectOperation = 'read' | 'create' | 'edit';
+
+/** What one user may do, as the union of its permission sets. */
+export class Access {
+  constructor(
+    readonly permissionSets: readonly PermissionSetDef[],
+    private readonly onRefuse: (rule: string, error: SfError) => SfError
+  ) {}
+
+  get viewAllData(): boolean {
+    return this.permissionSets.some((s) => s.userPermissions.has('ViewAllData'));
+  }
+
+  canObject(object: string, op: ObjectOperation): boolean {
+    if (ACTIVITIES.has(object)) {
+      return op === 'read' || this.permissionSets.some((s) => s.userPermissions.has('EditTask'));
+    }
+    if (!isCustom(object) && !CRM_OBJECTS.has(object)) return true;
+    return this.permissionSets.some((s) => {
+      const o = s.objects.get(object);
+      if (!o) return false;
+      return op === 'read' ? o.read || o.edit : op === 'create' ? o.create : o.edit;
+    });
+  }
+
+  canReadField(object: string, field: string): boolean {
+    if (!isCustom(field)) return true;
+    return this.permissionSets.some((s) => s.fields.get(`${object}.${field}`)?.read === true);
+  }
+
+  canEditField(object: string, field: string): boolean {
+    if (!isCustom(field)) return true;
+    return this.permissionSets.some((s) => s.fields.get(`${object}.${field}`)?.edit === true);
+  }
+
+  /** Throws what the platform answers when the user may not do `op` on `object`. */
+  requireObject(object: string, op: ObjectOperation): void {
+    if (this.canObject(object, op)) return;
+    throw this.onRefuse(
+      'object permissions',
+      new SfError(
+        403,
+        'INSUFFICIENT_ACCESS_OR_READONLY',
+        `insufficient access rights on object: the user may not ${op} ${object} records`
+      )
+    );
+  }
+
+  /** Throws what the platform answers when a written field is hidden or read-only for the user. */
+  requireEditable(object: string, field: string): void {
+    if (!this.canReadField(object, field)) {
+      throw this.onRefuse(
+        'field-level security',
+        new SfError(400, 'INVALID_FIELD', `No such column '${field}' on sobject of type ${object}`)
+      );
+    }
+    if (!this.canEditField(object, field)) {
+      throw this.onRefuse(
+        'field-level security',
+        new SfError(
+          400,
+          'INVALID_FIELD_FOR_INSERT_UPDATE',
+          `Unable to create/update fields: ${field}. Please check the security settings of this field and verify that it is read/write for your profile or permission set.`,
+          [field]
+        )
+      );
+    }
+  }
+
+  /** Records a refusal of a read (the SOQL engine throws its own error text). */
+  refuseRead(error: SfError): SfError {
+    return this.onRefuse('field-level security', error);
+  }
+}
