@@ -9,8 +9,16 @@ export class SfError extends Error {
     super(message);
   }
 
-  body(): { message: string; errorCode: string; fields: string[] }[] {
-    return [{ message: this.message, errorCode: this.errorCode, fields: [...this.fields] }];
+  /**
+   * The documented shape ("Status Codes and Error Responses", REST API Developer Guide): `fields`
+   * only when the error names fields (its MALFORMED_ID example has it, its NOT_FOUND one has not).
+   */
+  body(): { message: string; errorCode: string; fields?: string[] }[] {
+    return [
+      this.fields.length > 0
+        ? { message: this.message, errorCode: this.errorCode, fields: [...this.fields] }
+        : { message: this.message, errorCode: this.errorCode }
+    ];
   }
 }
 

@@ -199,3 +199,19 @@ describe('Apex REST (apex_classes_annotation_rest_resource)', () => {
     expect(res.status).toBe(401);
   });
 });
+
+describe('error bodies have the documented shape (Status Codes and Error Responses)', () => {
+  it('NOT_FOUND carries message and errorCode only; MALFORMED_ID names its field', async () => {
+    const missing = await raw(org, 'GET', `${V}/sobjects/Nope__c/a00000000000001AAA`);
+    expect(missing.status).toBe(404);
+    expect(missing.body).toEqual([{ message: 'The requested resource does not exist', errorCode: 'NOT_FOUND' }]);
+    const malformed = await raw(org, 'PATCH', `${V}/sobjects/Account/001bad`, { Name: 'x' });
+    expect(malformed.status).toBe(400);
+    expect(Object.keys((malformed.body as Record<string, unknown>[])[0]!).sort()).toEqual([
+      'errorCode',
+      'fields',
+      'message'
+    ]);
+    expect((malformed.body as { fields: string[] }[])[0]!.fields).toEqual(['Id']);
+  });
+});
