@@ -20,6 +20,7 @@ const LAYERS = {
     settings: ['aircall', 'errors.ts'],
     rules: ['aircall', 'settings', 'errors.ts'],
     'org-api': ['settings', 'aircall', 'errors.ts'],
+    'aircall-api': ['aircall', 'errors.ts'],
     inbox: ['aircall', 'rules', 'sqlite.ts', 'errors.ts'],
     salesforce: ['org-api', 'rules', 'aircall', 'settings', 'config.ts', 'errors.ts'],
     worker: ['inbox', 'salesforce', 'rules', 'aircall', 'settings', 'metrics.ts', 'errors.ts'],

@@ -23,6 +23,8 @@ module.exports = {
         },
         // The local org's own suite (packages/local-org): conformance over HTTP.
         '<rootDir>/packages/local-org/jest.config.js',
+        // The local Aircall's own suite (packages/local-aircall).
+        '<rootDir>/packages/local-aircall/jest.config.js',
         {
             // The end-to-end scenarios of npm run test:org: a real org when given, else the local org.
             displayName: 'org',

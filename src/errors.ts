@@ -19,6 +19,10 @@ export const ERROR_CODES = {
   STORAGE_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
   /** An installed package (npm pack) has no emulator: it needs a real org. */
   LOCAL_ORG_UNAVAILABLE: 'LOCAL_ORG_UNAVAILABLE',
+  /** Aircall's Public API (aircall-api/). */
+  AIRCALL_API_AUTH: 'AIRCALL_API_AUTH',
+  AIRCALL_API_UNAVAILABLE: 'AIRCALL_API_UNAVAILABLE',
+  AIRCALL_API_REFUSED: 'AIRCALL_API_REFUSED',
   METRICS_TOKEN_INVALID: 'METRICS_TOKEN_INVALID',
   /** A console call to the local Apex controllers that the Apex would refuse too. */
   CONTROLLER_REFUSED: 'CONTROLLER_REFUSED'

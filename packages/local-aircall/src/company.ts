@@ -1,0 +1,185 @@
+/**
+ * One Aircall company as the Public API shows it: numbers (lines), users (agents), calls and
+ * webhooks. Objects have the fields of Aircall's API reference (the Call, Number, User and
+ * Webhook objects; ../../shared/reference/aircall.md §3, §5, §6); a demo company is generated
+ * from a seed so a run is repeatable.
+ */
+import { randomUUID } from 'node:crypto';
+
+export type Json = Record<string, unknown>;
+
+export interface AircallNumber extends Json {
+  id: number;
+  digits: string;
+  e164_digits: string;
+  name: string;
+  country: string;
+  time_zone: string;
+  open: boolean;
+}
+
+export interface AircallUser extends Json {
+  id: number;
+  name: string;
+  email: string;
+  available: boolean;
+}
+
+export interface AircallCall extends Json {
+  id: number;
+  direction: 'inbound' | 'outbound';
+  status: 'initial' | 'answered' | 'done';
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+  raw_digits: string;
+}
+
+export interface AircallWebhook extends Json {
+  webhook_id: string;
+  custom_name: string;
+  url: string;
+  active: boolean;
+  events: string[];
+  token: string;
+  created_at: string;
+}
+
+/** A small deterministic random source (mulberry32), so a seeded company is the same every run. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export class Company {
+  readonly numbers: AircallNumber[] = [];
+  readonly users: AircallUser[] = [];
+  /** Sorted by started_at, then id. */
+  readonly calls: AircallCall[] = [];
+  readonly webhooks = new Map<string, AircallWebhook>();
+  private nextCallId = 1_000_000;
+
+  constructor(
+    readonly apiId: string,
+    readonly apiToken: string
+  ) {}
+
+  addNumber(n: Json & { digits: string; e164_digits: string; name: string; id?: number }): AircallNumber {
+    const number = { ...n, id: n.id ?? 40_000 + this.numbers.length + 1 } as AircallNumber;
+    this.numbers.push(number);
+    return number;
+  }
+
+  addUser(u: Json & { name: string; email: string; id?: number }): AircallUser {
+    const user = { ...u, id: u.id ?? 90_000 + this.users.length + 1 } as AircallUser;
+    this.users.push(user);
+    return user;
+  }
+
+  /** Adds a call (an id is given when absent) and keeps the list in started_at order. */
+  addCall(call: Json & { started_at: number; id?: number }): AircallCall {
+    const full = { ...call, id: call.id ?? this.nextCallId++ } as AircallCall;
+    let i = this.calls.length;
+    while (i > 0 && this.calls[i - 1]!.started_at > full.started_at) i -= 1;
+    this.calls.splice(i, 0, full);
+    return full;
+  }
+
+  call(id: number): AircallCall | undefined {
+    return this.calls.find((c) => c.id === id);
+  }
+
+  createWebhook(input: { url: string; custom_name?: string; events?: string[] }): AircallWebhook {
+    const webhook: AircallWebhook = {
+      webhook_id: randomUUID(),
+      custom_name: input.custom_name ?? 'Webhook',
+      url: input.url,
+      active: true,
+      // Documented: without `events`, the webhook gets every event.
+      events: input.events ?? ['*'],
+      token: randomUUID().replace(/-/g, ''),
+      created_at: new Date().toISOString()
+    };
+    this.webhooks.set(webhook.webhook_id, webhook);
+    return webhook;
+  }
+
+  /** What Aircall does after repeated failed deliveries (aircall.md §1): the webhook is disabled. */
+  disableWebhook(id: string): void {
+    const webhook = this.webhooks.get(id);
+    if (webhook) webhook.active = false;
+  }
+}
+
+/**
+ * A demo company: two lines, three agents and `calls` calls spread over [from, to) (unix s),
+ * of the five kinds (answered either way, missed, voicemail, unanswered outbound), from a set
+ * of external numbers, a few of them between the company's own two lines.
+ */
+export function demoCompany(
+  options: { calls?: number; from?: number; to?: number; seed?: number; apiId?: string; apiToken?: string } = {}
+): Company {
+  const company = new Company(options.apiId ?? 'local-api-id', options.apiToken ?? 'local-api-token');
+  const rnd = random(options.seed ?? 7);
+  const paris = company.addNumber({
+    digits: '+33 1 76 00 00 00',
+    e164_digits: '+33176000000',
+    name: 'Paris support',
+    country: 'FR',
+    time_zone: 'Europe/Paris',
+    open: true
+  });
+  const ny = company.addNumber({
+    digits: '+1 646-555-0100',
+    e164_digits: '+16465550100',
+    name: 'New York sales',
+    country: 'US',
+    time_zone: 'America/New_York',
+    open: true
+  });
+  const agents = [
+    company.addUser({ name: 'Jane Doe', email: 'jane.doe@example.com', available: true }),
+    company.addUser({ name: 'Ravi Patel', email: 'ravi.patel@example.com', available: true }),
+    company.addUser({ name: 'Marie Curie', email: 'marie.curie@example.com', available: false })
+  ];
+  const external = ['+33 6 12 34 56 78', '+1 415-555-0142', '+44 7700 900123', '+49 30 901820', '+33 6 98 76 54 32'];
+  const count = options.calls ?? 200;
+  const to = options.to ?? Math.floor(Date.now() / 1000);
+  const from = options.from ?? to - 30 * 86_400;
+  for (let i = 0; i < count; i += 1) {
+    const startedAt = from + Math.floor(((to - from) * (i + rnd())) / count);
+    const line = rnd() < 0.6 ? paris : ny;
+    const agent = agents[Math.floor(rnd() * agents.length)]!;
+    const internal = rnd() < 0.03;
+    const kind = Math.floor(rnd() * 5);
+    const outbound = kind >= 3;
+    const answered = kind === 0 || kind === 3;
+    const duration = 20 + Math.floor(rnd() * 600);
+    const lineObject = { ...line, direct_link: `https://api.aircall.io/v1/numbers/${line.id}` };
+    company.addCall({
+      direction: outbound ? 'outbound' : 'inbound',
+      status: 'done',
+      started_at: startedAt,
+      answered_at: answered ? startedAt + 8 : null,
+      ended_at: startedAt + duration,
+      duration,
+      raw_digits: internal ? (line === paris ? ny : paris).digits : external[Math.floor(rnd() * external.length)]!,
+      missed_call_reason: !outbound && !answered && kind === 1 ? 'no_available_agent' : null,
+      voicemail: !outbound && kind === 2 ? `https://assets.aircall.io/voicemail/${i}` : null,
+      recording: answered ? `https://assets.aircall.io/recording/${i}` : null,
+      user: answered || outbound ? { id: agent.id, name: agent.name, email: agent.email } : null,
+      number: lineObject,
+      tags: [],
+      comments: [],
+      contact: null,
+      archived: false
+    });
+  }
+  return company;
+}

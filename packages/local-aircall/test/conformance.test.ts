@@ -1,0 +1,98 @@
+/**
+ * What the local Aircall does, rule by rule, as Aircall documents it (src/server.ts cites
+ * ../../shared/reference/aircall.md §6; where the docs are silent the test pins our choice).
+ */
+import type { RunningLocalAircall } from '../src';
+import { Company, QUERY_CAP, startLocalAircall } from '../src';
+
+let clock = Date.UTC(2026, 10, 2, 9, 0, 30);
+let aircall: RunningLocalAircall;
+const AUTH = `Basic ${Buffer.from('id:token').toString('base64')}`;
+const get = (path: string, auth: string | null = AUTH) =>
+  fetch(`${aircall.url}${path}`, { headers: auth ? { authorization: auth } : {} });
+
+beforeAll(async () => {
+  const company = new Company('id', 'token');
+  for (let i = 0; i < QUERY_CAP + 30; i += 1) company.addCall({ started_at: 1_700_000_000 + i, direction: 'inbound' });
+  aircall = await startLocalAircall({ company, rateLimit: 1000, now: () => clock });
+});
+afterAll(() => aircall.close());
+
+describe('authentication (Basic base64(api_id:api_token))', () => {
+  it('401 without credentials, 403 with wrong ones', async () => {
+    expect((await get('/v1/numbers', null)).status).toBe(401);
+    expect((await get('/v1/numbers', `Basic ${Buffer.from('id:nope').toString('base64')}`)).status).toBe(403);
+    expect((await get('/v1/numbers')).status).toBe(200);
+  });
+});
+
+describe('GET /v1/calls paging', () => {
+  it('serves at most 50 a page, in start order, with the meta Aircall documents', async () => {
+    const res = await get('/v1/calls?per_page=80&from=1700000000&to=1700000099');
+    const body = (await res.json()) as { calls: { started_at: number }[]; meta: Record<string, unknown> };
+    expect(body.calls).toHaveLength(50);
+    expect(body.calls[0]!.started_at).toBe(1_700_000_000);
+    expect(body.meta).toMatchObject({ count: 50, total: 100, current_page: 1, per_page: 50, previous_page_link: null });
+    expect(String(body.meta.next_page_link)).toContain('page=2');
+  });
+
+  it('stops silently at 10,000 items: past them no next page, and total says 10,000', async () => {
+    const last = await get(`/v1/calls?per_page=50&page=${QUERY_CAP / 50}`);
+    const body = (await last.json()) as { calls: unknown[]; meta: { total: number; next_page_link: string | null } };
+    expect(body.calls).toHaveLength(50);
+    expect(body.meta).toMatchObject({ total: QUERY_CAP, next_page_link: null });
+    const past = (await (await get(`/v1/calls?per_page=50&page=${QUERY_CAP / 50 + 1}`)).json()) as { calls: unknown[] };
+    expect(past.calls).toEqual([]);
+  });
+});
+
+describe('rate limit per company', () => {
+  it('answers 429 with the X-AircallApi headers once the minute is used, and serves again after the reset', async () => {
+    const small = await startLocalAircall({ company: new Company('id', 'token'), rateLimit: 2, now: () => clock });
+    try {
+      const hit = (path: string) => fetch(`${small.url}${path}`, { headers: { authorization: AUTH } });
+      expect((await hit('/v1/numbers')).status).toBe(200);
+      expect((await hit('/v1/numbers')).headers.get('x-aircallapi-limit')).toBeNull();
+      const limited = await hit('/v1/numbers');
+      expect(limited.status).toBe(429);
+      expect(limited.headers.get('x-aircallapi-limit')).toBe('2');
+      expect(limited.headers.get('x-aircallapi-remaining')).toBe('0');
+      const reset = Number(limited.headers.get('x-aircallapi-reset'));
+      expect(reset * 1000).toBeGreaterThan(clock);
+      clock = reset * 1000;
+      expect((await hit('/v1/numbers')).status).toBe(200);
+    } finally {
+      await small.close();
+    }
+  });
+});
+
+describe('webhooks', () => {
+  const send = (method: string, path: string, body: unknown) =>
+    fetch(`${aircall.url}${path}`, {
+      method,
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    });
+
+  it('POST without events subscribes to every event; a PUT without events does so again', async () => {
+    const created = await send('POST', '/v1/webhooks', { url: 'https://example.com/hook' });
+    expect(created.status).toBe(201);
+    const { webhook } = (await created.json()) as { webhook: { webhook_id: string; events: string[] } };
+    expect(webhook.events).toEqual(['*']);
+    const narrowed = (await (
+      await send('PUT', `/v1/webhooks/${webhook.webhook_id}`, { events: ['call.ended'] })
+    ).json()) as {
+      webhook: { events: string[] };
+    };
+    expect(narrowed.webhook.events).toEqual(['call.ended']);
+    const widened = (await (await send('PUT', `/v1/webhooks/${webhook.webhook_id}`, { active: true })).json()) as {
+      webhook: { events: string[] };
+    };
+    expect(widened.webhook.events).toEqual(['*']);
+  });
+
+  it('refuses a webhook without url (422)', async () => {
+    expect((await send('POST', '/v1/webhooks', { custom_name: 'x' })).status).toBe(422);
+  });
+});
