@@ -55,6 +55,17 @@ export interface ServiceConfig {
    * live, updates); alone, it goes at once.
    */
   readonly batchWindowMs: number;
+  /**
+   * Aircall's Public API (AIRCALL_API_ID, AIRCALL_API_TOKEN, AIRCALL_API_URL, and
+   * AIRCALL_API_REQUESTS_PER_MINUTE: this service's share of the company's 120); null when no
+   * key is given.
+   */
+  readonly aircallApi: {
+    readonly url: string;
+    readonly apiId: string;
+    readonly apiToken: string;
+    readonly requestsPerMinute: number;
+  } | null;
 }
 
 export interface ConfigOverrides {
@@ -144,8 +155,29 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const batchWindowMs = Number(get('AIRCALL_SF_BATCH_WINDOW_MS') ?? 10000);
   if (!Number.isInteger(batchWindowMs) || batchWindowMs < 0 || batchWindowMs > 60_000)
     throw invalid('AIRCALL_SF_BATCH_WINDOW_MS must be a whole number of milliseconds from 0 to 60000.');
+  const apiId = get('AIRCALL_API_ID');
+  const apiToken = get('AIRCALL_API_TOKEN');
+  if (Boolean(apiId) !== Boolean(apiToken))
+    throw invalid(
+      'Set both AIRCALL_API_ID and AIRCALL_API_TOKEN (Aircall: Integrations & API > API keys), or neither.'
+    );
+  const requestsPerMinute = Number(get('AIRCALL_API_REQUESTS_PER_MINUTE') ?? 60);
+  if (!Number.isInteger(requestsPerMinute) || requestsPerMinute < 1 || requestsPerMinute > 120)
+    throw invalid(
+      'AIRCALL_API_REQUESTS_PER_MINUTE must be a whole number from 1 to 120 (the company allows 120 in all).'
+    );
+  const aircallApi =
+    apiId && apiToken
+      ? {
+          url: url('AIRCALL_API_URL', get('AIRCALL_API_URL') ?? 'https://api.aircall.io'),
+          apiId,
+          apiToken,
+          requestsPerMinute
+        }
+      : null;
   return {
     org,
+    aircallApi,
     batchWindowMs,
     webhookTokens: tokens,
     companyNumbers,

@@ -1,4 +1,5 @@
 /** Every command of `aircall-sf`, one module each (contract §2). */
+import { backfillCommand } from './backfill';
 import type { Command } from './command';
 import { deadLettersCommand } from './dead-letters';
 import { explainCommand } from './explain';
@@ -9,6 +10,7 @@ import { serveCommand } from './serve';
 export const COMMANDS: readonly Command[] = [
   serveCommand,
   replayCommand,
+  backfillCommand,
   explainCommand,
   deadLettersCommand,
   localOrgCommand

@@ -265,7 +265,10 @@ export class LocalOrg {
       })
     );
     if (options.viewAllData) this.viewAllData.add(userId);
-    if (options.permissionSets) this.access.set(userId, new Access(sets, (rule, error) => this.refuse(rule, error)));
+    if (options.permissionSets) {
+      const isCustomSetting = (object: string) => this.store.schema.object(object)?.customSetting === true;
+      this.access.set(userId, new Access(sets, (rule, error) => this.refuse(rule, error), isCustomSetting));
+    }
     return { userId, accessToken: this.issueToken(userId) };
   }
 

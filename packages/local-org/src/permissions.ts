@@ -5,6 +5,7 @@
  * What Salesforce documents, and the local org applies:
  * - object permissions (Read, Create, Edit; Edit implies Read) on custom objects and on the CRM
  *   objects Account, Contact, Lead, Case and Opportunity ("Object Permissions", Salesforce Help);
+ *   a custom setting is read with "Custom Setting Definitions" access (customSettingAccesses);
  * - Tasks and Events have no object permissions: creating and editing them takes the
  *   "Edit Tasks" user permission (EditTask) ("Activity Permissions", Salesforce Help);
  * - field-level security on custom fields: a field the user cannot read does not exist for it
@@ -51,6 +52,11 @@ export function loadPermissionSets(roots: readonly string[]): Map<string, Permis
           viewAll: yes(b, 'viewAllRecords')
         });
       }
+      // Custom settings are read through "Custom Setting Definitions" access, not object permissions.
+      for (const b of blocks(xml, 'customSettingAccesses')) {
+        if (yes(b, 'enabled'))
+          objects.set(tag(b, 'name') ?? '', { read: true, create: false, edit: false, viewAll: false });
+      }
       const fields = new Map<string, { read: boolean; edit: boolean }>();
       for (const b of blocks(xml, 'fieldPermissions')) {
         fields.set(tag(b, 'field') ?? '', { read: yes(b, 'readable'), edit: yes(b, 'editable') });
@@ -77,7 +83,9 @@ export type ObjectOperation = 'read' | 'create' | 'edit';
 export class Access {
   constructor(
     readonly permissionSets: readonly PermissionSetDef[],
-    private readonly onRefuse: (rule: string, error: SfError) => SfError
+    private readonly onRefuse: (rule: string, error: SfError) => SfError,
+    /** Custom settings have no field-level security: their fields go with the setting. */
+    private readonly isCustomSetting: (object: string) => boolean = () => false
   ) {}
 
   get viewAllData(): boolean {
@@ -98,11 +106,13 @@ export class Access {
 
   canReadField(object: string, field: string): boolean {
     if (!isCustom(field)) return true;
+    if (this.isCustomSetting(object)) return this.canObject(object, 'read');
     return this.permissionSets.some((s) => s.fields.get(`${object}.${field}`)?.read === true);
   }
 
   canEditField(object: string, field: string): boolean {
     if (!isCustom(field)) return true;
+    if (this.isCustomSetting(object)) return this.canObject(object, 'edit');
     return this.permissionSets.some((s) => s.fields.get(`${object}.${field}`)?.edit === true);
   }
 

@@ -51,6 +51,18 @@ describe('object permissions (Object Permissions, Salesforce Help)', () => {
     expect(errorOf(res.body).message).toContain("sObject type 'Account' is not supported.");
   });
 
+  it('a custom setting is readable with Custom Setting Definitions access (customSettingAccesses), not otherwise', async () => {
+    const integration = org.org.createUser(
+      { Username: 'settings@local-org.invalid', Email: 'settings@example.com', LastName: 'Settings' },
+      { permissionSets: ['Aircall_Integration'] }
+    );
+    // Its fields go with it: custom settings have no field-level security.
+    expect((await query(integration, 'SELECT Id, Unknown_Number__c FROM Aircall_Settings__c')).status).toBe(200);
+    const res = await query(reader, 'SELECT Id FROM Aircall_Settings__c');
+    expect(res.status).toBe(400);
+    expect(errorOf(res.body).errorCode).toBe('INVALID_TYPE');
+  });
+
   it('a user created without permission sets may still do everything (no profile is modelled)', async () => {
     const res = await as(open, 'POST', `${V}/sobjects/Account`, { Name: 'Open' });
     expect(res.status).toBe(201);
