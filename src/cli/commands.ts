@@ -1,4 +1,5 @@
 /** Every command of `aircall-sf`, one module each (contract §2). */
+import { aircallWebhookCommand } from './aircall-webhook';
 import { backfillCommand } from './backfill';
 import type { Command } from './command';
 import { deadLettersCommand } from './dead-letters';
@@ -11,6 +12,7 @@ export const COMMANDS: readonly Command[] = [
   serveCommand,
   replayCommand,
   backfillCommand,
+  aircallWebhookCommand,
   explainCommand,
   deadLettersCommand,
   localOrgCommand

@@ -1,0 +1,61 @@
+import { AircallApi } from '../aircall-api/client';
+import { CALL_EVENTS, MESSAGE_EVENTS } from '../aircall/schemas';
+import { AircallSfError, ERROR_CODES } from '../errors';
+import type { Command } from './command';
+import { configFrom, parseCommand, usageError } from './command';
+
+const USAGE = `Usage: aircall-sf aircall-webhook --url https://HOST/webhooks/aircall
+
+Creates the Aircall webhook this service receives, with the events it uses, or, when one with
+that URL exists, sets its events and re-enables it (Aircall disables a webhook that keeps
+failing). Prints what to put in AIRCALL_WEBHOOK_TOKEN; the last stdout line is the webhook as
+JSON. Needs AIRCALL_API_ID and AIRCALL_API_TOKEN.`;
+
+/** The events the product acts on (aircall/schemas.ts): a webhook with fewer misses updates. */
+export const WEBHOOK_EVENTS: readonly string[] = [...CALL_EVENTS, ...MESSAGE_EVENTS];
+
+export const aircallWebhookCommand: Command = {
+  name: 'aircall-webhook',
+  summary: "create or re-enable the service's Aircall webhook",
+  usage: USAGE,
+  async run(args, io) {
+    const { values, positionals } = parseCommand(USAGE, args, { url: { type: 'string' } });
+    if (positionals.length > 0 || typeof values.url !== 'string')
+      throw usageError(USAGE, 'aircall-webhook takes --url, the public URL of /webhooks/aircall.');
+    let url: URL;
+    try {
+      url = new URL(values.url);
+    } catch {
+      throw usageError(
+        USAGE,
+        `--url must be a URL such as https://aircall.acme.com/webhooks/aircall; got "${values.url}".`
+      );
+    }
+    const config = configFrom(values);
+    if (!config.aircallApi)
+      throw new AircallSfError(
+        ERROR_CODES.CONFIG_INVALID,
+        "aircall-webhook uses Aircall's Public API: set AIRCALL_API_ID and AIRCALL_API_TOKEN (Aircall: Integrations & API > API keys)."
+      );
+    const api = new AircallApi(config.aircallApi);
+    const existing = (await api.webhooks()).find((w) => w.url === url.toString());
+    const webhook = existing
+      ? await api.updateWebhook(existing.webhook_id, { url: existing.url, active: true, events: WEBHOOK_EVENTS })
+      : await api.createWebhook({ url: url.toString(), custom_name: 'aircall-sf', events: WEBHOOK_EVENTS });
+    // Aircall returns the token with the webhook it creates or updates (aircall.md §6).
+    io.err(
+      `${existing ? (existing.active ? 'Updated' : 'Re-enabled') : 'Created'} the webhook ${webhook.webhook_id} for ${webhook.url} (${WEBHOOK_EVENTS.length} events).` +
+        (webhook.token ? ` Set AIRCALL_WEBHOOK_TOKEN=${webhook.token} where the service runs.` : '')
+    );
+    io.out(
+      JSON.stringify({
+        webhook_id: webhook.webhook_id,
+        url: webhook.url,
+        active: webhook.active,
+        events: webhook.events,
+        token: webhook.token ?? null
+      })
+    );
+    return 0;
+  }
+};
