@@ -65,6 +65,10 @@ export interface ServiceConfig {
     readonly apiId: string;
     readonly apiToken: string;
     readonly requestsPerMinute: number;
+    /** AIRCALL_RECONCILE_MINUTES: how often `serve` reconciles with Aircall's API (default 5). */
+    readonly reconcileIntervalMs: number;
+    /** AIRCALL_WEBHOOK_URL: the webhook `serve` keeps enabled; else any ending in /webhooks/aircall. */
+    readonly webhookUrl: string | null;
   } | null;
 }
 
@@ -166,13 +170,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     throw invalid(
       'AIRCALL_API_REQUESTS_PER_MINUTE must be a whole number from 1 to 120 (the company allows 120 in all).'
     );
+  const reconcileMinutes = Number(get('AIRCALL_RECONCILE_MINUTES') ?? 5);
+  if (!(reconcileMinutes >= 1 && reconcileMinutes <= 1440))
+    throw invalid('AIRCALL_RECONCILE_MINUTES must be a number of minutes from 1 to 1440.');
+  const webhookUrl = get('AIRCALL_WEBHOOK_URL');
   const aircallApi =
     apiId && apiToken
       ? {
           url: url('AIRCALL_API_URL', get('AIRCALL_API_URL') ?? 'https://api.aircall.io'),
           apiId,
           apiToken,
-          requestsPerMinute
+          requestsPerMinute,
+          reconcileIntervalMs: reconcileMinutes * 60_000,
+          webhookUrl: webhookUrl ? url('AIRCALL_WEBHOOK_URL', webhookUrl) : null
         }
       : null;
   return {

@@ -109,6 +109,26 @@ export class Metrics {
     'counter'
   );
   readonly inboxDepth = new Family('aircall_inbox_depth', 'Items waiting in the inbox.', 'gauge');
+  readonly reconcileRuns = new Family(
+    'aircall_reconcile_runs_total',
+    "Reconciliations with Aircall's API, by outcome (ok, failed).",
+    'counter'
+  );
+  readonly reconcileFed = new Family(
+    'aircall_reconcile_calls_fed_total',
+    'Calls found by reconciliation that no webhook had brought.',
+    'counter'
+  );
+  readonly webhookActive = new Family(
+    'aircall_webhook_active',
+    "Whether Aircall's webhook for this service is active (1), disabled (0), or not found (-1).",
+    'gauge'
+  );
+  readonly webhookReenabled = new Family(
+    'aircall_webhook_reenabled_total',
+    'Times the service re-enabled a webhook Aircall had disabled.',
+    'counter'
+  );
   readonly latency = new Histogram(
     'aircall_webhook_to_task_seconds',
     'From the event that changed an item to its Task written.',

@@ -3,11 +3,10 @@ import { join } from 'node:path';
 import { AircallApi } from '../aircall-api/client';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import { createLogger } from '../logger';
-import { readWebhook } from '../server/webhook';
 import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand, usageError } from './command';
 import { openPipeline } from './embedded';
-import { drain, requireValidSettings, summary } from './feed';
+import { apiCallEvent, drain, requireValidSettings, summary } from './feed';
 
 const USAGE = `Usage: aircall-sf backfill --from DATE --to DATE [--timeout SECONDS] [--org URL] [--data-dir DIR]
 
@@ -85,20 +84,12 @@ export const backfillCommand: Command = {
       for await (const call of api.calls(start, to)) {
         calls += 1;
         const startedAt = typeof call.started_at === 'number' ? call.started_at : start;
-        const timestamp = typeof call.ended_at === 'number' ? call.ended_at : startedAt;
-        // The same boundary as a webhook: a call read from the API is a call.ended (or the live
-        // state it is in), stored and classified as Aircall's own delivery would be.
-        const body = JSON.stringify({
-          resource: 'call',
-          event: call.ended_at === null ? 'call.created' : 'call.ended',
-          timestamp,
-          data: call
-        });
-        const outcome = readWebhook(body, null);
-        if (outcome.status === 200 && outcome.reason === 'accepted') {
-          pipeline.inbox.rememberLines([...outcome.lines]);
-          pipeline.inbox.accept(outcome.incoming, outcome.digest);
-          keys.add(outcome.incoming.key);
+        // The same boundary as a webhook: stored and classified as Aircall's own delivery would be.
+        const read = apiCallEvent(call);
+        if (read) {
+          pipeline.inbox.rememberLines([...read.lines]);
+          pipeline.inbox.accept(read.event, read.digest);
+          keys.add(read.event.key);
           pipeline.worker.notify();
         }
         if (calls % 200 === 0) {

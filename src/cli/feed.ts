@@ -105,3 +105,26 @@ export function summary(pipeline: Pipeline, keys: readonly string[], events: num
   // A call that never ended (no call.ended in the file) stays pending: it was not logged.
   return { events, logged: counts.logged, skipped: counts.skipped + counts.pending, failed: counts.dead };
 }
+
+/**
+ * A call read from Aircall's API, through the webhook boundary as Aircall's own delivery of it
+ * would be: a `call.ended` (or `call.created` while it is live). Null when it cannot be used.
+ */
+export function apiCallEvent(call: Record<string, unknown>): {
+  event: AircallEvent;
+  digest: string;
+  lines: readonly string[];
+} | null {
+  const startedAt = typeof call.started_at === 'number' ? call.started_at : 0;
+  const timestamp = typeof call.ended_at === 'number' ? call.ended_at : startedAt;
+  const body = JSON.stringify({
+    resource: 'call',
+    event: call.ended_at === null ? 'call.created' : 'call.ended',
+    timestamp,
+    data: call
+  });
+  const outcome = readWebhook(body, null);
+  return outcome.status === 200 && outcome.reason === 'accepted'
+    ? { event: outcome.incoming, digest: outcome.digest, lines: outcome.lines }
+    : null;
+}

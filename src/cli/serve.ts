@@ -1,11 +1,13 @@
 import { AircallSfError, ERROR_CODES } from '../errors';
 import { createLogger } from '../logger';
 import { connect } from '../salesforce/connection';
+import { AircallApi } from '../aircall-api/client';
 import { buildApp } from '../server/app';
 import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand } from './command';
 import { loadConsole, resolveOrg } from './embedded';
 import { readiness, startPipeline } from './pipeline';
+import { Reconciler } from './reconcile';
 
 const USAGE = `Usage: aircall-sf serve [--port P] [--org URL] [--data-dir DIR]
 
@@ -37,13 +39,28 @@ export const serveCommand: Command = {
     const logger = createLogger();
     const { auth, embedded } = await resolveOrg(config);
     const pipeline = await startPipeline(auth, config, logger);
+    // With Aircall's API, calls whose webhooks never came are found and logged (reconcile.ts).
+    const reconciler = config.aircallApi
+      ? new Reconciler(
+          new AircallApi(config.aircallApi),
+          pipeline.inbox,
+          pipeline.metrics,
+          logger,
+          {
+            intervalMs: config.aircallApi.reconcileIntervalMs,
+            lookbackMs: 60 * 60_000 + config.aircallApi.reconcileIntervalMs,
+            webhookUrl: config.aircallApi.webhookUrl
+          },
+          () => pipeline.worker.notify()
+        )
+      : null;
     const app = buildApp({
       inbox: pipeline.inbox,
       metrics: pipeline.metrics,
       logger,
       webhookTokens: tokens,
       onAccepted: () => pipeline.worker.notify(),
-      readiness: () => readiness(pipeline),
+      readiness: async () => (await readiness(pipeline)) ?? reconciler?.status.webhookProblem ?? null,
       metricsToken: config.metricsToken
     });
     const host = process.env.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0');
@@ -85,6 +102,7 @@ export const serveCommand: Command = {
     const port = typeof address === 'object' && address ? address.port : config.port;
     base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     pipeline.worker.start();
+    reconciler?.start();
     if (embedded && localConsole) {
       io.out(
         [
@@ -109,6 +127,7 @@ export const serveCommand: Command = {
       process.on('SIGINT', () => resolve());
     });
     logger.info('stopping: no new events; finishing what is in flight');
+    await reconciler?.stop();
     await app.close();
     await pipeline.close();
     await embedded?.close();
