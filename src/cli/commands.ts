@@ -4,6 +4,7 @@ import { backfillCommand } from './backfill';
 import type { Command } from './command';
 import { deadLettersCommand } from './dead-letters';
 import { explainCommand } from './explain';
+import { localAircallCommand } from './local-aircall';
 import { localOrgCommand } from './local-org';
 import { replayCommand } from './replay';
 import { serveCommand } from './serve';
@@ -15,5 +16,6 @@ export const COMMANDS: readonly Command[] = [
   aircallWebhookCommand,
   explainCommand,
   deadLettersCommand,
-  localOrgCommand
+  localOrgCommand,
+  localAircallCommand
 ];

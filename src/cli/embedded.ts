@@ -6,6 +6,7 @@
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type * as LocalAircallModule from '@aircall-sf/local-aircall';
 import type * as LocalOrgModule from '@aircall-sf/local-org';
 import type { Logger } from 'pino';
 import type { OrgAuth, ServiceConfig } from '../config';
@@ -35,6 +36,19 @@ export function loadLocalOrg(): typeof LocalOrgModule {
     throw new AircallSfError(
       ERROR_CODES.LOCAL_ORG_UNAVAILABLE,
       'the embedded local org comes with a checkout (npm install && npm start), not with the installed package: set SF_INSTANCE_URL and the org credentials (README, Configuration)'
+    );
+  }
+}
+
+export function loadLocalAircall(): typeof LocalAircallModule {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the emulator loads only for its command
+    return require('@aircall-sf/local-aircall') as typeof LocalAircallModule;
+  } catch (error: unknown) {
+    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
+    throw new AircallSfError(
+      ERROR_CODES.LOCAL_ORG_UNAVAILABLE,
+      'the local Aircall comes with a checkout (npm install), not with the installed package.'
     );
   }
 }

@@ -1,5 +1,5 @@
-/** aircall-sf aircall-webhook as a process against the local Aircall. */
-import { execFile } from 'node:child_process';
+/** aircall-sf aircall-webhook and local-aircall as processes, against the local Aircall. */
+import { execFile, spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { RunningLocalAircall } from '@aircall-sf/local-aircall';
@@ -48,5 +48,27 @@ describe('aircall-sf aircall-webhook', () => {
 
   it('refuses a URL that is not one', async () => {
     await expect(cli(['--url', 'not a url'])).rejects.toMatchObject({ code: 2 });
+  }, 60_000);
+});
+
+describe('aircall-sf local-aircall', () => {
+  it('serves a demo company and prints where and with which key', async () => {
+    const child = spawn(process.execPath, [BIN, 'local-aircall', '--calls', '30', '--days', '2'], {
+      env: { PATH: process.env.PATH }
+    });
+    try {
+      const line = await new Promise<string>((resolve) =>
+        child.stdout.once('data', (c: Buffer) => resolve(c.toString()))
+      );
+      const { url, apiId, apiToken } = JSON.parse(line) as { url: string; apiId: string; apiToken: string };
+      const res = await fetch(`${url}/v1/calls?per_page=50`, {
+        headers: { authorization: `Basic ${Buffer.from(`${apiId}:${apiToken}`).toString('base64')}` }
+      });
+      expect(((await res.json()) as { meta: { total: number } }).meta.total).toBe(30);
+    } finally {
+      child.kill('SIGTERM');
+    }
+    const code = await new Promise((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
   }, 60_000);
 });

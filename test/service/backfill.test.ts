@@ -2,7 +2,7 @@
  * aircall-sf backfill as a process: the local Aircall's calls through the real pipeline into a
  * local org, over HTTP; a second run; a resumed run.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -36,19 +36,21 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
+const envFor = (dataDir: string, aircallUrl: string) => ({
+  PATH: process.env.PATH,
+  SF_INSTANCE_URL: org.instanceUrl,
+  SF_ACCESS_TOKEN: token,
+  DATA_DIR: dataDir,
+  AIRCALL_API_URL: aircallUrl,
+  AIRCALL_API_ID: 'local-api-id',
+  AIRCALL_API_TOKEN: 'local-api-token',
+  AIRCALL_API_REQUESTS_PER_MINUTE: '120',
+  AIRCALL_SF_BATCH_WINDOW_MS: '200',
+  LOG_LEVEL: 'silent'
+});
+
 async function backfill(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  const env = {
-    PATH: process.env.PATH,
-    SF_INSTANCE_URL: org.instanceUrl,
-    SF_ACCESS_TOKEN: token,
-    DATA_DIR: join(dir, 'data'),
-    AIRCALL_API_URL: aircall.url,
-    AIRCALL_API_ID: 'local-api-id',
-    AIRCALL_API_TOKEN: 'local-api-token',
-    AIRCALL_API_REQUESTS_PER_MINUTE: '120',
-    AIRCALL_SF_BATCH_WINDOW_MS: '200',
-    LOG_LEVEL: 'silent'
-  };
+  const env = envFor(join(dir, 'data'), aircall.url);
   try {
     const { stdout, stderr } = await run(process.execPath, [BIN, 'backfill', ...args], { env, timeout: 120_000 });
     return { code: 0, stdout, stderr };
@@ -101,6 +103,45 @@ describe('aircall-sf backfill', () => {
     expect(result.stderr).toContain(`backfill: resuming at ${new Date(resumeAt * 1000).toISOString()}`);
     expect(lastLine(result.stdout).calls).toBe(aircall.company.calls.filter((c) => c.started_at >= resumeAt).length);
   }, 120_000);
+
+  it('killed (-9) mid-run, the next run resumes where it stopped and every call is logged once', async () => {
+    const second = await startLocalAircall({
+      company: demoCompany({
+        calls: 600,
+        from: FROM,
+        to: TO,
+        seed: 23,
+        apiId: 'local-api-id',
+        apiToken: 'local-api-token'
+      })
+    });
+    try {
+      const dataDir = join(dir, 'killed');
+      const args = [BIN, 'backfill', '--from', String(FROM), '--to', String(TO)];
+      const child = spawn(process.execPath, args, { env: envFor(dataDir, second.url) });
+      await new Promise<void>((resolve, reject) => {
+        let err = '';
+        child.stderr.on('data', (c: Buffer) => {
+          err += c.toString();
+          if (/200 calls fetched/.test(err)) {
+            child.kill('SIGKILL');
+            resolve();
+          }
+        });
+        child.on('exit', () => reject(new Error(`backfill ended before it was killed: ${err}`)));
+      });
+      const resumed = await run(process.execPath, args, { env: envFor(dataDir, second.url), timeout: 120_000 });
+      expect(resumed.stderr).toContain('backfill: resuming at');
+      const ids = second.company.calls.filter((c) => !second.company.numbers.some((n) => n.digits === c.raw_digits));
+      const tasks = await org.conn.query<{ Aircall_Id__c: string }>(
+        `SELECT Aircall_Id__c FROM Task WHERE Aircall_Id__c IN (${ids.map((c) => `'call:${c.id}'`).join(',')})`
+      );
+      expect(tasks.records).toHaveLength(ids.length);
+      expect(new Set(tasks.records.map((t) => t.Aircall_Id__c)).size).toBe(ids.length);
+    } finally {
+      await second.close();
+    }
+  }, 180_000);
 
   it('refuses to run without Aircall API keys, saying which to set', async () => {
     const { stdout, stderr, code } = await run(process.execPath, [BIN, 'backfill', '--from', String(FROM)], {
