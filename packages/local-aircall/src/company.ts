@@ -123,7 +123,16 @@ export class Company {
  * of external numbers, a few of them between the company's own two lines.
  */
 export function demoCompany(
-  options: { calls?: number; from?: number; to?: number; seed?: number; apiId?: string; apiToken?: string } = {}
+  options: {
+    calls?: number;
+    from?: number;
+    to?: number;
+    seed?: number;
+    apiId?: string;
+    apiToken?: string;
+    /** How many distinct external numbers call (default 5); more, from the UK's drama range. */
+    externalNumbers?: number;
+  } = {}
 ): Company {
   const company = new Company(options.apiId ?? 'local-api-id', options.apiToken ?? 'local-api-token');
   const rnd = random(options.seed ?? 7);
@@ -148,7 +157,19 @@ export function demoCompany(
     company.addUser({ name: 'Ravi Patel', email: 'ravi.patel@example.com', available: true }),
     company.addUser({ name: 'Marie Curie', email: 'marie.curie@example.com', available: false })
   ];
-  const external = ['+33 6 12 34 56 78', '+1 415-555-0142', '+44 7700 900123', '+49 30 901820', '+33 6 98 76 54 32'];
+  const base = ['+33 6 12 34 56 78', '+1 415-555-0142', '+44 7700 900123', '+49 30 901820', '+33 6 98 76 54 32'];
+  const pool = Math.max(1, Math.min(1000, options.externalNumbers ?? base.length));
+  // Beyond the five, numbers Ofcom reserves for drama (+44 7700 900000 to 900999): nobody's.
+  const external =
+    pool <= base.length
+      ? base.slice(0, pool)
+      : [
+          ...base,
+          ...Array.from(
+            { length: pool - base.length },
+            (_, i) => `+44 7700 900${String(i >= 123 ? i + 1 : i).padStart(3, '0')}`
+          )
+        ];
   const count = options.calls ?? 200;
   const to = options.to ?? Math.floor(Date.now() / 1000);
   const from = options.from ?? to - 30 * 86_400;
