@@ -26,31 +26,36 @@ export interface EmbeddedOrg {
   close(): Promise<void>;
 }
 
-export function loadLocalOrg(): typeof LocalOrgModule {
+/**
+ * A dev-dependency emulator: a checkout has it, an installed package (npm pack) has not, which
+ * is answered with LOCAL_ORG_UNAVAILABLE and `why`. Any other failure to load it is thrown.
+ */
+function loadEmulator<T>(name: string, why: string): T {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the emulator loads only when no org is configured
-    return require('@aircall-sf/local-org') as typeof LocalOrgModule;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- emulators load only when used
+    return require(name) as T;
   } catch (error: unknown) {
-    // The local org is a dev dependency: a checkout has it, an installed package (npm pack) has not.
-    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
-    throw new AircallSfError(
-      ERROR_CODES.LOCAL_ORG_UNAVAILABLE,
-      'the embedded local org comes with a checkout (npm install && npm start), not with the installed package: set SF_INSTANCE_URL and the org credentials (README, Configuration)'
-    );
+    const missing =
+      (error as { code?: string }).code === 'MODULE_NOT_FOUND' && (error as Error).message.includes(`'${name}'`);
+    if (!missing) throw error;
+    throw new AircallSfError(ERROR_CODES.LOCAL_ORG_UNAVAILABLE, why);
   }
 }
 
+/** The local org: only when no org is configured. */
+export function loadLocalOrg(): typeof LocalOrgModule {
+  return loadEmulator<typeof LocalOrgModule>(
+    '@aircall-sf/local-org',
+    'the embedded local org comes with a checkout (npm install && npm start), not with the installed package: set SF_INSTANCE_URL and the org credentials (README, Configuration)'
+  );
+}
+
+/** The local Aircall: only for its command. */
 export function loadLocalAircall(): typeof LocalAircallModule {
-  try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports -- the emulator loads only for its command
-    return require('@aircall-sf/local-aircall') as typeof LocalAircallModule;
-  } catch (error: unknown) {
-    if ((error as { code?: string }).code !== 'MODULE_NOT_FOUND') throw error;
-    throw new AircallSfError(
-      ERROR_CODES.LOCAL_ORG_UNAVAILABLE,
-      'the local Aircall comes with a checkout (npm install), not with the installed package.'
-    );
-  }
+  return loadEmulator<typeof LocalAircallModule>(
+    '@aircall-sf/local-aircall',
+    'the local Aircall comes with a checkout (npm install), not with the installed package.'
+  );
 }
 
 export function loadConsole(): typeof ConsoleModule {

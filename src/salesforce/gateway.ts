@@ -429,32 +429,25 @@ export class OrgGateway {
       );
     const insertChunks = chunks(batch.inserts);
     const updateChunks = chunks(batch.updates);
-    insertChunks.forEach((chunk, n) =>
-      subrequests.push({
-        method: 'POST',
-        url: `${this.base}/composite/sobjects`,
-        referenceId: `insert${n}`,
-        body: {
-          allOrNone: false,
-          records: chunk.map((i) => ({ attributes: { type: 'Task' }, ...this.taskBody(items[i]!, direct) }))
-        }
-      })
-    );
-    updateChunks.forEach((chunk, n) =>
-      subrequests.push({
-        method: 'PATCH',
-        url: `${this.base}/composite/sobjects`,
-        referenceId: `update${n}`,
-        body: {
-          allOrNone: false,
-          records: chunk.map((i) => ({
-            attributes: { type: 'Task' },
-            Id: items[i]!.taskId,
-            ...this.taskBody(items[i]!, direct)
-          }))
-        }
-      })
-    );
+    // One sObject Collections subrequest per chunk: POST inserts, PATCH updates by Id.
+    const collections = (method: 'POST' | 'PATCH', prefix: string, list: number[][], withId: boolean) =>
+      list.forEach((chunk, n) =>
+        subrequests.push({
+          method,
+          url: `${this.base}/composite/sobjects`,
+          referenceId: `${prefix}${n}`,
+          body: {
+            allOrNone: false,
+            records: chunk.map((i) => ({
+              attributes: { type: 'Task' },
+              ...(withId ? { Id: items[i]!.taskId } : {}),
+              ...this.taskBody(items[i]!, direct)
+            }))
+          }
+        })
+      );
+    collections('POST', 'insert', insertChunks, false);
+    collections('PATCH', 'update', updateChunks, true);
     const all = [...batch.dependent.map((d) => d.index), ...batch.inserts, ...batch.updates];
     let response: CompositeResponse;
     try {

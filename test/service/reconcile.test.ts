@@ -74,7 +74,7 @@ describe('reconciliation in serve', () => {
     expect(svc.pipeline.metrics.render()).toContain('aircall_reconcile_runs_total{outcome="ok"} 2');
   }, 60_000);
 
-  it("says on /readyz when the service's webhook is gone, and why", async () => {
+  it("reports, for /readyz, that the service's webhook is gone, and why", async () => {
     aircall.company.webhooks.clear();
     await reconciler.runOnce();
     expect(reconciler.status.webhookProblem).toContain('create it with aircall-sf aircall-webhook --url URL');

@@ -17,6 +17,10 @@
  * - Webhooks: `POST /v1/webhooks` → 201 `{webhook}` (every event when `events` is omitted),
  *   `GET /v1/webhooks`, `GET|PUT|DELETE /v1/webhooks/:id`; `PUT {active:true}` re-enables.
  * Error bodies are `{error, troubleshoot}`: their form is not documented.
+ * Also not documented, and the local Aircall's choice: the webhook list and a PUT's answer carry
+ * the whole webhook, token included (the docs say only that GET of one webhook returns it); a
+ * webhook created without `custom_name` is named "Webhook"; `events: ['*']` stands for every
+ * event. A client must not depend on these.
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';

@@ -2,20 +2,22 @@
  * Object and field access of a user, from the permission sets deployed with the SFDX folders
  * (`permissionsets/*.permissionset-meta.xml`), for users created with `permissionSets`.
  *
- * What Salesforce documents, and the local org applies:
- * - object permissions (Read, Create, Edit; Edit implies Read) on custom objects and on the CRM
- *   objects Account, Contact, Lead, Case and Opportunity ("Object Permissions", Salesforce Help);
- *   a custom setting is read with "Custom Setting Definitions" access (customSettingAccesses);
- * - Tasks and Events have no object permissions: creating and editing them takes the
- *   "Edit Tasks" user permission (EditTask) ("Activity Permissions", Salesforce Help);
- * - field-level security on custom fields: a field the user cannot read does not exist for it
- *   (SOQL and writes answer INVALID_FIELD "No such column", as for a misspelt field); one it can
- *   read but not edit is refused with INVALID_FIELD_FOR_INSERT_UPDATE;
+ * What the local org applies, and where it comes from:
+ * - field-level security on custom fields, shared by Task and Event (fields on Activity), a
+ *   missing entry meaning no access (reference/salesforce.md §7, from the Object Reference's Task
+ *   page); a custom setting readable with the set's custom-setting access (reference/salesforce.md
+ *   §8, Help platform.cs_schema_settings), its fields carrying no FLS of their own;
+ * - object permissions (Read, Create, Edit; Edit implies Read) on custom objects and on Account,
+ *   Contact, Lead, Case and Opportunity; Tasks and Events created and edited under the "Edit
+ *   Tasks" user permission (EditTask), which the package's permission sets grant;
  * - "View All Data" (user permission ViewAllData).
- * What it does not model (docs/local-org.md, known differences): profiles (a user's base
- * access: standard fields and other standard objects are open to every user), permission set
- * groups, muting, sharing of records. The status and text of a refused object operation are not
- * documented: the local org answers 403 INSUFFICIENT_ACCESS_OR_READONLY, its own choice.
+ * The docs stored here do not state the second point, nor what the API answers to a refused
+ * operation: the local org's answers are its own choice, the closest documented forms, so a
+ * client must not rely on their text. A field the user cannot read is "No such column"
+ * (INVALID_FIELD, the documented answer to an unknown field); a read-only one is refused with
+ * INVALID_FIELD_FOR_INSERT_UPDATE; an object operation with 403 INSUFFICIENT_ACCESS_OR_READONLY.
+ * Not modelled (docs/local-org.md, known differences): profiles (standard fields and other
+ * standard objects are open to every user), permission set groups, muting, record sharing.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
