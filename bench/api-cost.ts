@@ -206,7 +206,7 @@ async function main(): Promise<void> {
     const before = requests(svc);
     const meter = svc.org.org.apiUsed;
     await replay(svc, events);
-    const counts = svc.pipeline.inbox.counts(keys);
+    const counts = await svc.pipeline.inbox.counts(keys);
     const used = svc.org.org.apiUsed - meter;
     // call.ended to Task: calls with no late tag or comment (for those, the inbox keeps the update's time).
     const updated = new Set(
@@ -259,7 +259,7 @@ async function main(): Promise<void> {
     const before = svc.org.org.apiUsed;
     svc.pipeline.worker.start();
     await svc.settle(600_000);
-    const counts = svc.pipeline.inbox.counts(keys);
+    const counts = await svc.pipeline.inbox.counts(keys);
     console.log(
       `backlog of 2000 calls: ${((svc.org.org.apiUsed - before) / counts.logged).toFixed(3)} requests per logged call (logged ${counts.logged})`
     );

@@ -38,6 +38,13 @@ export interface ServiceConfig {
   readonly webhookTokens: readonly string[];
   readonly port: number;
   readonly dataDir: string;
+  /**
+   * DATABASE_URL (postgres://…): the inbox and all service state in PostgreSQL, shared by any
+   * number of `serve` processes; null: SQLite under the data dir.
+   */
+  readonly databaseUrl: string | null;
+  /** AIRCALL_SF_RETENTION_DAYS: logged and skipped items are deleted after this long (dead letters are kept). */
+  readonly retentionMs: number;
   readonly apiVersion: string;
   readonly concurrency: number;
   readonly settingsTtlMs: number;
@@ -174,6 +181,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (!(reconcileMinutes >= 1 && reconcileMinutes <= 1440))
     throw invalid('AIRCALL_RECONCILE_MINUTES must be a number of minutes from 1 to 1440.');
   const webhookUrl = get('AIRCALL_WEBHOOK_URL');
+  const databaseUrl = get('DATABASE_URL') ?? null;
+  if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl))
+    throw invalid('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/aircall_sf.');
+  const retentionDays = Number(get('AIRCALL_SF_RETENTION_DAYS') ?? 30);
+  if (!(retentionDays >= 1 && retentionDays <= 3650))
+    throw invalid('AIRCALL_SF_RETENTION_DAYS must be a number of days from 1 to 3650.');
   const aircallApi =
     apiId && apiToken
       ? {
@@ -196,6 +209,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     requestTimeoutMs,
     port,
     dataDir: overrides.dataDir ?? get('DATA_DIR') ?? '.aircall-sf',
+    databaseUrl,
+    retentionMs: retentionDays * 24 * 60 * 60_000,
     apiVersion: get('SF_API_VERSION') ?? '62.0',
     concurrency,
     settingsTtlMs: 30_000

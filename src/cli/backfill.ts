@@ -72,10 +72,10 @@ export const backfillCommand: Command = {
       const began = Date.now();
       const keys = new Set<string>();
       let calls = 0;
-      const report = (startedAt: number) => {
+      const report = async (startedAt: number) => {
         const done = (startedAt - start) / Math.max(1, to - start);
         const left = done > 0 ? ((Date.now() - began) * (1 - done)) / done / 1000 : NaN;
-        const counts = pipeline.inbox.counts([...keys]);
+        const counts = await pipeline.inbox.counts([...keys]);
         io.err(
           `backfill: ${calls} calls fetched, ${counts.logged} logged, ${counts.skipped} skipped, ` +
             `${waits} rate-limit waits${Number.isFinite(left) ? `, about ${Math.ceil(left)} s left` : ''}`
@@ -87,21 +87,21 @@ export const backfillCommand: Command = {
         // The same boundary as a webhook: stored and classified as Aircall's own delivery would be.
         const read = apiCallEvent(call);
         if (read) {
-          pipeline.inbox.rememberLines([...read.lines]);
-          pipeline.inbox.accept(read.event, read.digest);
+          await pipeline.inbox.rememberLines([...read.lines]);
+          await pipeline.inbox.accept(read.event, read.digest);
           keys.add(read.event.key);
           pipeline.worker.notify();
         }
         if (calls % 200 === 0) {
           // Everything before this start is in the inbox (durable): a rerun may begin here.
           writeFileSync(file, JSON.stringify({ next: startedAt }));
-          report(startedAt);
+          await report(startedAt);
         }
       }
       await drain(pipeline, [...keys], timeout * 1000);
       rmSync(file, { force: true });
-      const result = summary(pipeline, [...keys], calls);
-      report(to);
+      const result = await summary(pipeline, [...keys], calls);
+      await report(to);
       io.out(JSON.stringify({ calls, logged: result.logged, skipped: result.skipped, failed: result.failed }));
       return result.failed > 0 ? 1 : 0;
     } finally {

@@ -1,5 +1,5 @@
 import { AircallSfError, ERROR_CODES } from '../errors';
-import { Inbox } from '../inbox/inbox';
+import { openStorage } from '../inbox/open';
 import { createLogger } from '../logger';
 import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand, usageError } from './command';
@@ -21,8 +21,8 @@ export const deadLettersCommand: Command = {
     const [action = 'list', id] = positionals;
     const config = configFrom(values);
     if (action === 'list') {
-      const inbox = new Inbox(config.dataDir);
-      const dead = inbox.deadLetters();
+      const inbox = await openStorage(config);
+      const dead = await inbox.deadLetters();
       for (const item of dead) io.out(`${item.key}\tattempts ${item.attempts}\t${item.lastError ?? ''}`);
       io.out(
         JSON.stringify({
@@ -30,7 +30,7 @@ export const deadLettersCommand: Command = {
           items: dead.map((d) => ({ id: d.key, attempts: d.attempts, reason: d.lastError }))
         })
       );
-      inbox.close();
+      await inbox.close();
       return 0;
     }
     if (action !== 'retry' || (!id && !values.all) || (id && values.all))
@@ -39,13 +39,14 @@ export const deadLettersCommand: Command = {
     const { pipeline } = opened;
     try {
       await requireValidSettings(pipeline);
-      const keys = id ? [id] : pipeline.inbox.deadLetters().map((d) => d.key);
-      if (id && !pipeline.inbox.deadLetters().some((d) => d.key === id)) {
+      const dead = await pipeline.inbox.deadLetters();
+      const keys = id ? [id] : dead.map((d) => d.key);
+      if (id && !dead.some((d) => d.key === id)) {
         throw new AircallSfError(ERROR_CODES.USAGE, `${id} is not a dead letter (see \`dead-letters list\`).`);
       }
-      const retried = id ? pipeline.inbox.retry(id) : pipeline.inbox.retry();
+      const retried = await pipeline.inbox.retry(id);
       await drain(pipeline, keys, 600_000);
-      const s = summary(pipeline, keys, 0);
+      const s = await summary(pipeline, keys, 0);
       io.out(JSON.stringify({ retried, logged: s.logged, skipped: s.skipped, failed: s.failed }));
       return s.failed > 0 ? 1 : 0;
     } finally {

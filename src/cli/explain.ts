@@ -2,7 +2,8 @@ import type { Classified } from '../aircall/classify';
 import { inContext } from '../aircall/classify';
 import { existsSync } from 'node:fs';
 import { AircallSfError, ERROR_CODES } from '../errors';
-import { Inbox } from '../inbox/inbox';
+import type { StorageConfig } from '../inbox/open';
+import { openStorage, storageName } from '../inbox/open';
 import { ID_PATTERN } from '../aircall/schemas';
 import type { CoalescedItem } from '../inbox/coalesce';
 import { coalesce } from '../inbox/coalesce';
@@ -48,15 +49,19 @@ function latestItem(file: string, bodies: readonly string[]): { item: Subject; l
 const isItemId = (target: string) => !existsSync(target) && ID_PATTERN.test(target.replace(/^(call|message):/, ''));
 
 /** A call or message the service has processed, as the inbox keeps it, and what happened to it. */
-function storedItem(target: string, dataDir: string, io: Io): { item: Subject; lines: ReadonlySet<string> } {
+async function storedItem(
+  target: string,
+  config: StorageConfig,
+  io: Io
+): Promise<{ item: Subject; lines: ReadonlySet<string> }> {
   const key = target.includes(':') ? target : `call:${target}`;
-  const inbox = new Inbox(dataDir);
+  const inbox = await openStorage(config);
   try {
-    const stored = inbox.item(key);
+    const stored = await inbox.item(key);
     if (!stored)
       throw new AircallSfError(
         ERROR_CODES.USAGE,
-        `${key} is not in the inbox under ${dataDir} (and no file has that name): give a file of webhook events, or the id of a call the service received.`
+        `${key} is not in ${storageName(config)} (and no file has that name): give a file of webhook events, or the id of a call the service received.`
       );
     io.out(
       `${key}: ${stored.state}${stored.taskId ? `, Task ${stored.taskId}` : ''}${stored.lastError ? ` (${stored.lastError})` : ''}; explained again with today's settings:`
@@ -69,7 +74,7 @@ function storedItem(target: string, dataDir: string, io: Io): { item: Subject; l
     };
     return { item, lines: new Set(inbox.companyLines()) };
   } finally {
-    inbox.close();
+    await inbox.close();
   }
 }
 
@@ -83,7 +88,7 @@ export const explainCommand: Command = {
     const target = positionals[0]!;
     const config = configFrom(values);
     const { item, lines } = isItemId(target)
-      ? storedItem(target, config.dataDir, io)
+      ? await storedItem(target, config, io)
       : latestItem(target, readEnvelopes(target));
     if (!item.classified) {
       io.out(`${item.label} cannot be read, so it would be a dead letter: ${item.problem ?? ''}`);

@@ -87,11 +87,11 @@ export async function requireValidSettings(pipeline: Pipeline): Promise<void> {
 export async function drain(pipeline: Pipeline, keys: readonly string[], timeoutMs: number): Promise<void> {
   pipeline.worker.start();
   const deadline = Date.now() + timeoutMs;
-  while (pipeline.inbox.outstanding(keys) > 0) {
+  while ((await pipeline.inbox.outstanding(keys)) > 0) {
     if (Date.now() > deadline) {
       throw new AircallSfError(
         ERROR_CODES.CONFIG_INVALID,
-        `Timed out after ${timeoutMs / 1000} s with ${pipeline.inbox.outstanding(keys)} items still waiting (see the log for retries).`
+        `Timed out after ${timeoutMs / 1000} s with ${await pipeline.inbox.outstanding(keys)} items still waiting (see the log for retries).`
       );
     }
     pipeline.worker.notify();
@@ -100,8 +100,12 @@ export async function drain(pipeline: Pipeline, keys: readonly string[], timeout
   await pipeline.worker.stop();
 }
 
-export function summary(pipeline: Pipeline, keys: readonly string[], events: number) {
-  const counts = pipeline.inbox.counts(keys);
+export async function summary(
+  pipeline: Pipeline,
+  keys: readonly string[],
+  events: number
+): Promise<{ events: number; logged: number; skipped: number; failed: number }> {
+  const counts = await pipeline.inbox.counts(keys);
   // A call that never ended (no call.ended in the file) stays pending: it was not logged.
   return { events, logged: counts.logged, skipped: counts.skipped + counts.pending, failed: counts.dead };
 }

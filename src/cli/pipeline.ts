@@ -8,7 +8,9 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import type { OrgAuth, ServiceConfig } from '../config';
 import { AircallSfError, ERROR_CODES } from '../errors';
-import { Inbox } from '../inbox/inbox';
+import type { Inbox } from '../inbox/inbox';
+import type { StorageConfig } from '../inbox/open';
+import { openStorage, storageName } from '../inbox/open';
 import { Metrics } from '../metrics';
 import { connect } from '../salesforce/connection';
 import { OrgGateway } from '../salesforce/gateway';
@@ -41,19 +43,27 @@ export function requireWritableDataDir(dataDir: string): void {
   }
 }
 
-/** The inbox, or a clear refusal when the data dir cannot be written: never a service that answers 200 and loses events. */
-export function openInbox(dataDir: string): Inbox {
+/**
+ * The inbox, or a clear refusal when it cannot be written (a data dir this user cannot write,
+ * a database that cannot be reached): never a service that answers 200 and loses events.
+ */
+export async function openInbox(config: StorageConfig, logger?: Logger): Promise<Inbox> {
   let inbox: Inbox | null = null;
   try {
-    inbox = new Inbox(dataDir);
-    inbox.probe();
+    inbox = await openStorage(config, {
+      postgres: { onError: (err, context) => logger?.warn({ err, context }, 'the database connection recovered') }
+    });
+    await inbox.probe();
     return inbox;
   } catch (error) {
-    inbox?.close();
+    await inbox?.close().catch(() => undefined);
+    const reason = error instanceof Error ? error.message : String(error);
     throw new AircallSfError(
       ERROR_CODES.CONFIG_INVALID,
-      `The data dir ${dataDir} cannot be written (${error instanceof Error ? error.message : String(error)}): ` +
-        'set DATA_DIR (or --data-dir) to a folder this user can write.'
+      config.databaseUrl
+        ? `${storageName(config)} cannot be used (${reason}): check DATABASE_URL, that the server is up and that this user may create tables.`
+        : `The data dir ${config.dataDir} cannot be written (${reason}): ` +
+            'set DATA_DIR (or --data-dir) to a folder this user can write.'
     );
   }
 }
@@ -62,9 +72,9 @@ export function openInbox(dataDir: string): Inbox {
 export async function readiness(pipeline: Pipeline): Promise<string | null> {
   if (pipeline.worker.storageProblem) return pipeline.worker.storageProblem;
   try {
-    pipeline.inbox.probe();
+    await pipeline.inbox.probe();
   } catch (error) {
-    return `The inbox (DATA_DIR) cannot be written: ${error instanceof Error ? error.message : String(error)}`;
+    return `The inbox cannot be written: ${error instanceof Error ? error.message : String(error)}`;
   }
   try {
     const result = await pipeline.settings.get();
@@ -83,7 +93,7 @@ export async function startPipeline(
   const conn = await connect(auth, config.apiVersion, config.requestTimeoutMs);
   const gateway = new OrgGateway(conn, config.apiVersion);
   await gateway.init();
-  const inbox = openInbox(config.dataDir);
+  const inbox = await openInbox(config, logger);
   const metrics = new Metrics();
   const settings = new SettingsSource(gateway, config.settingsTtlMs);
   const worker = new Worker(inbox, gateway, settings, metrics, logger, {
@@ -92,8 +102,11 @@ export async function startPipeline(
     liveCallExpiryMs: config.liveCallExpiryMs,
     batchWindowMs: config.batchWindowMs,
     batchSize: 100,
+    retentionMs: config.retentionMs,
     ...workerOptions
   });
+  // A new claimable item wakes the worker at once (with Postgres: one accepted by any process).
+  inbox.onWork(() => worker.notify());
   return {
     inbox,
     gateway,
@@ -102,7 +115,7 @@ export async function startPipeline(
     metrics,
     async close() {
       await worker.stop();
-      inbox.close();
+      await inbox.close();
     }
   };
 }

@@ -71,13 +71,13 @@ export class Reconciler {
     const since = (this.lastTo ?? to) - Math.floor(this.options.lookbackMs / 1000);
     let fed = 0;
     try {
-      this.inbox.rememberLines(await this.api.numbers());
+      await this.inbox.rememberLines(await this.api.numbers());
       for await (const call of this.api.calls(since, to)) {
         const read = apiCallEvent(call);
         // A call the inbox has (a webhook brought it) is left to its webhooks: no second write.
-        if (!read || this.inbox.item(read.event.key) !== undefined) continue;
-        this.inbox.rememberLines([...read.lines]);
-        if (this.inbox.accept(read.event, read.digest)) fed += 1;
+        if (!read || (await this.inbox.item(read.event.key)) !== undefined) continue;
+        await this.inbox.rememberLines([...read.lines]);
+        if (await this.inbox.accept(read.event, read.digest)) fed += 1;
       }
       if (fed > 0) this.notify();
       this.metrics.reconcileFed.inc({}, fed);

@@ -31,11 +31,12 @@ export const replayCommand: Command = {
     const { pipeline } = opened;
     try {
       await requireValidSettings(pipeline);
-      pipeline.inbox.rememberLines([...lines]);
-      for (const { event, digest } of events) pipeline.inbox.accept(event, digest);
+      await pipeline.inbox.rememberLines([...lines]);
+      // Accepted together: one transaction per group (group commit), in the file's order.
+      await Promise.all(events.map(({ event, digest }) => pipeline.inbox.accept(event, digest)));
       const keys = [...new Set(events.map((e) => e.event.key))];
       await drain(pipeline, keys, timeout * 1000);
-      const result = summary(pipeline, keys, bodies.length);
+      const result = await summary(pipeline, keys, bodies.length);
       io.out(JSON.stringify(result));
       return result.failed > 0 ? 1 : 0;
     } finally {

@@ -198,7 +198,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     };
   });
 
-  app.get('/console/api/calls', () => ({ calls: deps.inbox.recent(RECENT_LIMIT).map(recentView) }));
+  app.get('/console/api/calls', async () => ({ calls: (await deps.inbox.recent(RECENT_LIMIT)).map(recentView) }));
 
   app.post('/console/api/sample-call', async (req, reply) => {
     let request;
@@ -224,10 +224,10 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         .send({ message: `The webhook endpoint answered ${response.status}: ${answer.error ?? answer.status}` });
     }
     const deadline = Date.now() + (deps.sampleWaitMs ?? 15_000);
-    let item = deps.inbox.item(key);
+    let item = await deps.inbox.item(key);
     while (item?.state === 'pending' && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      item = deps.inbox.item(key);
+      item = await deps.inbox.item(key);
     }
     const state = item?.state ?? 'pending';
     const summaries: Record<string, string> = {

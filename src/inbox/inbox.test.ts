@@ -7,7 +7,7 @@ import { readEnvelope } from '../aircall/read';
 import { openDatabase } from '../sqlite';
 import { coalesce } from './coalesce';
 import type { CoalescedItem } from './coalesce';
-import { Inbox } from './inbox';
+import { SqliteInbox } from './sqlite';
 
 const read = (name: string, data: Record<string, unknown>, timestamp: number): AircallEvent => {
   const result = readEnvelope(envelope(name, data, { timestamp }), { receivedAt: 0 });
@@ -81,13 +81,13 @@ describe('Inbox: files of an earlier version', () => {
     db.close();
   }
 
-  it('drops the stored bodies and classifies the items, so the worker can take them', () => {
+  it('drops the stored bodies and classifies the items, so the worker can take them', async () => {
     writeVersion1([{ key: 'call:11', data: callData({ id: 11 }) }]);
-    const inbox = new Inbox(dir);
-    const item = inbox.item('call:11')!;
+    const inbox = new SqliteInbox(dir);
+    const item = (await inbox.item('call:11'))!;
     expect(item.classified).toMatchObject({ kind: 'call', externalId: 'call:11', type: 'inbound_answered' });
-    expect(inbox.claim(10, new Set(), new Set()).map((i) => i.key)).toEqual(['call:11']);
-    inbox.close();
+    expect((await inbox.claim(10, new Set(), new Set())).map((i) => i.key)).toEqual(['call:11']);
+    await inbox.close();
     const db = openDatabase(join(dir, 'inbox.sqlite'));
     const columns = (db.prepare("SELECT name FROM pragma_table_info('events')").all() as { name: string }[]).map(
       (c) => c.name
@@ -97,15 +97,15 @@ describe('Inbox: files of an earlier version', () => {
     db.close();
   });
 
-  it('makes a stored payload that cannot be read a dead letter with the reason, and a retry reads it again', () => {
+  it('makes a stored payload that cannot be read a dead letter with the reason, and a retry reads it again', async () => {
     writeVersion1([{ key: 'call:12', data: callData({ id: 12, direction: 'sideways' }) }]);
-    const inbox = new Inbox(dir);
-    const dead = inbox.deadLetters();
+    const inbox = new SqliteInbox(dir);
+    const dead = await inbox.deadLetters();
     expect(dead.map((d) => [d.key, d.classified])).toEqual([['call:12', null]]);
     expect(dead[0]!.lastError).toContain('data.direction');
-    expect(inbox.retry('call:12')).toBe(1);
-    expect(inbox.item('call:12')).toMatchObject({ state: 'pending', classified: null });
-    inbox.close();
+    expect(await inbox.retry('call:12')).toBe(1);
+    expect(await inbox.item('call:12')).toMatchObject({ state: 'pending', classified: null });
+    await inbox.close();
   });
 });
 
@@ -116,77 +116,80 @@ describe('Inbox: the trace of what was done, and the recent items', () => {
   });
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
-  it('keeps the trace a completion gives, and lists the newest items first', () => {
+  it('keeps the trace a completion gives, and lists the newest items first', async () => {
     let now = 1_000;
-    const inbox = new Inbox(dir, { now: () => now });
-    inbox.accept(read('call.ended', callData({ id: 21 }), T0), 'a');
+    const inbox = new SqliteInbox(dir, { now: () => now });
+    await inbox.accept(read('call.ended', callData({ id: 21 }), T0), 'a');
     now = 2_000;
-    inbox.accept(read('call.ended', callData({ id: 22 }), T0), 'b');
-    inbox.complete('call:21', 1, 'skipped', { reason: 'INTERNAL_CALL', trace: 'R8: internal\nSKIP: INTERNAL_CALL' });
-    expect(inbox.recent(10).map((i) => [i.key, i.state, i.trace])).toEqual([
+    await inbox.accept(read('call.ended', callData({ id: 22 }), T0), 'b');
+    await inbox.complete('call:21', 1, 'skipped', {
+      reason: 'INTERNAL_CALL',
+      trace: 'R8: internal\nSKIP: INTERNAL_CALL'
+    });
+    expect((await inbox.recent(10)).map((i) => [i.key, i.state, i.trace])).toEqual([
       ['call:22', 'pending', null],
       ['call:21', 'skipped', 'R8: internal\nSKIP: INTERNAL_CALL']
     ]);
-    expect(inbox.recent(1).map((i) => i.key)).toEqual(['call:22']);
-    inbox.close();
+    expect((await inbox.recent(1)).map((i) => i.key)).toEqual(['call:22']);
+    await inbox.close();
   });
 
-  it('brings a version 2 file, which had no trace, up to date without losing its items', () => {
-    const first = new Inbox(dir);
-    first.accept(read('call.ended', callData({ id: 23 }), T0), 'c');
-    first.close();
+  it('brings a version 2 file, which had no trace, up to date without losing its items', async () => {
+    const first = new SqliteInbox(dir);
+    await first.accept(read('call.ended', callData({ id: 23 }), T0), 'c');
+    await first.close();
     const db = openDatabase(join(dir, 'inbox.sqlite'));
     db.exec('ALTER TABLE items DROP COLUMN trace');
     db.pragma('user_version = 2');
     db.close();
-    const inbox = new Inbox(dir);
-    expect(inbox.item('call:23')).toMatchObject({ state: 'pending', trace: null });
-    inbox.complete('call:23', 1, 'logged', { taskId: '00T000000000001AAA', trace: 'R1: logged' });
-    expect(inbox.item('call:23')!.trace).toBe('R1: logged');
-    inbox.close();
+    const inbox = new SqliteInbox(dir);
+    expect(await inbox.item('call:23')).toMatchObject({ state: 'pending', trace: null });
+    await inbox.complete('call:23', 1, 'logged', { taskId: '00T000000000001AAA', trace: 'R1: logged' });
+    expect((await inbox.item('call:23'))!.trace).toBe('R1: logged');
+    await inbox.close();
   });
 });
 
 describe('Inbox.claim: the batch window is a latency budget', () => {
   let dir: string;
   let now = 1_000_000;
-  let inbox: Inbox;
+  let inbox: SqliteInbox;
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'inbox-'));
-    inbox = new Inbox(dir, { now: () => now });
+    inbox = new SqliteInbox(dir, { now: () => now });
   });
-  afterEach(() => {
-    inbox.close();
+  afterEach(async () => {
+    await inbox.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const claim = () => inbox.claim(25, new Set(), new Set(), 3000).map((i) => i.key);
+  const claim = async () => (await inbox.claim(25, new Set(), new Set(), 3000)).map((i) => i.key);
 
-  it('sends a call that ended at once when nothing could join it', () => {
-    inbox.accept(read('call.ended', callData({ id: 21 }), T0), 'a');
-    expect(claim()).toEqual(['call:21']);
+  it('sends a call that ended at once when nothing could join it', async () => {
+    await inbox.accept(read('call.ended', callData({ id: 21 }), T0), 'a');
+    expect(await claim()).toEqual(['call:21']);
   });
 
-  it('waits up to the budget while traffic flows (another call changed recently)', () => {
-    inbox.accept(read('call.commented', callData({ id: 22, ended_at: null, answered_at: null }), T0), 'b');
-    inbox.accept(read('call.ended', callData({ id: 23 }), T0), 'c');
-    expect(claim()).toEqual([]);
+  it('waits up to the budget while traffic flows (another call changed recently)', async () => {
+    await inbox.accept(read('call.commented', callData({ id: 22, ended_at: null, answered_at: null }), T0), 'b');
+    await inbox.accept(read('call.ended', callData({ id: 23 }), T0), 'c');
+    expect(await claim()).toEqual([]);
     now += 3000;
-    expect(claim()).toEqual(['call:23']);
+    expect(await claim()).toEqual(['call:23']);
   });
 
-  it('lets an update of a logged call wait for the next batch', () => {
-    inbox.accept(read('call.ended', callData({ id: 24 }), T0), 'd');
-    const [item] = inbox.claim(25, new Set(), new Set(), 3000);
-    inbox.complete(item!.key, item!.version, 'logged', { taskId: '00T000000000001AAA' });
-    inbox.accept(read('call.tagged', callData({ id: 24, tags: [{ id: 1, name: 'VIP' }] }), T0 + 60), 'e');
-    expect(claim()).toEqual([]);
+  it('lets an update of a logged call wait for the next batch', async () => {
+    await inbox.accept(read('call.ended', callData({ id: 24 }), T0), 'd');
+    const [item] = await inbox.claim(25, new Set(), new Set(), 3000);
+    await inbox.complete(item!.key, item!.version, 'logged', { taskId: '00T000000000001AAA' });
+    await inbox.accept(read('call.tagged', callData({ id: 24, tags: [{ id: 1, name: 'VIP' }] }), T0 + 60), 'e');
+    expect(await claim()).toEqual([]);
     now += 3000;
-    expect(claim()).toEqual([]);
+    expect(await claim()).toEqual([]);
     // A new call that ended starts a batch after its own budget, and the update rides along.
-    inbox.accept(read('call.ended', callData({ id: 25, raw_digits: '+33 6 11 22 33 25' }), T0 + 70), 'f');
-    inbox.accept(read('call.commented', callData({ id: 26, ended_at: null, answered_at: null }), T0 + 70), 'g');
-    expect(claim()).toEqual([]);
+    await inbox.accept(read('call.ended', callData({ id: 25, raw_digits: '+33 6 11 22 33 25' }), T0 + 70), 'f');
+    await inbox.accept(read('call.commented', callData({ id: 26, ended_at: null, answered_at: null }), T0 + 70), 'g');
+    expect(await claim()).toEqual([]);
     now += 3000;
-    expect(claim().sort()).toEqual(['call:24', 'call:25']);
+    expect((await claim()).sort()).toEqual(['call:24', 'call:25']);
   });
 });

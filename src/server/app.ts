@@ -75,7 +75,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
     }
     try {
       // Every authenticated envelope tells which numbers are the company's (internal calls).
-      deps.inbox.rememberLines(outcome.lines);
+      await deps.inbox.rememberLines(outcome.lines);
     } catch (error) {
       req.log.warn({ err: error }, 'could not store the company lines of an event');
     }
@@ -84,7 +84,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       return reply.code(200).send({ status: 'ignored' });
     }
     try {
-      deps.inbox.accept(outcome.incoming, outcome.digest);
+      await deps.inbox.accept(outcome.incoming, outcome.digest);
     } catch (error) {
       deps.metrics.eventsRejected.inc({ reason: 'storage' });
       req.log.error({ err: error, item: outcome.incoming.key }, 'could not store the event');
@@ -115,7 +115,12 @@ export function buildApp(deps: AppDeps): FastifyInstance {
         code: ERROR_CODES.METRICS_TOKEN_INVALID,
         error: 'Send METRICS_TOKEN as a Bearer token.'
       });
-    deps.metrics.inboxDepth.set(deps.inbox.depth());
+    try {
+      deps.metrics.inboxDepth.set(await deps.inbox.depth());
+    } catch (error) {
+      // The figures are still worth having: the storage's state is on /readyz.
+      req.log.warn({ err: error }, 'could not read the inbox depth');
+    }
     return reply.type('text/plain; version=0.0.4').send(deps.metrics.render());
   });
   return app;

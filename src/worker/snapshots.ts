@@ -44,7 +44,7 @@ export async function buildSnapshots(
     externalIds: prepared.map((p) => p.classified.externalId)
   });
   const candidates = new Map<string, CandidateRecord[]>(read.candidates);
-  for (const [e164, record] of inbox.knownNumbers([...numbers.keys()])) {
+  for (const [e164, record] of await inbox.knownNumbers([...numbers.keys()])) {
     const list = candidates.get(e164) ?? [];
     if (!list.some((c) => c.id === record.recordId)) {
       list.push({

@@ -8,8 +8,7 @@
 import type { Logger } from 'pino';
 import type { Classified } from '../aircall/classify';
 import { inContext } from '../aircall/classify';
-import type { InboxItem, Placement } from '../inbox/inbox';
-import type { Inbox } from '../inbox/inbox';
+import type { Inbox, InboxItem, Placement } from '../inbox/inbox';
 import { plan, renderTrace } from '../rules/engine';
 import type { Plan } from '../rules/types';
 import type { Metrics } from '../metrics';
@@ -42,6 +41,8 @@ export interface WorkerOptions {
   readonly liveCallExpiryMs?: number;
   /** Company lines configured (AIRCALL_COMPANY_NUMBERS, E.164), besides those the inbox has seen. */
   readonly companyLines?: readonly string[];
+  /** Logged and skipped items are pruned after this long (Inbox.prune, checked hourly); 0: never. */
+  readonly retentionMs?: number;
 }
 
 interface Prepared {
@@ -80,6 +81,7 @@ export class Worker {
       random: Math.random,
       companyLines: [],
       liveCallExpiryMs: 12 * 60 * 60_000,
+      retentionMs: 0,
       ...options
     };
   }
@@ -107,6 +109,8 @@ export class Worker {
   storageProblem: string | null = null;
   private storagePauseMs = 0;
   private lastExpiry = 0;
+  private lastPrune = 0;
+  private lastDepth = 0;
 
   /**
    * The storage circuit breaker: once an inbox write fails, no batch starts (so no org request
@@ -116,14 +120,14 @@ export class Worker {
   private storageOpen(error: unknown): void {
     const message = error instanceof Error ? error.message : String(error);
     if (this.storageProblem === null) this.logger.error({ err: error }, 'the inbox cannot be written; pausing');
-    this.storageProblem = `The inbox (DATA_DIR) cannot be written: ${message}`;
+    this.storageProblem = `The inbox (${this.inbox.engine === 'postgres' ? 'DATABASE_URL' : 'DATA_DIR'}) cannot be written: ${message}`;
     this.storagePauseMs = Math.min(30_000, Math.max(this.options.pollMs, this.storagePauseMs * 2));
   }
 
-  private storageHealthy(): boolean {
+  private async storageHealthy(): Promise<boolean> {
     if (this.storageProblem === null) return true;
     try {
-      this.inbox.probe();
+      await this.inbox.probe();
     } catch (error) {
       this.storageOpen(error);
       return false;
@@ -137,9 +141,9 @@ export class Worker {
   private async run(): Promise<void> {
     while (this.running) {
       let started = 0;
-      if (this.storageHealthy()) {
+      if (await this.storageHealthy()) {
         try {
-          this.expireLive();
+          await this.housekeeping();
         } catch (error) {
           this.storageOpen(error);
         }
@@ -147,7 +151,12 @@ export class Worker {
       while (this.running && this.storageProblem === null && this.inFlight.size < this.options.concurrency) {
         let items: InboxItem[];
         try {
-          items = this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys, this.options.batchWindowMs);
+          items = await this.inbox.claim(
+            this.options.batchSize,
+            this.busyPhones,
+            this.busyKeys,
+            this.options.batchWindowMs
+          );
         } catch (error) {
           this.storageOpen(error);
           break;
@@ -160,6 +169,7 @@ export class Worker {
         }
         const task = this.processBatch(items)
           .catch((error: unknown) => this.batchFailed(items, error))
+          .catch((error: unknown) => this.storageOpen(error))
           .finally(() => {
             this.recordUsage();
             for (const item of items) {
@@ -171,9 +181,11 @@ export class Worker {
           });
         this.inFlight.add(task);
       }
-      if (this.storageProblem === null) {
+      // The gauge, at most once a second (not on every wake-up).
+      if (this.storageProblem === null && Date.now() - this.lastDepth >= 1000) {
+        this.lastDepth = Date.now();
         try {
-          this.metrics.inboxDepth.set(this.inbox.depth());
+          this.metrics.inboxDepth.set(await this.inbox.depth());
         } catch (error) {
           this.storageOpen(error);
         }
@@ -192,15 +204,24 @@ export class Worker {
     }
   }
 
-  /** At most once a minute: live calls whose call.ended never came are given up (Inbox.expireLive). */
-  private expireLive(): void {
+  /**
+   * At most once a minute, live calls whose call.ended never came are given up
+   * (Inbox.expireLive); at most once an hour, items older than the retention are pruned.
+   */
+  private async housekeeping(): Promise<void> {
     const now = this.inbox.now();
-    if (now - this.lastExpiry < Math.min(60_000, this.options.liveCallExpiryMs)) return;
-    this.lastExpiry = now;
-    const expired = this.inbox.expireLive(this.options.liveCallExpiryMs);
-    if (expired > 0) {
-      this.metrics.callsSkipped.inc({ reason: 'LIVE_CALL_EXPIRED' }, expired);
-      this.logger.warn({ expired }, 'live calls without call.ended given up');
+    if (now - this.lastExpiry >= Math.min(60_000, this.options.liveCallExpiryMs)) {
+      this.lastExpiry = now;
+      const expired = await this.inbox.expireLive(this.options.liveCallExpiryMs);
+      if (expired > 0) {
+        this.metrics.callsSkipped.inc({ reason: 'LIVE_CALL_EXPIRED' }, expired);
+        this.logger.warn({ expired }, 'live calls without call.ended given up');
+      }
+    }
+    if (this.options.retentionMs > 0 && now - this.lastPrune >= 60 * 60_000) {
+      this.lastPrune = now;
+      const pruned = await this.inbox.prune(this.options.retentionMs);
+      if (pruned > 0) this.logger.info({ pruned }, 'logged and skipped items past the retention deleted');
     }
   }
 
@@ -209,9 +230,9 @@ export class Worker {
    * (they are still pending: processing them again is idempotent). Otherwise each item counts
    * an attempt and backs off, then becomes a dead letter: never claimed again at once.
    */
-  private batchFailed(items: readonly InboxItem[], error: unknown): void {
+  private async batchFailed(items: readonly InboxItem[], error: unknown): Promise<void> {
     try {
-      this.inbox.probe();
+      await this.inbox.probe();
     } catch (storageError) {
       this.storageOpen(storageError);
       return;
@@ -223,7 +244,7 @@ export class Worker {
       [],
       500
     );
-    for (const item of items) this.fail(item, unexpected);
+    for (const item of items) await this.fail(item, unexpected);
   }
 
   /** API usage for /metrics: the org's meter (Sforce-Limit-Info) and this service's own count by purpose. */
@@ -258,10 +279,10 @@ export class Worker {
     return Math.round(exp * (0.5 + this.options.random() / 2));
   }
 
-  private fail(item: InboxItem, error: OrgError): void {
+  private async fail(item: InboxItem, error: OrgError): Promise<void> {
     if (error.transient && item.attempts + 1 < this.options.maxAttempts) {
       const delay = this.backoff(item, error);
-      this.inbox.retryLater(item.key, delay, error.reason);
+      await this.inbox.retryLater(item.key, delay, error.reason);
       this.metrics.retries.inc({ code: error.code });
       this.logger.warn(
         { item: item.key, code: error.code, attempt: item.attempts + 1, retryInMs: delay },
@@ -269,7 +290,7 @@ export class Worker {
       );
       return;
     }
-    this.inbox.deadLetter(item.key, error.reason);
+    await this.inbox.deadLetter(item.key, error.reason);
     this.metrics.callsFailed.inc({ kind: item.kind });
     this.logger.error({ item: item.key, code: error.code, reason: error.reason }, 'dead letter');
   }
@@ -285,7 +306,7 @@ export class Worker {
       try {
         prepared.push({ item, classified: this.classify(item, ownNumbers) });
       } catch (error) {
-        this.inbox.deadLetter(item.key, error instanceof Error ? error.message : String(error));
+        await this.inbox.deadLetter(item.key, error instanceof Error ? error.message : String(error));
         this.metrics.callsFailed.inc({ kind: item.kind });
       }
     }
@@ -295,7 +316,7 @@ export class Worker {
       snapshot = await buildSnapshots(this.gateway, this.inbox, prepared.map(subject));
     } catch (error) {
       const orgError = toOrgError(error);
-      for (const p of prepared) this.fail(p.item, orgError);
+      for (const p of prepared) await this.fail(p.item, orgError);
       return;
     }
     this.settings.observe(snapshot.settings);
@@ -304,7 +325,7 @@ export class Worker {
       const problem = snapshot.settings.errors[0]!;
       if (this.settingsProblem !== problem.message) this.logger.error({ field: problem.field }, problem.message);
       this.settingsProblem = problem.message;
-      for (const p of prepared) this.inbox.postpone(p.item.key, this.options.settingsRetryMs, problem.message);
+      for (const p of prepared) await this.inbox.postpone(p.item.key, this.options.settingsRetryMs, problem.message);
       return;
     }
     this.settingsProblem = null;
@@ -316,7 +337,7 @@ export class Worker {
       try {
         result = plan({ item: p.classified, settings, org: snapshot.snapshotFor(subject(p)) });
       } catch (error) {
-        this.inbox.deadLetter(
+        await this.inbox.deadLetter(
           p.item.key,
           `The rules engine could not plan this ${p.item.kind}: ${error instanceof Error ? error.message : String(error)}`
         );
@@ -324,7 +345,7 @@ export class Worker {
         continue;
       }
       if (result.outcome === 'skip') {
-        this.finishSkip(p.item, result);
+        await this.finishSkip(p.item, result);
         continue;
       }
       writes.push({
@@ -341,8 +362,11 @@ export class Worker {
     await this.writeAll(writes);
   }
 
-  private finishSkip(item: InboxItem, result: Extract<Plan, { outcome: 'skip' }>): void {
-    this.inbox.complete(item.key, item.version, 'skipped', { reason: result.reason, trace: renderTrace(result.trace) });
+  private async finishSkip(item: InboxItem, result: Extract<Plan, { outcome: 'skip' }>): Promise<void> {
+    await this.inbox.complete(item.key, item.version, 'skipped', {
+      reason: result.reason,
+      trace: renderTrace(result.trace)
+    });
     this.metrics.callsSkipped.inc({ reason: result.reason });
     this.logger.info({ item: item.key, reason: result.reason }, 'not logged');
   }
@@ -353,15 +377,19 @@ export class Worker {
       results = await this.gateway.write(writes.map((w) => w.write));
     } catch (error) {
       const orgError = toOrgError(error);
-      for (const w of writes) this.fail(w.prepared.item, orgError);
+      for (const w of writes) await this.fail(w.prepared.item, orgError);
       return;
     }
-    results.forEach((result, i) => {
+    for (const [i, result] of results.entries()) {
       const { prepared, write } = writes[i]!;
       const item = prepared.item;
       if (result.ok) {
         if (result.created && prepared.classified.otherParty.e164) {
-          this.inbox.rememberNumber(prepared.classified.otherParty.e164, result.created.sobject, result.created.id);
+          await this.inbox.rememberNumber(
+            prepared.classified.otherParty.e164,
+            result.created.sobject,
+            result.created.id
+          );
         }
         const target = write.plan.target;
         const placement: Placement = {
@@ -372,7 +400,7 @@ export class Worker {
           relatedKind: write.plan.related?.sobject ?? null,
           relatedId: result.relatedId
         };
-        this.inbox.complete(item.key, item.version, 'logged', {
+        await this.inbox.complete(item.key, item.version, 'logged', {
           taskId: result.taskId,
           placement,
           trace: renderTrace(write.plan.trace)
@@ -380,16 +408,16 @@ export class Worker {
         this.metrics.callsLogged.inc({ kind: item.kind });
         this.metrics.latency.observe((this.inbox.now() - item.changedAt) / 1000);
         this.logger.info({ item: item.key, task: result.taskId, target: write.plan.target.kind }, 'logged');
-        return;
+        continue;
       }
       // A record the call was matched to is gone: forget it, so the retry matches again.
       if (
         ['INVALID_CROSS_REFERENCE_KEY', 'ENTITY_IS_DELETED'].includes(result.error.code) &&
         prepared.classified.otherParty.e164
       ) {
-        this.inbox.forgetNumber(prepared.classified.otherParty.e164);
+        await this.inbox.forgetNumber(prepared.classified.otherParty.e164);
       }
-      this.fail(item, result.error);
-    });
+      await this.fail(item, result.error);
+    }
   }
 }

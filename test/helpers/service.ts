@@ -148,8 +148,8 @@ export async function runService(
     },
     async settle(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
-      while (pipeline.inbox.outstanding() > 0) {
-        if (Date.now() > deadline) throw new Error(`${pipeline.inbox.outstanding()} items still waiting`);
+      while ((await pipeline.inbox.outstanding()) > 0) {
+        if (Date.now() > deadline) throw new Error(`${await pipeline.inbox.outstanding()} items still waiting`);
         pipeline.worker.notify();
         await new Promise((r) => setTimeout(r, 10));
       }

@@ -213,7 +213,7 @@ describe('test:org scenarios', () => {
     await post('call.ended', data, Date.now() / 1000);
     await service.settle(120_000);
     expect(await tasksOf(`call:${RUN + 3}`)).toHaveLength(0);
-    expect(service.pipeline.inbox.item(`call:${RUN + 3}`)).toMatchObject({
+    expect(await service.pipeline.inbox.item(`call:${RUN + 3}`)).toMatchObject({
       state: 'skipped',
       lastError: 'INTERNAL_CALL'
     });

@@ -77,7 +77,10 @@ describe('the 2022 capture of a real Aircall company, as it came', () => {
 
   it('recognises its calls between two of the company lines as internal: no Task, no Contact for a company line', async () => {
     for (const id of [780836699, 780836754, 780883160]) {
-      expect(svc.pipeline.inbox.item(`call:${id}`)).toMatchObject({ state: 'skipped', lastError: 'INTERNAL_CALL' });
+      expect(await svc.pipeline.inbox.item(`call:${id}`)).toMatchObject({
+        state: 'skipped',
+        lastError: 'INTERNAL_CALL'
+      });
       expect(await tasks(`call:${id}`)).toEqual([]);
     }
     const lines = await svc.org.conn.query(
@@ -94,7 +97,7 @@ describe('the 2022 capture of a real Aircall company, as it came', () => {
     const id = nextId();
     const [ended] = deliveriesOf(780836699).filter((b) => b.event === 'call.ended');
     await deliver(vary(ended!, { id, direct_link: `https://api.aircall.io/v1/calls/${id}` }));
-    expect(svc.pipeline.inbox.item(`call:${id}`)).toMatchObject({ state: 'skipped', lastError: 'INTERNAL_CALL' });
+    expect(await svc.pipeline.inbox.item(`call:${id}`)).toMatchObject({ state: 'skipped', lastError: 'INTERNAL_CALL' });
   });
 });
 
@@ -202,7 +205,7 @@ describe('the scenarios of reference/aircall.md §9, as variations of real bodie
       data: { ...API_MESSAGE, id: `SM${nextId()}` }
     };
     expect((await deliver(body))[0]!.body).toEqual({ status: 'accepted' });
-    expect(svc.pipeline.inbox.item(`message:${(body.data as Json).id as string}`)).toMatchObject({
+    expect(await svc.pipeline.inbox.item(`message:${(body.data as Json).id as string}`)).toMatchObject({
       state: 'skipped',
       lastError: 'NO_NUMBER'
     });

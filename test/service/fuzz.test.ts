@@ -91,6 +91,6 @@ describe('fuzz: mutated real bodies with a valid token', () => {
     expect(statuses).toEqual(new Map([[200, 2000 + FIELDS.length * ODD_VALUES.length]]));
     expect(health).toBe(8);
     await svc.settle(120_000);
-    expect(svc.pipeline.inbox.outstanding()).toBe(0);
+    expect(await svc.pipeline.inbox.outstanding()).toBe(0);
   }, 180_000);
 });

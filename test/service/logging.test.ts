@@ -104,7 +104,7 @@ describe('calls land as the rules say', () => {
       const skipped = nextId();
       await deliver(envelope('call.ended', callData({ id: skipped, raw_digits: number, ...patch })));
       expect(await tasks(`call:${skipped}`)).toHaveLength(0);
-      expect(svc.pipeline.inbox.item(`call:${skipped}`)?.state).toBe('skipped');
+      expect((await svc.pipeline.inbox.item(`call:${skipped}`))?.state).toBe('skipped');
     }
   );
 
@@ -157,7 +157,10 @@ describe('calls land as the rules say', () => {
     const id = nextId();
     await deliver(envelope('call.ended', callData({ id, raw_digits: phone(nextId()) })));
     expect(await tasks(`call:${id}`)).toHaveLength(0);
-    expect(svc.pipeline.inbox.item(`call:${id}`)).toMatchObject({ state: 'skipped', lastError: 'UNKNOWN_NUMBER' });
+    expect(await svc.pipeline.inbox.item(`call:${id}`)).toMatchObject({
+      state: 'skipped',
+      lastError: 'UNKNOWN_NUMBER'
+    });
   });
 
   it('Contact before Lead before Account; the newest Contact (R4, R5)', async () => {

@@ -38,7 +38,7 @@ describe('injected faults', () => {
         expect(res.status).toBe(200);
       }
       await svc.settle(60_000);
-      const counts = svc.pipeline.inbox.counts(ids.map((id) => `call:${id}`));
+      const counts = await svc.pipeline.inbox.counts(ids.map((id) => `call:${id}`));
       expect(counts).toEqual({ pending: 0, logged: 40, skipped: 0, dead: 0 });
       const tasks = await read(() =>
         svc.org.conn
@@ -70,13 +70,13 @@ describe('dead letters', () => {
       await svc.org.conn.sobject('Contact').destroy(created.records[0]!.Id);
       await svc.post(envelope('call.ended', callData({ id: 9102, raw_digits: number })));
       await svc.settle();
-      const dead = svc.pipeline.inbox.deadLetters();
+      const dead = await svc.pipeline.inbox.deadLetters();
       expect(dead.map((d) => d.key)).toEqual(['call:9102']);
       expect(dead[0]!.lastError).toMatch(/INVALID_CROSS_REFERENCE_KEY.*retry the dead letter/);
       expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/aircall_items_failed_total\{kind="call"\} 1/);
-      expect(svc.pipeline.inbox.retry('call:9102')).toBe(1);
+      expect(await svc.pipeline.inbox.retry('call:9102')).toBe(1);
       await svc.settle();
-      expect(svc.pipeline.inbox.item('call:9102')?.state).toBe('logged');
+      expect((await svc.pipeline.inbox.item('call:9102'))?.state).toBe('logged');
       const again = await svc.org.conn.query<{ Id: string }>(`SELECT Id FROM Contact WHERE Phone = '${number}'`);
       expect(again.totalSize).toBe(1);
     } finally {
@@ -92,13 +92,13 @@ describe('dead letters', () => {
       await svc.setSettings({ Missed_Call__c: 'Sometimes' });
       await svc.post(envelope('call.ended', callData({ id: 9201, raw_digits: number })));
       await new Promise((r) => setTimeout(r, 200));
-      expect(svc.pipeline.inbox.item('call:9201')?.state).toBe('pending');
+      expect((await svc.pipeline.inbox.item('call:9201'))?.state).toBe('pending');
       const ready = await fetch(`${svc.url}/readyz`);
       expect(ready.status).toBe(503);
       expect(((await ready.json()) as { reason: string }).reason).toContain('Missed_Call__c');
       await svc.setSettings({ Missed_Call__c: 'InProgress' });
       await svc.settle();
-      expect(svc.pipeline.inbox.item('call:9201')?.state).toBe('logged');
+      expect((await svc.pipeline.inbox.item('call:9201'))?.state).toBe('logged');
     } finally {
       await svc.close();
     }

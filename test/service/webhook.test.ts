@@ -21,19 +21,19 @@ const KEYS = [
   'call:5007',
   'message:SM5008'
 ];
-const stored = () => Object.values(svc.pipeline.inbox.counts(KEYS)).reduce((a, b) => a + b, 0);
+const stored = async () => Object.values(await svc.pipeline.inbox.counts(KEYS)).reduce((a, b) => a + b, 0);
 
 describe('POST /webhooks/aircall: the contract table', () => {
   it('accepts a valid event once it is stored (and any configured token)', async () => {
     const res = await svc.post(envelope('call.ended', callData({ id: 5001 })));
     expect(res).toEqual({ status: 200, body: { status: 'accepted' } });
-    expect(svc.pipeline.inbox.item('call:5001')).toBeDefined();
+    expect(await svc.pipeline.inbox.item('call:5001')).toBeDefined();
   });
 
   it('answers ignored for an event the product does not use, and stores nothing', async () => {
     const res = await svc.post(envelope('call.ringing_on_agent', callData({ id: 5002 })));
     expect(res).toEqual({ status: 200, body: { status: 'ignored' } });
-    expect(svc.pipeline.inbox.item('call:5002')).toBeUndefined();
+    expect(await svc.pipeline.inbox.item('call:5002')).toBeUndefined();
   });
 
   it.each([
@@ -44,7 +44,7 @@ describe('POST /webhooks/aircall: the contract table', () => {
     const res = await svc.post({ ...envelope('call.ended', callData({ id: 5003 })), ...patch });
     expect(res.status).toBe(401);
     expect(res.body.code).toBe('WEBHOOK_TOKEN_INVALID');
-    expect(svc.pipeline.inbox.item('call:5003')).toBeUndefined();
+    expect(await svc.pipeline.inbox.item('call:5003')).toBeUndefined();
   });
 
   it('400 for a body that is not JSON, naming the problem', async () => {
@@ -55,19 +55,19 @@ describe('POST /webhooks/aircall: the contract table', () => {
   });
 
   it('400 for a body that is no envelope at all; nothing stored', async () => {
-    const before = stored();
+    const before = await stored();
     const badEnvelope = await svc.post({ ...envelope('call.ended', callData({ id: 5004 })), data: [] });
     expect(badEnvelope.status).toBe(400);
     expect(badEnvelope.body.code).toBe('WEBHOOK_NOT_ENVELOPE');
     expect(String(badEnvelope.body.error)).toContain('data');
-    expect(stored()).toBe(before);
+    expect(await stored()).toBe(before);
   });
 
   it('200 for an authenticated event whose data cannot be read: kept, then a dead letter naming the path', async () => {
     const res = await svc.post(envelope('call.ended', callData({ id: 5007, direction: 'sideways' })));
     expect(res).toEqual({ status: 200, body: { status: 'accepted' } });
     await svc.settle();
-    const item = svc.pipeline.inbox.item('call:5007');
+    const item = await svc.pipeline.inbox.item('call:5007');
     expect(item?.state).toBe('dead');
     expect(item?.lastError).toContain('data.direction');
     expect(item?.lastError).toContain('dead-letters retry');
@@ -78,7 +78,7 @@ describe('POST /webhooks/aircall: the contract table', () => {
       envelope('message.received', messageData({ id: 'SM5008', direction: undefined, created_at: null }))
     );
     expect(res).toEqual({ status: 200, body: { status: 'accepted' } });
-    expect(svc.pipeline.inbox.item('message:SM5008')?.classified).toMatchObject({ direction: 'inbound' });
+    expect((await svc.pipeline.inbox.item('message:SM5008'))?.classified).toMatchObject({ direction: 'inbound' });
   });
 
   it('415 for a body that is not declared as JSON', async () => {
@@ -89,12 +89,12 @@ describe('POST /webhooks/aircall: the contract table', () => {
   });
 
   it('413 for a body over 1 MiB, nothing stored', async () => {
-    const before = stored();
+    const before = await stored();
     const res = await svc.post(envelope('call.ended', callData({ id: 5005, padding: 'x'.repeat(1024 * 1024) })));
     expect(res.status).toBe(413);
     expect(res.body.code).toBe('WEBHOOK_TOO_LARGE');
-    expect(svc.pipeline.inbox.item('call:5005')).toBeUndefined();
-    expect(stored()).toBe(before);
+    expect(await svc.pipeline.inbox.item('call:5005')).toBeUndefined();
+    expect(await stored()).toBe(before);
   });
 
   it('404 for another path and method', async () => {
@@ -118,7 +118,7 @@ describe('POST /webhooks/aircall: the contract table', () => {
 
   it('503 when the event cannot be stored, never a 200', async () => {
     const other = await testService({ existingOrg: svc.org });
-    other.pipeline.inbox.close(); // storage unavailable
+    await other.pipeline.inbox.close(); // storage unavailable
     const res = await other.post(envelope('call.ended', callData({ id: 5006 })));
     expect(res.status).toBe(503);
     expect(res.body).toMatchObject({ status: 'unavailable', code: 'STORAGE_UNAVAILABLE' });

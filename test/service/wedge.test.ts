@@ -47,8 +47,8 @@ describe('a poison event among ordinary calls', () => {
       await svc.post(envelope('call.ended', callData({ id: 31_999, started_at: 1e16 })));
       const keys = await ordinaryCalls(svc, 31_000, 30);
       await svc.settle();
-      expect(svc.pipeline.inbox.counts(keys)).toEqual({ pending: 0, logged: 30, skipped: 0, dead: 0 });
-      const poison = svc.pipeline.inbox.item('call:31999')!;
+      expect(await svc.pipeline.inbox.counts(keys)).toEqual({ pending: 0, logged: 30, skipped: 0, dead: 0 });
+      const poison = (await svc.pipeline.inbox.item('call:31999'))!;
       expect(poison.state).toBe('dead');
       expect(poison.lastError).toContain('data.started_at');
       // Settings, lookup and write per batch, a few batches: far under 3 requests a call.
@@ -69,8 +69,8 @@ describe('a poison event among ordinary calls', () => {
       expect((await svc.post(body)).status).toBe(200);
       const keys = await ordinaryCalls(svc, 32_000, 5);
       await svc.settle();
-      expect(svc.pipeline.inbox.counts(keys)).toMatchObject({ logged: 5, dead: 0 });
-      const dead = svc.pipeline.inbox.deadLetters();
+      expect(await svc.pipeline.inbox.counts(keys)).toMatchObject({ logged: 5, dead: 0 });
+      const dead = await svc.pipeline.inbox.deadLetters();
       expect(dead).toHaveLength(1);
       expect(dead[0]!.key).toMatch(/^call:unreadable-[0-9a-f]{16}$/);
       expect(dead[0]!.lastError).toContain('data.id');
@@ -100,7 +100,7 @@ describe('a contact detail the org would refuse', () => {
         )
       );
       await svc.settle();
-      expect(svc.pipeline.inbox.item(`call:${id}`)?.state).toBe('logged');
+      expect((await svc.pipeline.inbox.item(`call:${id}`))?.state).toBe('logged');
       const created = await svc.org.conn.query<{ Email: string | null }>(
         "SELECT Email FROM Contact WHERE LastName = 'Refused'"
       );
@@ -161,7 +161,7 @@ describe('a hung org', () => {
       const keys = await ordinaryCalls(svc, 34_000, 20);
       expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
       await svc.settle(60_000);
-      expect(svc.pipeline.inbox.counts(keys)).toEqual({ pending: 0, logged: 20, skipped: 0, dead: 0 });
+      expect(await svc.pipeline.inbox.counts(keys)).toEqual({ pending: 0, logged: 20, skipped: 0, dead: 0 });
       expect(proxy.held()).toBeGreaterThan(0);
       // Hung requests are retried, not multiplied: well under 5 org requests a call.
       expect(apiUsed(direct) - before).toBeLessThan(5 * 20);
@@ -204,7 +204,7 @@ describe('a broken disk', () => {
       db.pragma('query_only = OFF');
       const keys = ['call:35000', ...(await ordinaryCalls(svc, 35_001, 9))];
       await svc.settle();
-      expect(svc.pipeline.inbox.counts(keys)).toMatchObject({ logged: 10 });
+      expect(await svc.pipeline.inbox.counts(keys)).toMatchObject({ logged: 10 });
       const tasks = await svc.org.conn.query("SELECT Id FROM Task WHERE Aircall_Id__c = 'call:35000'");
       expect(tasks.totalSize).toBe(1);
       expect((await fetch(`${svc.url}/readyz`)).status).toBe(200);
@@ -275,11 +275,14 @@ describe('live calls whose call.ended never comes', () => {
       await new Promise((r) => setTimeout(r, 600));
       svc.pipeline.worker.notify();
       await new Promise((r) => setTimeout(r, 100));
-      expect(svc.pipeline.inbox.item('call:37000')).toMatchObject({ state: 'skipped', lastError: 'LIVE_CALL_EXPIRED' });
-      expect(svc.pipeline.inbox.depth()).toBe(0);
+      expect(await svc.pipeline.inbox.item('call:37000')).toMatchObject({
+        state: 'skipped',
+        lastError: 'LIVE_CALL_EXPIRED'
+      });
+      expect(await svc.pipeline.inbox.depth()).toBe(0);
       await svc.post(envelope('call.ended', callData({ id: 37_000, raw_digits: phone(37_000) })));
       await svc.settle();
-      expect(svc.pipeline.inbox.item('call:37000')?.state).toBe('logged');
+      expect((await svc.pipeline.inbox.item('call:37000'))?.state).toBe('logged');
     } finally {
       await svc.close();
     }
