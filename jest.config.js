@@ -24,7 +24,7 @@ module.exports = {
             testPathIgnorePatterns: ['/node_modules/']
         },
         tsProject('ts', ['<rootDir>/src', '<rootDir>/test', '<rootDir>/scripts'], ['**/*.test.ts'], {
-            testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.org\\.test\\.ts$']
+            testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.org\\.test\\.ts$', '/test/postgres/']
         }),
         // The local org's own suite (packages/local-org): conformance over HTTP.
         '<rootDir>/packages/local-org/jest.config.js',
@@ -39,6 +39,23 @@ module.exports = {
             ['**/*.sf.test.ts'],
             {},
             '<rootDir>/packages/local-org/tsconfig.json'
+        ),
+        // The storage suite and the service's reliability suites on PostgreSQL (npm run test:postgres):
+        // a real server from Debian's postgresql package (or PG_BIN), started for the run.
+        tsProject(
+            'postgres',
+            ['<rootDir>/test'],
+            [
+                '**/test/postgres/**/*.test.ts',
+                '**/test/service/reliability.test.ts',
+                '**/test/service/logging.test.ts',
+                '**/test/service/webhook.test.ts'
+            ],
+            {
+                globalSetup: '<rootDir>/test/postgres/global-setup.ts',
+                globalTeardown: '<rootDir>/test/postgres/global-teardown.ts',
+                setupFiles: ['<rootDir>/test/postgres/engine.ts']
+            }
         ),
         // The local console in Chromium (npm run test:browser); needs /usr/bin/chromium.
         tsProject('browser', ['<rootDir>/test'], ['**/*.browser.test.ts'])

@@ -105,7 +105,6 @@ export class PostgresInbox implements Inbox {
   private listener: pg.Client | null = null;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
-  private depthCache: { at: number; value: number } | null = null;
 
   private constructor(
     private readonly url: string,
@@ -472,12 +471,12 @@ export class PostgresInbox implements Inbox {
     return row ? toItem(row) : undefined;
   }
 
-  /** Counted over a partial index of waiting items, at most once a second (it is a gauge). */
+  /**
+   * Counted over a partial index of the waiting items (a counter row would be one more write
+   * that every process contends for); the worker reads it at most once a second.
+   */
   async depth(): Promise<number> {
-    const now = Date.now();
-    if (this.depthCache && now - this.depthCache.at < 1000) return this.depthCache.value;
     const [row] = await this.rows<{ n: number }>(`SELECT COUNT(*)::INTEGER AS n FROM aircall_items WHERE ${WAITING}`);
-    this.depthCache = { at: now, value: row!.n };
     return row!.n;
   }
 

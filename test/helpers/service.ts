@@ -12,6 +12,7 @@ import type { Pipeline } from '../../src/cli/pipeline';
 import { readiness, startPipeline } from '../../src/cli/pipeline';
 import type { WorkerOptions } from '../../src/worker/worker';
 import type { TestOrg } from './local-org';
+import { testDatabase } from './postgres';
 import { setOrgSettings, testOrg } from './local-org';
 
 export const WEBHOOK_TOKEN = 'test-webhook-token';
@@ -49,12 +50,15 @@ export async function testService(
   const integration = integrationLogin(org);
   const refusalsBefore = org.org.refusals.length;
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'aircall-sf-'));
+  // The `postgres` Jest project runs the same suites on a new PostgreSQL database each.
+  const database = process.env.AIRCALL_SF_TEST_ENGINE === 'postgres' ? { DATABASE_URL: await testDatabase() } : {};
   const config = loadConfig({
     SF_INSTANCE_URL: options.instanceUrl ?? org.instanceUrl,
     SF_ACCESS_TOKEN: integration.accessToken,
     AIRCALL_WEBHOOK_TOKEN: ['other-token', WEBHOOK_TOKEN, ...(options.tokens ?? [])].join(','),
     DATA_DIR: dataDir,
     PORT: '0',
+    ...database,
     ...options.env
   });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG ?? 'silent' });
@@ -66,6 +70,8 @@ export async function testService(
     batchWindowMs: 20,
     ...options.worker
   });
+  if (running.pipeline.inbox.engine !== (database.DATABASE_URL ? 'postgres' : 'sqlite'))
+    throw new Error(`the service runs on ${running.pipeline.inbox.engine}, not on the engine of this project`);
   const service: TestService = {
     org,
     get pipeline() {

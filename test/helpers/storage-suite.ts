@@ -1,0 +1,243 @@
+/**
+ * The storage suite both engines pass (test/service/storage.test.ts runs it on SQLite,
+ * test/postgres/storage.test.ts on PostgreSQL): what the worker, the server and the CLI rely on.
+ */
+import { callData, envelope, T0 } from '../fixtures/aircall-builders';
+import type { AircallEvent } from '../../src/aircall/read';
+import { readEnvelope } from '../../src/aircall/read';
+import type { Inbox, Placement } from '../../src/inbox/inbox';
+
+export type OpenInbox = (options: { now: () => number }) => Promise<Inbox>;
+
+export const read = (name: string, data: Record<string, unknown>, timestamp = T0): AircallEvent => {
+  const result = readEnvelope(envelope(name, data, { timestamp }), { receivedAt: 0 });
+  if (!result.event) throw new Error(`${name} is not used`);
+  return result.event;
+};
+
+const digits = (n: number) =>
+  `+33 6 ${String(n)
+    .padStart(8, '0')
+    .replace(/(\d{2})(?=\d)/g, '$1 ')}`;
+/** A call that ended, from a number of its own (or `phone`). */
+export const ended = (id: number, phone = id) => read('call.ended', callData({ id, raw_digits: digits(phone) }));
+const live = (id: number, phone = id) =>
+  read('call.commented', callData({ id, raw_digits: digits(phone), ended_at: null, answered_at: null }), T0 - 60);
+
+export function storageSuite(engine: string, open: OpenInbox): void {
+  describe(`storage (${engine})`, () => {
+    let now = 1_000_000;
+    let inbox: Inbox;
+    const none = new Set<string>();
+    beforeEach(async () => {
+      now = 1_000_000;
+      inbox = await open({ now: () => now });
+    });
+    afterEach(async () => {
+      await inbox.close();
+    });
+    const keys = (items: { key: string }[]) => items.map((i) => i.key).sort();
+
+    it('stores an event once: a redelivery changes nothing, a live event is not claimable', async () => {
+      expect(await inbox.accept(ended(1), 'd1')).toBe(true);
+      expect(await inbox.accept(ended(1), 'd1')).toBe(false);
+      expect(await inbox.accept(live(2), 'd2')).toBe(true);
+      expect(await inbox.item('call:1')).toMatchObject({ state: 'pending', version: 1, phone: '+33600000001' });
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:1']);
+      expect(await inbox.depth()).toBe(2);
+      expect(await inbox.outstanding()).toBe(1);
+      expect(await inbox.counts(['call:1', 'call:2', 'call:3'])).toEqual({
+        pending: 2,
+        logged: 0,
+        skipped: 0,
+        dead: 0
+      });
+      expect(await inbox.item('call:3')).toBeUndefined();
+    });
+
+    it('coalesces the events of one call; a change after it was logged makes it pending again, keeping its Task', async () => {
+      await inbox.accept(live(3), 'a');
+      await inbox.accept(ended(3), 'b');
+      const [item] = await inbox.claim(10, none, none);
+      expect(item).toMatchObject({ key: 'call:3', version: 2 });
+      // A tag arrives while the call is being written: the completion keeps it pending.
+      await inbox.accept(
+        read('call.tagged', callData({ id: 3, raw_digits: digits(3), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
+        'c'
+      );
+      const placement: Placement = {
+        kind: 'Contact',
+        id: '003000000000001AAA',
+        personContactId: null,
+        accountId: null,
+        relatedKind: null,
+        relatedId: null
+      };
+      await inbox.complete('call:3', item!.version, 'logged', { taskId: '00T000000000001AAA', placement, trace: 'R1' });
+      expect(await inbox.item('call:3')).toMatchObject({
+        state: 'pending',
+        version: 3,
+        taskId: '00T000000000001AAA',
+        placement
+      });
+      const [again] = await inbox.claim(10, none, none);
+      expect(again).toMatchObject({ key: 'call:3', version: 3, taskId: '00T000000000001AAA' });
+      await inbox.complete('call:3', 3, 'logged', {});
+      expect(await inbox.item('call:3')).toMatchObject({ state: 'logged', trace: 'R1', taskId: '00T000000000001AAA' });
+      expect(await inbox.depth()).toBe(0);
+    });
+
+    it('claims one item per number, none of a busy number or key, and a hot number does not block the others', async () => {
+      // 300 calls of one number at the head of the queue, then 40 calls of 40 other numbers.
+      const events: Promise<boolean>[] = [];
+      for (let i = 0; i < 300; i += 1) events.push(inbox.accept(ended(1000 + i, 7), `h${i}`));
+      await Promise.all(events);
+      now += 1;
+      await Promise.all(Array.from({ length: 40 }, (_, i) => inbox.accept(ended(2000 + i), `o${i}`)));
+      const batch = await inbox.claim(25, none, none);
+      expect(batch).toHaveLength(25);
+      expect(new Set(batch.map((i) => i.phone)).size).toBe(25);
+      expect(batch[0]!.key).toBe('call:1000');
+      const next = await inbox.claim(25, new Set(['+33600000007']), new Set(['call:2030']));
+      expect(next.map((i) => i.phone)).not.toContain('+33600000007');
+      expect(next.map((i) => i.key)).not.toContain('call:2030');
+      expect(await inbox.depth()).toBe(340);
+    });
+
+    it('retries later, postpones and dead-letters; a retry of a dead letter puts it back', async () => {
+      for (const id of [11, 12, 13]) await inbox.accept(ended(id), `r${id}`);
+      await inbox.claim(10, none, none);
+      await inbox.retryLater('call:11', 5000, 'UNABLE_TO_LOCK_ROW');
+      await inbox.postpone('call:12', 5000, 'settings invalid');
+      await inbox.deadLetter('call:13', 'INVALID_CROSS_REFERENCE_KEY: retry the dead letter');
+      expect(await inbox.claim(10, none, none)).toEqual([]);
+      expect(await inbox.item('call:11')).toMatchObject({ attempts: 1, lastError: 'UNABLE_TO_LOCK_ROW' });
+      expect(await inbox.item('call:12')).toMatchObject({ attempts: 0, lastError: 'settings invalid' });
+      now += 5000;
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:11', 'call:12']);
+      expect((await inbox.deadLetters()).map((d) => [d.key, d.lastError])).toEqual([
+        ['call:13', 'INVALID_CROSS_REFERENCE_KEY: retry the dead letter']
+      ]);
+      expect(await inbox.depth()).toBe(2);
+      expect(await inbox.retry('call:13')).toBe(1);
+      expect(await inbox.retry()).toBe(0);
+      expect(await inbox.depth()).toBe(3);
+      expect(keys(await inbox.claim(10, new Set(['+33600000011', '+33600000012']), none))).toEqual(['call:13']);
+    });
+
+    it('gives up live calls without call.ended after the expiry; a late call.ended logs them', async () => {
+      await inbox.accept(live(21), 'l');
+      now += 60_000;
+      expect(await inbox.expireLive(30_000)).toBe(1);
+      expect(await inbox.item('call:21')).toMatchObject({ state: 'skipped', lastError: 'LIVE_CALL_EXPIRED' });
+      await inbox.accept(ended(21), 'e');
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:21']);
+    });
+
+    it('prunes logged and skipped items past the retention, keeps dead letters and recent items', async () => {
+      for (const id of [31, 32, 33, 34]) await inbox.accept(ended(id), `p${id}`);
+      await inbox.claim(10, none, none);
+      await inbox.complete('call:31', 1, 'logged', { taskId: '00T000000000031AAA' });
+      await inbox.complete('call:32', 1, 'skipped', { reason: 'INTERNAL_CALL' });
+      await inbox.deadLetter('call:33', 'broken');
+      now += 10 * 86_400_000;
+      await inbox.complete('call:34', 1, 'logged', {});
+      expect(await inbox.prune(86_400_000)).toBe(2);
+      expect(keys(await inbox.recent(10))).toEqual(['call:33', 'call:34']);
+      // The deliveries went too: a redelivery of a pruned call is stored again (and found by its Task).
+      expect(await inbox.accept(ended(31), 'p31')).toBe(true);
+    });
+
+    it('lists the newest items first', async () => {
+      await inbox.accept(ended(41), 'a');
+      now += 10;
+      await inbox.accept(ended(42), 'b');
+      expect((await inbox.recent(10)).map((i) => i.key)).toEqual(['call:42', 'call:41']);
+      expect((await inbox.recent(1)).map((i) => i.key)).toEqual(['call:42']);
+    });
+
+    it('keeps the company lines and the records created per number', async () => {
+      await inbox.rememberLines(['+33100000001', '+33100000002']);
+      await inbox.rememberLines(['+33100000001']);
+      expect([...inbox.companyLines()].sort()).toEqual(['+33100000001', '+33100000002']);
+      await inbox.rememberNumber('+33600000051', 'Contact', '003000000000051AAA');
+      await inbox.rememberNumber('+33600000052', 'Lead', '00Q000000000052AAA');
+      await inbox.forgetNumber('+33600000052');
+      expect([...(await inbox.knownNumbers(['+33600000051', '+33600000052', '+33600000053']))]).toEqual([
+        ['+33600000051', { sobject: 'Contact', recordId: '003000000000051AAA' }]
+      ]);
+      expect((await inbox.knownNumbers([])).size).toBe(0);
+    });
+
+    it('announces claimable work, not a live event nor a redelivery', async () => {
+      let signals = 0;
+      inbox.onWork(() => (signals += 1));
+      await inbox.accept(live(61), 'a');
+      await inbox.accept(ended(62), 'b');
+      await inbox.accept(ended(62), 'b');
+      // Postgres delivers its notifications asynchronously.
+      for (let i = 0; i < 100 && signals === 0; i += 1) await new Promise((r) => setTimeout(r, 10));
+      expect(signals).toBe(1);
+    });
+
+    it('accepts many deliveries of one call at once as one item', async () => {
+      const tags = Array.from({ length: 20 }, (_, i) =>
+        read(
+          'call.tagged',
+          callData({ id: 71, raw_digits: digits(71), tags: [{ id: i, name: `T${i}` }] }),
+          T0 + 100 + i
+        )
+      );
+      expect(await Promise.all(tags.map((e, i) => inbox.accept(e, `t${i}`)))).toEqual(tags.map(() => true));
+      const item = (await inbox.item('call:71'))!;
+      expect(item.version).toBeGreaterThanOrEqual(1);
+      expect(item.classified).toMatchObject({ tags: ['T19'] });
+      expect(await inbox.depth()).toBe(1);
+    });
+
+    it('a probe writes; what was stored survives a reopen', async () => {
+      await inbox.probe();
+      await inbox.accept(ended(81), 'x');
+      await inbox.close();
+      inbox = await open({ now: () => now });
+      expect(await inbox.item('call:81')).toMatchObject({ state: 'pending' });
+      expect(await inbox.depth()).toBe(1);
+    });
+
+    describe('the batch window is a latency budget', () => {
+      const claim = async () => keys(await inbox.claim(25, none, none, 3000));
+
+      it('sends a call that ended at once when nothing could join it', async () => {
+        await inbox.accept(ended(91), 'a');
+        expect(await claim()).toEqual(['call:91']);
+      });
+
+      it('waits up to the budget while traffic flows (another call changed recently)', async () => {
+        await inbox.accept(live(92), 'b');
+        await inbox.accept(ended(93), 'c');
+        expect(await claim()).toEqual([]);
+        now += 3000;
+        expect(await claim()).toEqual(['call:93']);
+      });
+
+      it('lets an update of a logged call wait for the next batch', async () => {
+        await inbox.accept(ended(94), 'd');
+        const [item] = await inbox.claim(25, none, none, 3000);
+        await inbox.complete(item!.key, item!.version, 'logged', { taskId: '00T000000000001AAA' });
+        await inbox.accept(
+          read('call.tagged', callData({ id: 94, raw_digits: digits(94), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
+          'e'
+        );
+        expect(await claim()).toEqual([]);
+        now += 3000;
+        expect(await claim()).toEqual([]);
+        // A new call that ended starts a batch after its own budget, and the update rides along.
+        await inbox.accept(ended(95), 'f');
+        await inbox.accept(live(96), 'g');
+        expect(await claim()).toEqual([]);
+        now += 3000;
+        expect(await claim()).toEqual(['call:94', 'call:95']);
+      });
+    });
+  });
+}

@@ -1,0 +1,136 @@
+/**
+ * What only a shared engine must do: processes that share one database never work on one
+ * item or one number at once, a process killed with -9 loses its claims when its lease
+ * expires, new work reaches the other processes at once, and migrations run once when
+ * several processes start together.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import pg from 'pg';
+import { PostgresInbox } from '../../src/inbox/postgres';
+import { testDatabase } from '../helpers/postgres';
+import { ended } from '../helpers/storage-suite';
+
+const none = new Set<string>();
+
+describe('PostgreSQL shared by several processes', () => {
+  let url = '';
+  beforeEach(async () => {
+    url = await testDatabase();
+  });
+
+  it('runs the migrations once when five processes start at the same moment', async () => {
+    const inboxes = await Promise.all(Array.from({ length: 5 }, () => PostgresInbox.open(url)));
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    const { rows } = await client.query<{ version: number }>('SELECT version FROM aircall_schema');
+    await client.end();
+    expect(rows).toEqual([{ version: 1 }]);
+    await Promise.all(inboxes.map((i) => i.close()));
+  });
+
+  it('never gives one item or one number to two processes, however they race', async () => {
+    const a = await PostgresInbox.open(url);
+    const b = await PostgresInbox.open(url);
+    const c = await PostgresInbox.open(url);
+    try {
+      // 60 calls on 20 numbers.
+      await Promise.all(Array.from({ length: 60 }, (_, i) => a.accept(ended(100 + i, i % 20), `d${i}`)));
+      const seen: string[] = [];
+      const inFlight = new Map<string, string>();
+      const work = async (inbox: PostgresInbox, name: string) => {
+        for (;;) {
+          const items = await inbox.claim(5, none, none);
+          if (items.length === 0) {
+            if ((await inbox.outstanding()) === 0) return;
+            await new Promise((r) => setTimeout(r, 5));
+            continue;
+          }
+          for (const item of items) {
+            const holder = inFlight.get(item.phone!);
+            if (holder) throw new Error(`${item.phone} claimed by ${name} while ${holder} holds it`);
+            inFlight.set(item.phone!, name);
+          }
+          await new Promise((r) => setTimeout(r, 5));
+          for (const item of items) {
+            inFlight.delete(item.phone!);
+            seen.push(item.key);
+            await inbox.complete(item.key, item.version, 'logged', {});
+          }
+        }
+      };
+      await Promise.all([work(a, 'a'), work(b, 'b'), work(c, 'c')]);
+      expect(seen).toHaveLength(60);
+      expect(new Set(seen).size).toBe(60);
+    } finally {
+      await Promise.all([a.close(), b.close(), c.close()]);
+    }
+  }, 60_000);
+
+  it('gives the claims of a process killed with -9 to another once their lease expires', async () => {
+    const survivor = await PostgresInbox.open(url, { leaseMs: 1000 });
+    try {
+      await survivor.accept(ended(201), 'x');
+      // Another process claims the call, then dies without completing it.
+      const script = `
+        const { PostgresInbox } = require(${JSON.stringify(join(__dirname, '../../src/inbox/postgres'))});
+        PostgresInbox.open(process.argv[1], { leaseMs: 1000 }).then(async (inbox) => {
+          const items = await inbox.claim(10, new Set(), new Set());
+          console.log('claimed ' + items.map((i) => i.key).join(','));
+        });`;
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', '-e', script, url], {
+        stdio: ['ignore', 'pipe', 'inherit']
+      });
+      await new Promise<void>((resolve) =>
+        child.stdout.on('data', (chunk: Buffer) => {
+          if (chunk.toString().includes('claimed call:201')) resolve();
+        })
+      );
+      // While the holder lives (its heartbeat renews the lease), nobody else takes it.
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(await survivor.claim(10, none, none)).toEqual([]);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      let claimed: string[] = [];
+      const deadline = Date.now() + 5000;
+      while (claimed.length === 0 && Date.now() < deadline) {
+        claimed = (await survivor.claim(10, none, none)).map((i) => i.key);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(claimed).toEqual(['call:201']);
+    } finally {
+      await survivor.close();
+    }
+  }, 30_000);
+
+  it('wakes another process at once when one accepts a call, and sees the lines and records it kept', async () => {
+    const a = await PostgresInbox.open(url);
+    const b = await PostgresInbox.open(url, { linesRefreshMs: 100 });
+    try {
+      const woken = new Promise<void>((resolve) => b.onWork(resolve));
+      await a.accept(ended(301), 'n');
+      await woken;
+      await a.rememberLines(['+33100000301']);
+      await a.rememberNumber('+33600000301', 'Contact', '003000000000301AAA');
+      expect((await b.knownNumbers(['+33600000301'])).get('+33600000301')).toEqual({
+        sobject: 'Contact',
+        recordId: '003000000000301AAA'
+      });
+      for (let i = 0; i < 50 && !b.companyLines().has('+33100000301'); i += 1)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(b.companyLines().has('+33100000301')).toBe(true);
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  });
+
+  it('refuses a database whose schema is newer than this version, with what to do', async () => {
+    const first = await PostgresInbox.open(url);
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    await client.query('UPDATE aircall_schema SET version = 99');
+    await client.end();
+    await expect(PostgresInbox.open(url)).rejects.toThrow(/version 99, newer than this aircall-sf knows.*upgrade/);
+  });
+});
