@@ -16,3 +16,5 @@ export type SqliteDatabase = BetterSqlite3.Database;
 export function openDatabase(file: string): SqliteDatabase {
   return new Database(file);
 }
+
+export type Statement = BetterSqlite3.Statement;

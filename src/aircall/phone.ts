@@ -31,22 +31,41 @@ function variants(raw: string): string[] {
 }
 
 /**
+ * Parsing is the costliest step of matching (a batch compares every candidate's stored
+ * values with its number): results are memoised, per input, up to MEMO_SIZE entries.
+ */
+const MEMO_SIZE = 50_000;
+const e164Memo = new Map<string, string | null>();
+const countryMemo = new Map<string, string | null>();
+
+function memo<T>(map: Map<string, T>, key: string, compute: () => T): T {
+  const known = map.get(key);
+  if (known !== undefined || map.has(key)) return known as T;
+  const value = compute();
+  if (map.size >= MEMO_SIZE) map.clear();
+  map.set(key, value);
+  return value;
+}
+
+/**
  * E.164 for a number as Aircall or an org stores it, with `defaultCountry` (ISO-2) for
  * national formats; null for "anonymous", empty, or anything that is not a full number.
  */
 export function toE164(raw: string | null | undefined, defaultCountry?: string | null): string | null {
   if (typeof raw !== 'string' || !raw || raw.trim().toLowerCase() === ANONYMOUS) return null;
-  const country = asCountry(defaultCountry);
-  for (const candidate of variants(raw)) {
-    const parsed = parse(candidate, country);
-    if (parsed) return parsed.number;
-  }
-  return null;
+  return memo(e164Memo, `${defaultCountry ?? ''}|${raw}`, () => {
+    const country = asCountry(defaultCountry);
+    for (const candidate of variants(raw)) {
+      const parsed = parse(candidate, country);
+      if (parsed) return parsed.number;
+    }
+    return null;
+  });
 }
 
 /** The country an E.164 number belongs to (ISO-2), when libphonenumber can tell. */
 export function countryOf(e164: string): string | null {
-  return parsePhoneNumberFromString(e164)?.country ?? null;
+  return memo(countryMemo, e164, () => parsePhoneNumberFromString(e164)?.country ?? null);
 }
 
 /**

@@ -2,6 +2,7 @@
 import { aircallWebhookCommand } from './aircall-webhook';
 import { backfillCommand } from './backfill';
 import type { Command } from './command';
+import { copyStorageCommand } from './copy-storage';
 import { deadLettersCommand } from './dead-letters';
 import { explainCommand } from './explain';
 import { localAircallCommand } from './local-aircall';
@@ -16,6 +17,7 @@ export const COMMANDS: readonly Command[] = [
   aircallWebhookCommand,
   explainCommand,
   deadLettersCommand,
+  copyStorageCommand,
   localOrgCommand,
   localAircallCommand
 ];

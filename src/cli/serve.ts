@@ -101,6 +101,7 @@ export const serveCommand: Command = {
     const address = app.server.address();
     const port = typeof address === 'object' && address ? address.port : config.port;
     base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
+    pipeline.worker.pressure = () => app.webhooksArriving();
     pipeline.worker.start();
     reconciler?.start();
     if (embedded && localConsole) {

@@ -88,6 +88,8 @@ export interface Inbox {
   /** Waits without counting an attempt: the cause is outside the item (invalid settings). */
   postpone(key: string, delayMs: number, reason: string): Promise<void>;
   deadLetter(key: string, reason: string): Promise<void>;
+  /** Claimed items whose outcome could not be recorded (the storage failed): claimable again. */
+  release(keys: readonly string[]): Promise<void>;
 
   /** A write that changes nothing of value: rejects when the storage cannot be written. */
   probe(): Promise<void>;

@@ -66,6 +66,30 @@ const MIGRATIONS: readonly string[] = [
      e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at BIGINT NOT NULL);`
 ];
 
+/** The item columns both engines share (SQLite has `claimed` instead of the lease). */
+const ITEM_COLUMNS = [
+  'key',
+  'kind',
+  'phone',
+  'event',
+  'data',
+  'classified',
+  'data_ts',
+  'voicemail_left',
+  'final',
+  'version',
+  'processed_version',
+  'state',
+  'attempts',
+  'next_attempt_at',
+  'last_error',
+  'task_id',
+  'placement',
+  'trace',
+  'changed_at',
+  'updated_at'
+];
+
 /** How many claimable rows one page of a claim reads (keys and phones only). */
 const PAGE = 200;
 const PRUNE_CHUNK = 1000;
@@ -390,6 +414,13 @@ export class PostgresInbox implements Inbox {
     );
   }
 
+  async release(keys: readonly string[]): Promise<void> {
+    await this.pool.query(`UPDATE aircall_items SET ${RELEASE} WHERE key = ANY($1) AND lease_owner = $2`, [
+      keys,
+      this.owner
+    ]);
+  }
+
   async probe(): Promise<void> {
     await this.pool.query(
       'INSERT INTO aircall_probe (owner, at) VALUES ($1, $2) ON CONFLICT (owner) DO UPDATE SET at = excluded.at',
@@ -458,6 +489,33 @@ export class PostgresInbox implements Inbox {
       return result.rowCount ?? 0;
     });
     return retried;
+  }
+
+  /** Whether the database holds no item yet (a copy from SQLite goes only into an empty one). */
+  async empty(): Promise<boolean> {
+    return (await this.rows('SELECT 1 FROM aircall_items LIMIT 1')).length === 0;
+  }
+
+  /**
+   * Rows of a dump of the SQLite engine (copy.ts), inserted as they are: items keep their
+   * state, versions, Task and attempts, without a lease; a delivery or number already there is kept.
+   */
+  async restore(
+    table: 'items' | 'events' | 'numbers' | 'lines',
+    rows: readonly Record<string, unknown>[]
+  ): Promise<void> {
+    const columns = {
+      items: ITEM_COLUMNS,
+      events: ['digest', 'key', 'event', 'received_at'],
+      numbers: ['e164', 'sobject', 'record_id', 'created_at'],
+      lines: ['e164', 'first_seen']
+    }[table];
+    const list = columns.join(', ');
+    await this.pool.query(
+      `INSERT INTO aircall_${table} (${list}) SELECT ${list} FROM json_populate_recordset(NULL::aircall_${table}, $1)
+       ON CONFLICT DO NOTHING`,
+      [JSON.stringify(rows)]
+    );
   }
 
   async recent(limit: number): Promise<InboxItem[]> {

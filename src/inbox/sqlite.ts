@@ -6,29 +6,45 @@
  */
 // The engine is synchronous (better-sqlite3) behind the async interface both engines share.
 /* eslint-disable @typescript-eslint/require-await */
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, fdatasync, fsyncSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import type { AircallEvent } from '../aircall/read';
-import type { SqliteDatabase } from '../sqlite';
+import type { SqliteDatabase, Statement } from '../sqlite';
 import { openDatabase } from '../sqlite';
 import { coalesce } from './coalesce';
-import type { CompleteDetail, Inbox, InboxItem, ItemState, Row } from './inbox';
+import type { Candidate, CompleteDetail, Inbox, InboxItem, ItemState, Row } from './inbox';
 import { UPDATE_WAIT_BUDGETS, batchDue, choose, itemValues, joinable, reread, toCoalesced, toItem } from './inbox';
 
 /** The schema's version (PRAGMA user_version); `migrate` brings older files up to it. */
 const SCHEMA_VERSION = 4;
 
-/** The items claim() may take, in the order it takes them: the partial index items_claimable. */
-const CLAIMABLE = "state = 'pending' AND final = 1 AND version > processed_version";
+/** Final items waiting to be logged (in flight or not). */
+const OUTSTANDING = "state = 'pending' AND final = 1 AND version > processed_version";
+/**
+ * The items claim() may take, in the order it takes them: the partial index items_claimable.
+ * Claimed items (in flight) leave it, so a claim never walks past the work already running.
+ */
+const CLAIMABLE = `${OUTSTANDING} AND claimed = 0`;
 const WAITING = "state = 'pending' AND version > processed_version";
+/** What every outcome of a claimed item writes: it is no longer in flight (`claimed` holds the claimer: its pid × 1000 + a number of its own). */
+const RELEASE = 'claimed = 0';
 
 /** How many items one prune deletes per transaction (writers wait no longer than that). */
 const PRUNE_CHUNK = 1000;
 
+/** Whether a process with this id runs (EPERM: it does, as another user). */
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 interface Pending {
-  event: AircallEvent;
-  digest: string;
-  resolve: (stored: boolean) => void;
+  run: () => unknown;
+  resolve: (value: never) => void;
   reject: (error: unknown) => void;
 }
 
@@ -39,18 +55,39 @@ export class SqliteInbox implements Inbox {
   private readonly listeners: (() => void)[] = [];
   private queue: Pending[] = [];
   private flushing = false;
+  /** Set by a write of the current group that made work claimable: signalled after the commit. */
+  private claimable = false;
+  private readonly statements = new Map<string, Statement>();
+  private readonly file: string;
+  private readonly walSync: boolean;
+  private walFd: number | null = null;
+  /** Group commits whose WAL sync is under way (close waits for them). */
+  private syncing = 0;
+  /** What this instance writes in `claimed`: its process id and a number of its own. */
+  private readonly claimer = process.pid * 1000 + Math.floor(Math.random() * 1000);
   readonly now: () => number;
 
   constructor(dataDir: string, options: { now?: () => number } = {}) {
     mkdirSync(dataDir, { recursive: true });
     this.now = options.now ?? Date.now;
-    this.db = openDatabase(join(dataDir, 'inbox.sqlite'));
-    this.db.pragma('journal_mode = WAL');
-    // FULL: an event answered 200 must survive a power loss, not only a crash.
-    this.db.pragma('synchronous = FULL');
+    this.file = join(dataDir, 'inbox.sqlite');
+    this.db = openDatabase(this.file);
+    const mode = this.db.pragma('journal_mode = WAL', { simple: true }) as string;
+    // An event answered 200 must survive a power loss, not only a crash. In WAL mode with
+    // synchronous = NORMAL a commit writes the WAL without syncing it (sqlite.org/pragma.html
+    // #pragma_synchronous: "WAL mode does lose durability"); this class syncs the WAL itself
+    // after each group commit, on libuv's thread pool, and acknowledges nothing before: the
+    // same durability as FULL without blocking the event loop on the disk. Without WAL, FULL.
+    this.walSync = mode.toLowerCase() === 'wal';
+    this.db.pragma(this.walSync ? 'synchronous = NORMAL' : 'synchronous = FULL');
     this.db.pragma('busy_timeout = 5000');
     this.migrate();
-    this.lines = new Set((this.db.prepare('SELECT e164 FROM lines').all() as { e164: string }[]).map((r) => r.e164));
+    // What a process that is gone had in flight (it stopped or crashed) is claimable again; a
+    // process still running (serve, while `explain` opens the file) keeps its claims.
+    const holders = this.stmt('SELECT DISTINCT claimed FROM items WHERE claimed <> 0').all() as { claimed: number }[];
+    for (const { claimed } of holders)
+      if (!alive(Math.floor(claimed / 1000))) this.stmt(`UPDATE items SET ${RELEASE} WHERE claimed = ?`).run(claimed);
+    this.lines = new Set((this.stmt('SELECT e164 FROM lines').all() as { e164: string }[]).map((r) => r.e164));
   }
 
   /**
@@ -62,9 +99,7 @@ export class SqliteInbox implements Inbox {
     const version = this.db.pragma('user_version', { simple: true }) as number;
     if (version >= SCHEMA_VERSION) return;
     const columns = (table: string) =>
-      (this.db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map(
-        (c) => c.name
-      );
+      (this.stmt(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((c) => c.name);
     this.db.transaction(() => {
       if (columns('events').includes('body')) {
         this.db.exec(`
@@ -75,14 +110,16 @@ export class SqliteInbox implements Inbox {
           ALTER TABLE events_v2 RENAME TO events;`);
       }
       const itemColumns = columns('items');
+      if (itemColumns.length > 0 && !itemColumns.includes('claimed'))
+        this.db.exec('ALTER TABLE items ADD COLUMN claimed INTEGER NOT NULL DEFAULT 0');
       if (itemColumns.length > 0 && !itemColumns.includes('trace'))
         this.db.exec('ALTER TABLE items ADD COLUMN trace TEXT');
       if (itemColumns.length > 0 && !itemColumns.includes('classified')) {
         this.db.exec('ALTER TABLE items ADD COLUMN classified TEXT');
         this.db.exec('ALTER TABLE items ADD COLUMN event TEXT');
-        const rows = this.db.prepare('SELECT * FROM items').all() as Row[];
-        const update = this.db.prepare('UPDATE items SET classified = ? WHERE key = ?');
-        const dead = this.db.prepare("UPDATE items SET state = 'dead', last_error = ? WHERE key = ?");
+        const rows = this.stmt('SELECT * FROM items').all() as Row[];
+        const update = this.stmt('UPDATE items SET classified = ? WHERE key = ?');
+        const dead = this.stmt("UPDATE items SET state = 'dead', last_error = ? WHERE key = ?");
         for (const row of rows) {
           const read = reread(row);
           if (read.classified) update.run(JSON.stringify(read.classified), row.key);
@@ -99,9 +136,11 @@ export class SqliteInbox implements Inbox {
           version INTEGER NOT NULL DEFAULT 0, processed_version INTEGER NOT NULL DEFAULT 0,
           state TEXT NOT NULL DEFAULT 'pending', attempts INTEGER NOT NULL DEFAULT 0,
           next_attempt_at INTEGER NOT NULL DEFAULT 0, last_error TEXT, task_id TEXT,
-          placement TEXT, trace TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL);
+          placement TEXT, trace TEXT, changed_at INTEGER NOT NULL, updated_at INTEGER NOT NULL,
+          claimed INTEGER NOT NULL DEFAULT 0);
         DROP INDEX IF EXISTS items_ready;
         CREATE INDEX IF NOT EXISTS items_claimable ON items (changed_at) WHERE ${CLAIMABLE};
+        CREATE INDEX IF NOT EXISTS items_outstanding ON items (key) WHERE ${OUTSTANDING};
         CREATE INDEX IF NOT EXISTS items_live ON items (changed_at) WHERE state = 'pending' AND final = 0;
         CREATE INDEX IF NOT EXISTS items_changed ON items (changed_at);
         CREATE INDEX IF NOT EXISTS items_done ON items (updated_at) WHERE state IN ('logged', 'skipped');
@@ -129,7 +168,11 @@ export class SqliteInbox implements Inbox {
 
   async close(): Promise<void> {
     await this.drain();
+    // Anything still claimed (a batch whose outcome could not be recorded) is free again.
+    this.stmt(`UPDATE items SET ${RELEASE} WHERE claimed = ?`).run(this.claimer);
     this.db.close();
+    if (this.walFd !== null) closeSync(this.walFd);
+    this.walFd = null;
   }
 
   onWork(listener: () => void): void {
@@ -140,101 +183,149 @@ export class SqliteInbox implements Inbox {
     for (const listener of this.listeners) listener();
   }
 
-  accept(event: AircallEvent, digest: string): Promise<boolean> {
-    return new Promise((resolve, reject) => {
-      this.queue.push({ event, digest, resolve, reject });
+  /** A statement prepared once (preparing costs more than running a small one). */
+  private stmt(sql: string): Statement {
+    let statement = this.statements.get(sql);
+    if (!statement) {
+      statement = this.db.prepare(sql);
+      this.statements.set(sql, statement);
+    }
+    return statement;
+  }
+
+  /**
+   * A write, committed with the others queued in the same turn of the event loop (group
+   * commit: one transaction and one fsync for all); resolves once it is durable.
+   */
+  private write<T>(run: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push({ run, resolve: resolve, reject });
       if (this.queue.length === 1 && !this.flushing) setImmediate(() => this.flush());
     });
   }
 
-  /** Resolves once every accept queued so far is committed (close waits for it). */
+  accept(event: AircallEvent, digest: string): Promise<boolean> {
+    return this.write(() => this.acceptOne(event, digest));
+  }
+
+  /** Resolves once every write queued so far is durable (close waits for it). */
   private async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.flushing) await new Promise((r) => setImmediate(r));
+    while (this.queue.length > 0 || this.flushing || this.syncing > 0) await new Promise((r) => setImmediate(r));
   }
 
   /**
-   * Group commit: every accept queued since the last flush in one transaction (each in its
-   * own savepoint, so one that throws fails alone), then each promise settles.
+   * Group commit: every write queued since the last flush in one transaction (each in its own
+   * savepoint, so one that throws fails alone), then each promise settles.
    */
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
     this.flushing = true;
-    const outcomes: ({ ok: true; stored: boolean; claimable: boolean } | { ok: false; error: unknown })[] = [];
+    this.claimable = false;
+    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
     try {
       this.db.transaction(() => {
-        const one = this.db.transaction((p: Pending) => this.acceptOne(p.event, p.digest));
+        const one = this.db.transaction((p: Pending) => p.run());
         for (const p of batch) {
           try {
-            outcomes.push({ ok: true, ...one(p) });
+            outcomes.push({ ok: true, value: one(p) });
           } catch (error) {
             outcomes.push({ ok: false, error });
           }
         }
       })();
     } catch (error) {
-      // The commit itself failed (disk full, read-only): nothing of the batch is stored.
+      // The commit itself failed (disk full, read-only): nothing of the group is stored.
       for (const p of batch) p.reject(error);
       this.flushing = false;
       if (this.queue.length > 0) setImmediate(() => this.flush());
       return;
     }
-    let claimable = false;
-    batch.forEach((p, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) {
-        claimable ||= outcome.claimable;
-        p.resolve(outcome.stored);
-      } else p.reject(outcome.error);
-    });
+    const settle = (syncError: unknown) => {
+      batch.forEach((p, i) => {
+        const outcome = outcomes[i]!;
+        if (syncError) p.reject(syncError);
+        else if (outcome.ok) p.resolve(outcome.value as never);
+        else p.reject(outcome.error);
+      });
+    };
+    const claimable = this.claimable;
     this.flushing = false;
+    // The next group commits while this one's WAL is synced (pipelined).
     if (this.queue.length > 0) setImmediate(() => this.flush());
-    if (claimable) this.signal();
+    if (!this.walSync) {
+      settle(null);
+      if (claimable) this.signal();
+      return;
+    }
+    this.syncing += 1;
+    this.syncWal((error) => {
+      this.syncing -= 1;
+      settle(error);
+      if (claimable && !error) this.signal();
+    });
   }
 
-  private acceptOne(event: AircallEvent, digest: string): { stored: boolean; claimable: boolean } {
+  /** fdatasync of the WAL file (opened once; its directory entry synced the first time). */
+  private syncWal(done: (error: Error | null) => void): void {
+    try {
+      if (this.walFd === null) {
+        this.walFd = openSync(`${this.file}-wal`, 'r');
+        const dir = openSync(dirname(this.file), 'r');
+        try {
+          fsyncSync(dir);
+        } finally {
+          closeSync(dir);
+        }
+      }
+    } catch (error) {
+      done(error as Error);
+      return;
+    }
+    fdatasync(this.walFd, (error) => done(error));
+  }
+
+  private acceptOne(event: AircallEvent, digest: string): boolean {
     const now = this.now();
-    const inserted = this.db
-      .prepare('INSERT OR IGNORE INTO events (digest, key, event, received_at) VALUES (?, ?, ?, ?)')
-      .run(digest, event.key, event.event, now);
-    if (inserted.changes === 0) return { stored: false, claimable: false };
-    const row = this.db.prepare('SELECT * FROM items WHERE key = ?').get(event.key) as Row | undefined;
+    const inserted = this.stmt(
+      'INSERT OR IGNORE INTO events (digest, key, event, received_at) VALUES (?, ?, ?, ?)'
+    ).run(digest, event.key, event.event, now);
+    if (inserted.changes === 0) return false;
+    const row = this.stmt('SELECT * FROM items WHERE key = ?').get(event.key) as Row | undefined;
     const { item, changed } = coalesce(row ? toCoalesced(row) : null, event);
     const v = itemValues(item);
     if (!row) {
-      this.db
-        .prepare(
-          `INSERT INTO items (key, kind, phone, event, data, classified, last_error, data_ts, voicemail_left, final,
+      this.stmt(
+        `INSERT INTO items (key, kind, phone, event, data, classified, last_error, data_ts, voicemail_left, final,
              version, changed_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?, ?)`
-        )
-        .run(
-          event.key,
-          item.kind,
-          v.phone,
-          v.event,
-          v.data,
-          v.classified,
-          v.problem,
-          v.dataTs,
-          v.voicemailLeft,
-          v.final,
-          now,
-          now
-        );
-      return { stored: true, claimable: item.final };
+      ).run(
+        event.key,
+        item.kind,
+        v.phone,
+        v.event,
+        v.data,
+        v.classified,
+        v.problem,
+        v.dataTs,
+        v.voicemailLeft,
+        v.final,
+        now,
+        now
+      );
+      this.claimable ||= item.final;
+      return true;
     }
-    if (!changed) return { stored: true, claimable: false };
-    this.db
-      .prepare(
-        `UPDATE items SET event = ?, data = ?, classified = ?, last_error = ?, data_ts = ?, phone = ?,
+    if (!changed) return true;
+    this.stmt(
+      `UPDATE items SET event = ?, data = ?, classified = ?, last_error = ?, data_ts = ?, phone = ?,
            voicemail_left = ?, final = ?, version = version + 1, changed_at = ?, updated_at = ?,
            state = CASE WHEN state = 'dead' THEN 'dead' ELSE 'pending' END, next_attempt_at = 0, attempts = 0
          WHERE key = ?`
-      )
-      .run(v.event, v.data, v.classified, v.problem, v.dataTs, v.phone, v.voicemailLeft, v.final, now, now, event.key);
-    return { stored: true, claimable: item.final && row.state !== 'dead' };
+    ).run(v.event, v.data, v.classified, v.problem, v.dataTs, v.phone, v.voicemailLeft, v.final, now, now, event.key);
+    this.claimable ||= item.final && row.state !== 'dead';
+    return true;
   }
 
   async claim(
@@ -244,14 +335,14 @@ export class SqliteInbox implements Inbox {
     windowMs = 0
   ): Promise<InboxItem[]> {
     const now = this.now();
-    // Walks the partial index in changed_at order and stops as soon as the batch is full: the
-    // cost does not grow with the queue, and a busy number at the head does not block the rest.
-    const candidates = this.db
-      .prepare(
-        `SELECT * FROM items INDEXED BY items_claimable WHERE ${CLAIMABLE} AND next_attempt_at <= ? ORDER BY changed_at`
-      )
-      .iterate(now) as IterableIterator<Row>;
-    let rows: Row[];
+    // Walks the partial index in changed_at order, reading only what the policy needs, and
+    // stops as soon as the batch is full: the cost does not grow with the queue, and a busy
+    // number (or the items in flight) at the head does not block the rest.
+    const candidates = this.stmt(
+      `SELECT key, phone, processed_version, changed_at FROM items INDEXED BY items_claimable
+       WHERE ${CLAIMABLE} AND next_attempt_at <= ? ORDER BY changed_at`
+    ).iterate(now) as IterableIterator<Candidate>;
+    let rows: Candidate[];
     try {
       rows = choose(candidates, limit, busyPhones, busyKeys);
     } finally {
@@ -259,7 +350,15 @@ export class SqliteInbox implements Inbox {
     }
     if (rows.length === 0) return [];
     if (rows.length < limit && now < batchDue(rows, windowMs) && this.couldJoin(rows, now, windowMs)) return [];
-    return rows.map(toItem);
+    const keys = JSON.stringify(rows.map((r) => r.key));
+    // In flight until an outcome is recorded (or the process restarts); committed with the
+    // writes of the same turn, as nothing is lost if it is not durable.
+    await this.write(() =>
+      this.stmt('UPDATE items SET claimed = ? WHERE key IN (SELECT value FROM json_each(?))').run(this.claimer, keys)
+    );
+    const full = this.stmt('SELECT * FROM items WHERE key IN (SELECT value FROM json_each(?))').all(keys) as Row[];
+    const order = new Map(rows.map((r, i) => [r.key, i]));
+    return full.sort((a, b) => order.get(a.key)! - order.get(b.key)!).map(toItem);
   }
 
   /**
@@ -267,29 +366,24 @@ export class SqliteInbox implements Inbox {
    * (another item changed within the last ten budgets). The product does not store the live
    * events of every call (call.created is not used), so recent traffic is the signal.
    */
-  private couldJoin(rows: readonly Row[], now: number, windowMs: number): boolean {
+  private couldJoin(rows: readonly Candidate[], now: number, windowMs: number): boolean {
     if (joinable(rows)) return true;
-    const recent = this.db
-      .prepare('SELECT 1 FROM items WHERE changed_at >= ? AND key <> ? LIMIT 1')
-      .get(now - windowMs * UPDATE_WAIT_BUDGETS, rows[0]!.key);
+    const recent = this.stmt('SELECT 1 FROM items WHERE changed_at >= ? AND key <> ? LIMIT 1').get(
+      now - windowMs * UPDATE_WAIT_BUDGETS,
+      rows[0]!.key
+    );
     return recent !== undefined;
   }
 
-  async complete(
-    key: string,
-    version: number,
-    state: 'logged' | 'skipped',
-    detail: CompleteDetail = {}
-  ): Promise<void> {
-    this.db
-      .prepare(
+  complete(key: string, version: number, state: 'logged' | 'skipped', detail: CompleteDetail = {}): Promise<void> {
+    return this.write(() => {
+      this.stmt(
         `UPDATE items SET processed_version = MAX(processed_version, ?),
            state = CASE WHEN version > ? THEN 'pending' ELSE ? END,
            task_id = COALESCE(?, task_id), placement = COALESCE(?, placement), last_error = ?,
-           trace = COALESCE(?, trace), attempts = 0, next_attempt_at = 0, updated_at = ?
+           trace = COALESCE(?, trace), attempts = 0, next_attempt_at = 0, updated_at = ?, ${RELEASE}
          WHERE key = ?`
-      )
-      .run(
+      ).run(
         version,
         version,
         state,
@@ -300,39 +394,47 @@ export class SqliteInbox implements Inbox {
         this.now(),
         key
       );
+    });
   }
 
-  async retryLater(key: string, delayMs: number, error: string): Promise<void> {
-    this.db
-      .prepare(
-        'UPDATE items SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ? WHERE key = ?'
-      )
-      .run(this.now() + delayMs, error, this.now(), key);
+  retryLater(key: string, delayMs: number, error: string): Promise<void> {
+    return this.write(() => {
+      this.stmt(
+        `UPDATE items SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?, updated_at = ?, ${RELEASE}
+         WHERE key = ?`
+      ).run(this.now() + delayMs, error, this.now(), key);
+    });
   }
 
-  async probe(): Promise<void> {
-    this.db
-      .prepare('INSERT INTO probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at')
-      .run(this.now());
+  release(keys: readonly string[]): Promise<void> {
+    return this.write(() => {
+      this.stmt(`UPDATE items SET ${RELEASE} WHERE key IN (SELECT value FROM json_each(?))`).run(JSON.stringify(keys));
+    });
+  }
+
+  probe(): Promise<void> {
+    return this.write(() => {
+      this.stmt('INSERT INTO probe (id, at) VALUES (1, ?) ON CONFLICT (id) DO UPDATE SET at = excluded.at').run(
+        this.now()
+      );
+    });
   }
 
   async expireLive(olderThanMs: number): Promise<number> {
-    return this.db
-      .prepare(
-        `UPDATE items SET state = 'skipped', last_error = 'LIVE_CALL_EXPIRED', processed_version = version, updated_at = ?
+    return this.stmt(
+      `UPDATE items SET state = 'skipped', last_error = 'LIVE_CALL_EXPIRED', processed_version = version, updated_at = ?
          WHERE state = 'pending' AND final = 0 AND version > processed_version AND changed_at < ?`
-      )
-      .run(this.now(), this.now() - olderThanMs).changes;
+    ).run(this.now(), this.now() - olderThanMs).changes;
   }
 
   async prune(olderThanMs: number): Promise<number> {
     const cutoff = this.now() - olderThanMs;
     let deleted = 0;
-    const items = this.db.prepare(
+    const items = this.stmt(
       `DELETE FROM items WHERE rowid IN (SELECT rowid FROM items INDEXED BY items_done
          WHERE state IN ('logged', 'skipped') AND updated_at < ? LIMIT ${PRUNE_CHUNK})`
     );
-    const events = this.db.prepare(
+    const events = this.stmt(
       `DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_at < ? LIMIT ${PRUNE_CHUNK})`
     );
     for (;;) {
@@ -345,70 +447,96 @@ export class SqliteInbox implements Inbox {
     return deleted;
   }
 
-  async postpone(key: string, delayMs: number, reason: string): Promise<void> {
-    this.db
-      .prepare('UPDATE items SET next_attempt_at = ?, last_error = ?, updated_at = ? WHERE key = ?')
-      .run(this.now() + delayMs, reason, this.now(), key);
+  postpone(key: string, delayMs: number, reason: string): Promise<void> {
+    return this.write(() => {
+      this.stmt(`UPDATE items SET next_attempt_at = ?, last_error = ?, updated_at = ?, ${RELEASE} WHERE key = ?`).run(
+        this.now() + delayMs,
+        reason,
+        this.now(),
+        key
+      );
+    });
   }
 
-  async deadLetter(key: string, reason: string): Promise<void> {
-    this.db
-      .prepare("UPDATE items SET state = 'dead', last_error = ?, attempts = attempts + 1, updated_at = ? WHERE key = ?")
-      .run(reason, this.now(), key);
+  deadLetter(key: string, reason: string): Promise<void> {
+    return this.write(() => {
+      this.stmt(
+        `UPDATE items SET state = 'dead', last_error = ?, attempts = attempts + 1, updated_at = ?, ${RELEASE}
+         WHERE key = ?`
+      ).run(reason, this.now(), key);
+    });
   }
 
   async deadLetters(): Promise<InboxItem[]> {
-    return (this.db.prepare("SELECT * FROM items WHERE state = 'dead' ORDER BY updated_at").all() as Row[]).map(toItem);
+    return (this.stmt("SELECT * FROM items WHERE state = 'dead' ORDER BY updated_at").all() as Row[]).map(toItem);
   }
 
   async retry(key?: string): Promise<number> {
     const retried = this.db.transaction(() => {
       const where = `state = 'dead'${key ? ' AND key = ?' : ''}`;
       const params = key ? [key] : [];
-      const rows = this.db.prepare(`SELECT * FROM items WHERE ${where}`).all(...params) as Row[];
-      const update = this.db.prepare('UPDATE items SET classified = ? WHERE key = ?');
+      const rows = this.stmt(`SELECT * FROM items WHERE ${where}`).all(...params) as Row[];
+      const update = this.stmt('UPDATE items SET classified = ? WHERE key = ?');
       for (const row of rows) {
         // Still unreadable: the worker dead-letters it again with the reason.
         const read = reread(row);
         if (read.classified) update.run(JSON.stringify(read.classified), row.key);
       }
-      const sql = `UPDATE items SET state = 'pending', attempts = 0, next_attempt_at = 0,
+      const sql = `UPDATE items SET state = 'pending', attempts = 0, next_attempt_at = 0, ${RELEASE},
                      processed_version = MIN(processed_version, version - 1) WHERE ${where}`;
-      return this.db.prepare(sql).run(...params).changes;
+      return this.stmt(sql).run(...params).changes;
     })();
     if (retried > 0) this.signal();
     return retried;
   }
 
+  /** Every row of the tables a move to PostgreSQL copies (copy.ts), table by table, in pages. */
+  *dump(page = 1000): Generator<{ table: 'items' | 'events' | 'numbers' | 'lines'; rows: Record<string, unknown>[] }> {
+    const tables = {
+      items: 'SELECT * FROM items WHERE rowid > ? ORDER BY rowid LIMIT ?',
+      events: 'SELECT digest, key, event, received_at FROM events WHERE id > ? ORDER BY id LIMIT ?',
+      numbers: 'SELECT e164, sobject, record_id, created_at FROM numbers WHERE rowid > ? ORDER BY rowid LIMIT ?',
+      lines: 'SELECT e164, first_seen FROM lines WHERE rowid > ? ORDER BY rowid LIMIT ?'
+    } as const;
+    for (const [table, sql] of Object.entries(tables) as [keyof typeof tables, string][]) {
+      const withRowid = sql.replace('SELECT ', 'SELECT rowid AS _rowid, ');
+      let after = 0;
+      for (;;) {
+        const rows = this.stmt(withRowid).all(after, page) as ({ _rowid: number } & Record<string, unknown>)[];
+        if (rows.length === 0) break;
+        after = rows[rows.length - 1]!._rowid;
+        yield { table, rows: rows.map(({ _rowid: _, ...row }) => row) };
+      }
+    }
+  }
+
   async recent(limit: number): Promise<InboxItem[]> {
-    return (this.db.prepare('SELECT * FROM items ORDER BY changed_at DESC, key LIMIT ?').all(limit) as Row[]).map(
-      toItem
-    );
+    return (this.stmt('SELECT * FROM items ORDER BY changed_at DESC, key LIMIT ?').all(limit) as Row[]).map(toItem);
   }
 
   async item(key: string): Promise<InboxItem | undefined> {
-    const row = this.db.prepare('SELECT * FROM items WHERE key = ?').get(key) as Row | undefined;
+    const row = this.stmt('SELECT * FROM items WHERE key = ?').get(key) as Row | undefined;
     return row ? toItem(row) : undefined;
   }
 
   async depth(): Promise<number> {
-    return (this.db.prepare('SELECT depth FROM stats WHERE id = 1').get() as { depth: number } | undefined)?.depth ?? 0;
+    return (this.stmt('SELECT depth FROM stats WHERE id = 1').get() as { depth: number } | undefined)?.depth ?? 0;
   }
 
   async outstanding(keys?: readonly string[]): Promise<number> {
     if (!keys)
       return (
-        this.db.prepare(`SELECT COUNT(*) AS n FROM items INDEXED BY items_claimable WHERE ${CLAIMABLE}`).get() as {
+        this.stmt(`SELECT COUNT(*) AS n FROM items INDEXED BY items_outstanding WHERE ${OUTSTANDING}`).get() as {
           n: number;
         }
       ).n;
-    const stmt = this.db.prepare(`SELECT 1 FROM items WHERE key = ? AND ${CLAIMABLE}`);
+    const stmt = this.stmt(`SELECT 1 FROM items WHERE key = ? AND ${OUTSTANDING}`);
     return keys.filter((k) => stmt.get(k)).length;
   }
 
   async counts(keys: readonly string[]): Promise<Record<ItemState, number>> {
     const out: Record<ItemState, number> = { pending: 0, logged: 0, skipped: 0, dead: 0 };
-    const stmt = this.db.prepare('SELECT state FROM items WHERE key = ?');
+    const stmt = this.stmt('SELECT state FROM items WHERE key = ?');
     for (const key of keys) {
       const row = stmt.get(key) as { state: ItemState } | undefined;
       if (row) out[row.state] += 1;
@@ -419,7 +547,7 @@ export class SqliteInbox implements Inbox {
   async rememberLines(e164s: readonly string[]): Promise<void> {
     const fresh = e164s.filter((e) => !this.lines.has(e));
     if (fresh.length === 0) return;
-    const insert = this.db.prepare('INSERT OR IGNORE INTO lines (e164, first_seen) VALUES (?, ?)');
+    const insert = this.stmt('INSERT OR IGNORE INTO lines (e164, first_seen) VALUES (?, ?)');
     this.db.transaction(() => {
       for (const e164 of fresh) insert.run(e164, this.now());
     })();
@@ -430,19 +558,26 @@ export class SqliteInbox implements Inbox {
     return this.lines;
   }
 
-  async rememberNumber(e164: string, sobject: string, recordId: string): Promise<void> {
-    this.db
-      .prepare('INSERT OR REPLACE INTO numbers (e164, sobject, record_id, created_at) VALUES (?, ?, ?, ?)')
-      .run(e164, sobject, recordId, this.now());
+  rememberNumber(e164: string, sobject: string, recordId: string): Promise<void> {
+    return this.write(() => {
+      this.stmt('INSERT OR REPLACE INTO numbers (e164, sobject, record_id, created_at) VALUES (?, ?, ?, ?)').run(
+        e164,
+        sobject,
+        recordId,
+        this.now()
+      );
+    });
   }
 
-  async forgetNumber(e164: string): Promise<void> {
-    this.db.prepare('DELETE FROM numbers WHERE e164 = ?').run(e164);
+  forgetNumber(e164: string): Promise<void> {
+    return this.write(() => {
+      this.stmt('DELETE FROM numbers WHERE e164 = ?').run(e164);
+    });
   }
 
   async knownNumbers(e164s: readonly string[]): Promise<Map<string, { sobject: string; recordId: string }>> {
     const out = new Map<string, { sobject: string; recordId: string }>();
-    const stmt = this.db.prepare('SELECT sobject, record_id FROM numbers WHERE e164 = ?');
+    const stmt = this.stmt('SELECT sobject, record_id FROM numbers WHERE e164 = ?');
     for (const e164 of e164s) {
       const row = stmt.get(e164) as { sobject: string; record_id: string } | undefined;
       if (row) out.set(e164, { sobject: row.sobject, recordId: row.record_id });

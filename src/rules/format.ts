@@ -33,21 +33,17 @@ export function truncate(value: string, max: number): string {
   return value.length <= max ? value : `${value.slice(0, max - 1)}…`;
 }
 
-function validZone(timeZone: string | null): string {
-  if (!timeZone) return 'UTC';
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone });
-    return timeZone;
-  } catch {
-    return 'UTC';
-  }
-}
+/**
+ * One formatter per time zone, made once: building an Intl.DateTimeFormat costs far more than
+ * formatting with it (it was most of a batch's planning time). A memo, so the functions stay pure.
+ */
+const formatters = new Map<string, { zone: string; format: Intl.DateTimeFormat }>();
 
-function parts(epochMs: number, timeZone: string | null): Record<string, string> {
-  const zone = validZone(timeZone);
-  const out: Record<string, string> = {};
-  const formatter = new Intl.DateTimeFormat('en-GB', {
-    timeZone: zone,
+function formatter(timeZone: string | null): { zone: string; format: Intl.DateTimeFormat } {
+  const wanted = timeZone ?? 'UTC';
+  const known = formatters.get(wanted);
+  if (known) return known;
+  const options: Intl.DateTimeFormatOptions = {
     year: 'numeric',
     month: '2-digit',
     day: '2-digit',
@@ -55,8 +51,22 @@ function parts(epochMs: number, timeZone: string | null): Record<string, string>
     minute: '2-digit',
     second: '2-digit',
     hourCycle: 'h23'
-  });
-  for (const part of formatter.formatToParts(new Date(epochMs))) out[part.type] = part.value;
+  };
+  let made: { zone: string; format: Intl.DateTimeFormat };
+  try {
+    made = { zone: wanted, format: new Intl.DateTimeFormat('en-GB', { ...options, timeZone: wanted }) };
+  } catch {
+    // Not a zone this runtime knows: UTC, as the rules say.
+    made = { zone: 'UTC', format: new Intl.DateTimeFormat('en-GB', { ...options, timeZone: 'UTC' }) };
+  }
+  if (formatters.size < 1000) formatters.set(wanted, made);
+  return made;
+}
+
+function parts(epochMs: number, timeZone: string | null): Record<string, string> {
+  const { zone, format } = formatter(timeZone);
+  const out: Record<string, string> = {};
+  for (const part of format.formatToParts(new Date(epochMs))) out[part.type] = part.value;
   out.zone = zone;
   return out;
 }

@@ -41,6 +41,8 @@ export interface WorkerOptions {
   readonly liveCallExpiryMs?: number;
   /** Company lines configured (AIRCALL_COMPANY_NUMBERS, E.164), besides those the inbox has seen. */
   readonly companyLines?: readonly string[];
+  /** While webhooks arrive (`pressure`), a batch starts at most this often. */
+  readonly yieldMs?: number;
   /** Logged and skipped items are pruned after this long (Inbox.prune, checked hourly); 0: never. */
   readonly retentionMs?: number;
 }
@@ -82,6 +84,7 @@ export class Worker {
       companyLines: [],
       liveCallExpiryMs: 12 * 60 * 60_000,
       retentionMs: 0,
+      yieldMs: 500,
       ...options
     };
   }
@@ -105,11 +108,17 @@ export class Worker {
     this.wake?.();
   }
 
+  /** Whether the HTTP server is busy with webhooks (set by `serve`): the worker then yields. */
+  pressure: () => boolean = () => false;
+
   /** Why the inbox cannot be written, while the circuit is open; null when it can. */
   storageProblem: string | null = null;
   private storagePauseMs = 0;
   private lastExpiry = 0;
   private lastPrune = 0;
+  private lastStart = 0;
+  /** Claimed items of batches that failed while the inbox could not be written. */
+  private readonly orphans = new Set<string>();
   private lastDepth = 0;
 
   /**
@@ -132,6 +141,15 @@ export class Worker {
       this.storageOpen(error);
       return false;
     }
+    if (this.orphans.size > 0) {
+      try {
+        await this.inbox.release([...this.orphans]);
+      } catch (error) {
+        this.storageOpen(error);
+        return false;
+      }
+      this.orphans.clear();
+    }
     this.logger.info('the inbox can be written again; resuming');
     this.storageProblem = null;
     this.storagePauseMs = 0;
@@ -148,7 +166,12 @@ export class Worker {
           this.storageOpen(error);
         }
       }
-      while (this.running && this.storageProblem === null && this.inFlight.size < this.options.concurrency) {
+      // Webhooks first: while they arrive, at most one batch starts per `yieldMs`, so that
+      // Aircall gets its 200s at once; the inbox keeps the rest, the drain catches up in the lulls.
+      // Asked before every start: a claim awaits the storage, and webhooks may begin meanwhile.
+      const concurrency = () =>
+        !this.pressure() ? this.options.concurrency : Date.now() - this.lastStart >= this.options.yieldMs ? 1 : 0;
+      while (this.running && this.storageProblem === null && this.inFlight.size < concurrency()) {
         let items: InboxItem[];
         try {
           items = await this.inbox.claim(
@@ -163,6 +186,7 @@ export class Worker {
         }
         if (items.length === 0) break;
         started += 1;
+        this.lastStart = Date.now();
         for (const item of items) {
           this.busyKeys.add(item.key);
           if (item.phone) this.busyPhones.add(item.phone);
@@ -191,7 +215,7 @@ export class Worker {
         }
       }
       if (!this.running) break;
-      const busy = started > 0 && this.inFlight.size < this.options.concurrency;
+      const busy = started > 0 && this.inFlight.size < concurrency();
       const pause = this.storageProblem !== null ? this.storagePauseMs : busy ? 0 : this.options.pollMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, pause);
@@ -235,6 +259,8 @@ export class Worker {
       await this.inbox.probe();
     } catch (storageError) {
       this.storageOpen(storageError);
+      // Their outcome is unknown to the inbox: released once it can be written again.
+      for (const item of items) this.orphans.add(item.key);
       return;
     }
     this.logger.error({ err: error }, 'batch failed unexpectedly');
@@ -244,7 +270,7 @@ export class Worker {
       [],
       500
     );
-    for (const item of items) await this.fail(item, unexpected);
+    await Promise.all(items.map((item) => this.fail(item, unexpected)));
   }
 
   /** API usage for /metrics: the org's meter (Sforce-Limit-Info) and this service's own count by purpose. */
@@ -316,7 +342,7 @@ export class Worker {
       snapshot = await buildSnapshots(this.gateway, this.inbox, prepared.map(subject));
     } catch (error) {
       const orgError = toOrgError(error);
-      for (const p of prepared) await this.fail(p.item, orgError);
+      await Promise.all(prepared.map((p) => this.fail(p.item, orgError)));
       return;
     }
     this.settings.observe(snapshot.settings);
@@ -325,13 +351,16 @@ export class Worker {
       const problem = snapshot.settings.errors[0]!;
       if (this.settingsProblem !== problem.message) this.logger.error({ field: problem.field }, problem.message);
       this.settingsProblem = problem.message;
-      for (const p of prepared) await this.inbox.postpone(p.item.key, this.options.settingsRetryMs, problem.message);
+      await Promise.all(
+        prepared.map((p) => this.inbox.postpone(p.item.key, this.options.settingsRetryMs, problem.message))
+      );
       return;
     }
     this.settingsProblem = null;
     const settings: Settings = snapshot.settings.settings;
 
     const writes: { prepared: Prepared; write: WriteItem }[] = [];
+    const skips: Promise<void>[] = [];
     for (const p of prepared) {
       let result: Plan;
       try {
@@ -345,7 +374,7 @@ export class Worker {
         continue;
       }
       if (result.outcome === 'skip') {
-        await this.finishSkip(p.item, result);
+        skips.push(this.finishSkip(p.item, result));
         continue;
       }
       writes.push({
@@ -358,8 +387,8 @@ export class Worker {
         }
       });
     }
-    if (writes.length === 0) return;
-    await this.writeAll(writes);
+    // The skips are recorded with the writes' outcomes (one commit when the storage groups them).
+    await Promise.all([...skips, writes.length > 0 ? this.writeAll(writes) : Promise.resolve()]);
   }
 
   private async finishSkip(item: InboxItem, result: Extract<Plan, { outcome: 'skip' }>): Promise<void> {
@@ -377,20 +406,25 @@ export class Worker {
       results = await this.gateway.write(writes.map((w) => w.write));
     } catch (error) {
       const orgError = toOrgError(error);
-      for (const w of writes) await this.fail(w.prepared.item, orgError);
+      await Promise.all(writes.map((w) => this.fail(w.prepared.item, orgError)));
       return;
     }
-    for (const [i, result] of results.entries()) {
-      const { prepared, write } = writes[i]!;
+    // Recorded together: the inbox commits writes made in the same turn as one (group commit).
+    await Promise.all(results.map((result, i) => this.record(writes[i]!, result)));
+  }
+
+  private async record(
+    { prepared, write }: { prepared: Prepared; write: WriteItem },
+    result: WriteResult
+  ): Promise<void> {
+    {
       const item = prepared.item;
       if (result.ok) {
-        if (result.created && prepared.classified.otherParty.e164) {
-          await this.inbox.rememberNumber(
-            prepared.classified.otherParty.e164,
-            result.created.sobject,
-            result.created.id
-          );
-        }
+        // Issued together with the completion: one commit for both.
+        const remembered =
+          result.created && prepared.classified.otherParty.e164
+            ? this.inbox.rememberNumber(prepared.classified.otherParty.e164, result.created.sobject, result.created.id)
+            : Promise.resolve();
         const target = write.plan.target;
         const placement: Placement = {
           kind: target.sobject,
@@ -400,15 +434,18 @@ export class Worker {
           relatedKind: write.plan.related?.sobject ?? null,
           relatedId: result.relatedId
         };
-        await this.inbox.complete(item.key, item.version, 'logged', {
-          taskId: result.taskId,
-          placement,
-          trace: renderTrace(write.plan.trace)
-        });
+        await Promise.all([
+          remembered,
+          this.inbox.complete(item.key, item.version, 'logged', {
+            taskId: result.taskId,
+            placement,
+            trace: renderTrace(write.plan.trace)
+          })
+        ]);
         this.metrics.callsLogged.inc({ kind: item.kind });
         this.metrics.latency.observe((this.inbox.now() - item.changedAt) / 1000);
         this.logger.info({ item: item.key, task: result.taskId, target: write.plan.target.kind }, 'logged');
-        continue;
+        return;
       }
       // A record the call was matched to is gone: forget it, so the retry matches again.
       if (

@@ -134,6 +134,7 @@ export async function runService(
     await app.listen({ port: 0, host: '127.0.0.1' });
     const address = app.server.address();
     url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    pipeline.worker.pressure = () => app.webhooksArriving();
     pipeline.worker.start();
   };
   await start();

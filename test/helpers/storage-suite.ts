@@ -104,6 +104,21 @@ export function storageSuite(engine: string, open: OpenInbox): void {
       expect(await inbox.depth()).toBe(340);
     });
 
+    it('never claims an item in flight again until its outcome is recorded or it is released', async () => {
+      for (const id of [15, 16]) await inbox.accept(ended(id), `f${id}`);
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:15', 'call:16']);
+      expect(await inbox.claim(10, none, none)).toEqual([]);
+      expect(await inbox.outstanding()).toBe(2);
+      await inbox.release(['call:16']);
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:16']);
+      await inbox.complete('call:15', 1, 'logged', {});
+      await inbox.accept(
+        read('call.tagged', callData({ id: 15, raw_digits: digits(15), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
+        'f15t'
+      );
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:15']);
+    });
+
     it('retries later, postpones and dead-letters; a retry of a dead letter puts it back', async () => {
       for (const id of [11, 12, 13]) await inbox.accept(ended(id), `r${id}`);
       await inbox.claim(10, none, none);

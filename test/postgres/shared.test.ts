@@ -7,7 +7,11 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import pg from 'pg';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { copySqliteToPostgres } from '../../src/inbox/copy';
 import { PostgresInbox } from '../../src/inbox/postgres';
+import { SqliteInbox } from '../../src/inbox/sqlite';
 import { testDatabase } from '../helpers/postgres';
 import { ended } from '../helpers/storage-suite';
 
@@ -133,4 +137,40 @@ describe('PostgreSQL shared by several processes', () => {
     await client.end();
     await expect(PostgresInbox.open(url)).rejects.toThrow(/version 99, newer than this aircall-sf knows.*upgrade/);
   });
+
+  it('moves a single node to PostgreSQL: copy-storage carries every item, delivery, number and line over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'copy-'));
+    try {
+      const sqlite = new SqliteInbox(dir);
+      for (let i = 0; i < 2500; i += 1) await sqlite.accept(ended(10_000 + i), `c${i}`);
+      const [logged, dead] = await sqlite.claim(2, none, none);
+      await sqlite.complete(logged!.key, 1, 'logged', { taskId: '00T000000000777AAA', trace: 'R1: logged' });
+      await sqlite.deadLetter(dead!.key, 'INVALID_FIELD: retry the dead letter');
+      await sqlite.rememberNumber('+33600000777', 'Contact', '003000000000777AAA');
+      await sqlite.rememberLines(['+33100000777']);
+      await sqlite.close();
+
+      const counts = await copySqliteToPostgres(dir, url);
+      expect(counts).toEqual({ items: 2500, events: 2500, numbers: 1, lines: 1 });
+      const pg = await PostgresInbox.open(url);
+      try {
+        expect(await pg.item(logged!.key)).toMatchObject({
+          state: 'logged',
+          taskId: '00T000000000777AAA',
+          trace: 'R1: logged'
+        });
+        expect((await pg.deadLetters()).map((d) => d.key)).toEqual([dead!.key]);
+        expect(await pg.outstanding()).toBe(2498);
+        expect(await pg.accept(ended(10_005), 'c5')).toBe(false); // a delivery seen before stays seen
+        expect((await pg.knownNumbers(['+33600000777'])).size).toBe(1);
+        expect(pg.companyLines().has('+33100000777')).toBe(true);
+        expect(await pg.claim(10, none, none)).toHaveLength(10);
+      } finally {
+        await pg.close();
+      }
+      await expect(copySqliteToPostgres(dir, url)).rejects.toThrow(/already holds items/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });

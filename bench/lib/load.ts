@@ -1,0 +1,66 @@
+/**
+ * A load generator in a process of its own (so it does not share the measured server's event
+ * loop): keep-alive connections, CONCURRENCY requests in flight, for SECONDS, each a distinct
+ * Aircall webhook (a call.ended of the verbatim-shaped builder, its id counting up from
+ * FIRST_ID), as Aircall sends them. Prints {"ok":N,"failed":N,"seconds":S} on stdout.
+ *   node --require tsx/cjs bench/lib/load.ts URL
+ */
+import http from 'node:http';
+import { callData, envelope } from '../../test/fixtures/aircall-builders';
+import { dayNumber } from '../../test/helpers/day';
+
+const url = new URL(process.argv[2]!);
+const seconds = Number(process.env.SECONDS ?? 10);
+const concurrency = Number(process.env.CONCURRENCY ?? 32);
+const token = process.env.TOKEN ?? 'bench-token';
+let id = Number(process.env.FIRST_ID ?? 90_000_000);
+const agent = new http.Agent({ keepAlive: true, maxSockets: concurrency });
+
+const body = () => {
+  id += 1;
+  return JSON.stringify({
+    ...envelope('call.ended', callData({ id, raw_digits: dayNumber(id % 20_000) })),
+    token
+  });
+};
+
+function post(): Promise<boolean> {
+  const payload = body();
+  return new Promise((resolve) => {
+    const req = http.request(
+      {
+        host: url.hostname,
+        port: url.port,
+        path: url.pathname,
+        method: 'POST',
+        agent,
+        headers: { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(payload) }
+      },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode === 200));
+      }
+    );
+    req.on('error', () => resolve(false));
+    req.end(payload);
+  });
+}
+
+async function main(): Promise<void> {
+  const started = Date.now();
+  const until = started + seconds * 1000;
+  let ok = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (Date.now() < until) {
+        if (await post()) ok += 1;
+        else failed += 1;
+      }
+    })
+  );
+  agent.destroy();
+  process.stdout.write(`${JSON.stringify({ ok, failed, seconds: (Date.now() - started) / 1000 })}\n`);
+}
+
+void main();
