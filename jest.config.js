@@ -24,7 +24,12 @@ module.exports = {
             testPathIgnorePatterns: ['/node_modules/']
         },
         tsProject('ts', ['<rootDir>/src', '<rootDir>/test', '<rootDir>/scripts'], ['**/*.test.ts'], {
-            testPathIgnorePatterns: ['/node_modules/', '\\.browser\\.test\\.ts$', '\\.org\\.test\\.ts$', '/test/postgres/']
+            testPathIgnorePatterns: [
+                '/node_modules/',
+                '\\.browser\\.test\\.ts$',
+                '\\.org\\.test\\.ts$',
+                '/test/postgres/'
+            ]
         }),
         // The local org's own suite (packages/local-org): conformance over HTTP.
         '<rootDir>/packages/local-org/jest.config.js',

@@ -67,8 +67,8 @@ function spawnUrl(
 ): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
-    env: { PATH: process.env.PATH, DEBUG_PRESSURE: process.env.DEBUG_PRESSURE ?? '', ...env },
-    stdio: ['ignore', 'pipe', process.env.DEBUG_PRESSURE ? 'inherit' : 'pipe']
+    env: { PATH: process.env.PATH, ...env },
+    stdio: ['ignore', 'pipe', 'pipe']
   });
   let out = '';
   return new Promise((resolve, reject) => {
@@ -80,8 +80,8 @@ function spawnUrl(
         resolve({ child, url: match[1]! });
       }
     };
-    child.stdout!.on('data', onData);
-    child.stderr?.on('data', (chunk: Buffer) => {
+    child.stdout.on('data', onData);
+    child.stderr.on('data', (chunk: Buffer) => {
       if (out !== '\u0000' && out.length < 100_000) out += chunk.toString();
     });
     child.once('exit', (code) => reject(new Error(`${args.join(' ')} exited with ${code}: ${out}`)));

@@ -167,6 +167,7 @@ export class SqliteInbox implements Inbox {
   }
 
   async close(): Promise<void> {
+    if (!this.db.open) return; // closing twice (a failed start, then the owner's close) is harmless
     await this.drain();
     // Anything still claimed (a batch whose outcome could not be recorded) is free again.
     this.stmt(`UPDATE items SET ${RELEASE} WHERE claimed = ?`).run(this.claimer);
