@@ -87,7 +87,9 @@ export async function requireValidSettings(pipeline: Pipeline): Promise<void> {
 export async function drain(pipeline: Pipeline, keys: readonly string[], timeoutMs: number): Promise<void> {
   pipeline.worker.start();
   const deadline = Date.now() + timeoutMs;
-  while ((await pipeline.inbox.outstanding(keys)) > 0) {
+  // Until nothing waits and no batch is still recording its outcomes. The worker keeps running:
+  // in `serve` (the demo's backfill) it goes on with the webhooks; a command's close stops it.
+  while ((await pipeline.inbox.outstanding(keys)) > 0 || pipeline.worker.busy) {
     if (Date.now() > deadline) {
       throw new AircallSfError(
         ERROR_CODES.CONFIG_INVALID,
@@ -97,7 +99,6 @@ export async function drain(pipeline: Pipeline, keys: readonly string[], timeout
     pipeline.worker.notify();
     await new Promise((r) => setTimeout(r, 50));
   }
-  await pipeline.worker.stop();
 }
 
 export async function summary(

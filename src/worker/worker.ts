@@ -103,6 +103,11 @@ export class Worker {
     await Promise.all([...this.inFlight]);
   }
 
+  /** True while a batch is being processed (its outcomes may not be counted in the metrics yet). */
+  get busy(): boolean {
+    return this.inFlight.size > 0;
+  }
+
   /** New work arrived: do not wait for the next poll. */
   notify(): void {
     this.wake?.();

@@ -155,7 +155,8 @@ export async function runService(
     },
     async settle(timeoutMs = 15_000) {
       const deadline = Date.now() + timeoutMs;
-      while ((await pipeline.inbox.outstanding()) > 0) {
+      // Until nothing waits and no batch is still recording its outcomes (metrics, logs).
+      while ((await pipeline.inbox.outstanding()) > 0 || pipeline.worker.busy) {
         if (Date.now() > deadline) throw new Error(`${await pipeline.inbox.outstanding()} items still waiting`);
         pipeline.worker.notify();
         await new Promise((r) => setTimeout(r, 10));
