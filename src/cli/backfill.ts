@@ -3,10 +3,11 @@ import { join } from 'node:path';
 import { AircallApi } from '../aircall-api/client';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import { createLogger } from '../logger';
-import type { Command } from './command';
+import type { Command, Io } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand, usageError } from './command';
 import { openPipeline } from './embedded';
 import { apiCallEvent, drain, requireValidSettings, summary } from './feed';
+import type { Pipeline } from './pipeline';
 
 const USAGE = `Usage: aircall-sf backfill --from DATE --to DATE [--timeout SECONDS] [--org URL] [--data-dir DIR]
 
@@ -61,51 +62,84 @@ export const backfillCommand: Command = {
     let waits = 0;
     const api = new AircallApi(config.aircallApi, { rateLimited: () => (waits += 1) });
     const opened = await openPipeline(config, createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
-    const { pipeline } = opened;
-    const file = progressFile(config.dataDir, from, to);
     try {
-      await requireValidSettings(pipeline);
-      pipeline.worker.start();
-      const saved = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { next?: number }).next : undefined;
-      const start = typeof saved === 'number' && saved >= from && saved <= to ? saved : from;
-      if (start > from) io.err(`backfill: resuming at ${new Date(start * 1000).toISOString()}`);
-      const began = Date.now();
-      const keys = new Set<string>();
-      let calls = 0;
-      const report = async (startedAt: number) => {
-        const done = (startedAt - start) / Math.max(1, to - start);
-        const left = done > 0 ? ((Date.now() - began) * (1 - done)) / done / 1000 : NaN;
-        const counts = await pipeline.inbox.counts([...keys]);
-        io.err(
-          `backfill: ${calls} calls fetched, ${counts.logged} logged, ${counts.skipped} skipped, ` +
-            `${waits} rate-limit waits${Number.isFinite(left) ? `, about ${Math.ceil(left)} s left` : ''}`
-        );
-      };
-      for await (const call of api.calls(start, to)) {
-        calls += 1;
-        const startedAt = typeof call.started_at === 'number' ? call.started_at : start;
-        // The same boundary as a webhook: stored and classified as Aircall's own delivery would be.
-        const read = apiCallEvent(call);
-        if (read) {
-          await pipeline.inbox.rememberLines([...read.lines]);
-          await pipeline.inbox.accept(read.event, read.digest);
-          keys.add(read.event.key);
-          pipeline.worker.notify();
-        }
-        if (calls % 200 === 0) {
-          // Everything before this start is in the inbox (durable): a rerun may begin here.
-          writeFileSync(file, JSON.stringify({ next: startedAt }));
-          await report(startedAt);
-        }
-      }
-      await drain(pipeline, [...keys], timeout * 1000);
-      rmSync(file, { force: true });
-      const result = await summary(pipeline, [...keys], calls);
-      await report(to);
-      io.out(JSON.stringify({ calls, logged: result.logged, skipped: result.skipped, failed: result.failed }));
+      const result = await backfill({
+        api,
+        pipeline: opened.pipeline,
+        from,
+        to,
+        progressFile: progressFile(config.dataDir, from, to),
+        timeoutMs: timeout * 1000,
+        rateLimitWaits: () => waits,
+        io
+      });
       return result.failed > 0 ? 1 : 0;
     } finally {
       await opened.close();
     }
   }
 };
+
+export interface BackfillRun {
+  readonly api: AircallApi;
+  readonly pipeline: Pipeline;
+  /** The window, unix seconds, both included (a call belongs to it by its `started_at`). */
+  readonly from: number;
+  readonly to: number;
+  /** Where the next start to list is kept, so an interrupted run resumes. */
+  readonly progressFile: string;
+  readonly timeoutMs: number;
+  /** How many times the API's rate limit made the client wait so far (for the progress). */
+  readonly rateLimitWaits: () => number;
+  readonly io: Io;
+}
+
+/** Lists the window's calls and feeds them to the pipeline's inbox; resolves when all are done. */
+export async function backfill(
+  run: BackfillRun
+): Promise<{ calls: number; logged: number; skipped: number; failed: number }> {
+  const { api, pipeline, from, to, io } = run;
+  await requireValidSettings(pipeline);
+  pipeline.worker.start();
+  const saved = existsSync(run.progressFile)
+    ? (JSON.parse(readFileSync(run.progressFile, 'utf8')) as { next?: number }).next
+    : undefined;
+  const start = typeof saved === 'number' && saved >= from && saved <= to ? saved : from;
+  if (start > from) io.err(`backfill: resuming at ${new Date(start * 1000).toISOString()}`);
+  const began = Date.now();
+  const keys = new Set<string>();
+  let calls = 0;
+  const report = async (startedAt: number) => {
+    const done = (startedAt - start) / Math.max(1, to - start);
+    const left = done > 0 ? ((Date.now() - began) * (1 - done)) / done / 1000 : NaN;
+    const counts = await pipeline.inbox.counts([...keys]);
+    io.err(
+      `backfill: ${calls} calls fetched, ${counts.logged} logged, ${counts.skipped} skipped, ` +
+        `${run.rateLimitWaits()} rate-limit waits${Number.isFinite(left) ? `, about ${Math.ceil(left)} s left` : ''}`
+    );
+  };
+  for await (const call of api.calls(start, to)) {
+    calls += 1;
+    const startedAt = typeof call.started_at === 'number' ? call.started_at : start;
+    // The same boundary as a webhook: stored and classified as Aircall's own delivery would be.
+    const read = apiCallEvent(call);
+    if (read) {
+      await pipeline.inbox.rememberLines([...read.lines]);
+      await pipeline.inbox.accept(read.event, read.digest);
+      keys.add(read.event.key);
+      pipeline.worker.notify();
+    }
+    if (calls % 200 === 0) {
+      // Everything before this start is in the inbox (durable): a rerun may begin here.
+      writeFileSync(run.progressFile, JSON.stringify({ next: startedAt }));
+      await report(startedAt);
+    }
+  }
+  await drain(pipeline, [...keys], run.timeoutMs);
+  rmSync(run.progressFile, { force: true });
+  const result = await summary(pipeline, [...keys], calls);
+  await report(to);
+  const line = { calls, logged: result.logged, skipped: result.skipped, failed: result.failed };
+  io.out(JSON.stringify(line));
+  return line;
+}
