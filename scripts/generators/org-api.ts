@@ -8,6 +8,7 @@ import {
   CALLS_QUERY,
   GUIDANCE_STEPS,
   MANAGE_PERMISSION,
+  AGENTS_LIMIT,
   MESSAGES,
   PAGE
 } from '../../src/org-api/contract';
@@ -51,6 +52,7 @@ export function apexSchemaClass(): string {
     `    public static final Integer DEFAULT_PAGE_SIZE = ${PAGE.defaultSize};`,
     `    public static final Integer MAX_PAGE_SIZE = ${PAGE.maxSize};`,
     `    public static final Integer MAX_OFFSET = ${PAGE.maxOffset};`,
+    `    public static final Integer AGENTS_LIMIT = ${AGENTS_LIMIT};`,
     `    public static final List<String> GUIDANCE_STEPS = ${apexList(GUIDANCE_STEPS)};`,
     '}',
     ''

@@ -5,7 +5,12 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { MANAGE_PERMISSION, SETTINGS_CONTROLLER, CALLS_CONTROLLER } from '../../src/org-api/contract';
+import {
+  AGENTS_CONTROLLER,
+  MANAGE_PERMISSION,
+  SETTINGS_CONTROLLER,
+  CALLS_CONTROLLER
+} from '../../src/org-api/contract';
 import { SNAPSHOT_CLASS } from '../../src/org-api/snapshot';
 import { SETTINGS_OBJECT } from '../../src/settings/schema';
 
@@ -86,17 +91,22 @@ const READ_STANDARD_FIELDS = [
 export function permissionSets(defaultDir: string): PermissionSetSpec[] {
   const activity = customFields(defaultDir, 'Activity');
   const keys = ['Account', 'Case', 'Contact', 'Lead'].flatMap((o) => customFields(defaultDir, o));
+  // User.Aircall_Email__c: the agent mapping (R12), set by the admin in the panel, read by the service.
+  const users = customFields(defaultDir, 'User');
   return [
     {
       name: 'Aircall_Admin',
       label: 'Aircall Admin',
       description:
         'Edit the Aircall call logging settings in the Aircall Settings tab, see the Aircall fields and calls, and see the guidance to add the Activities component (R13).',
-      classes: [CALLS_CONTROLLER, SETTINGS_CONTROLLER],
+      classes: [AGENTS_CONTROLLER, CALLS_CONTROLLER, SETTINGS_CONTROLLER],
       customPermissions: [MANAGE_PERMISSION],
       settingsAccess: true,
       objects: [],
-      fields: fieldMap([[activity, 'read']]),
+      fields: fieldMap([
+        [activity, 'read'],
+        [users, 'edit']
+      ]),
       userPermissions: [],
       tabs: [SETTINGS_TAB]
     },
@@ -123,7 +133,8 @@ export function permissionSets(defaultDir: string): PermissionSetSpec[] {
         [READ_STANDARD_FIELDS, 'read'],
         [WRITTEN_STANDARD_FIELDS, 'edit'],
         [activity, 'edit'],
-        [keys, 'edit']
+        [keys, 'edit'],
+        [users, 'read']
       ]),
       userPermissions: ['ApiEnabled', 'EditTask'],
       tabs: []

@@ -6,7 +6,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { METHODS, callRowSchema, callPageSchema, guidanceSchema, settingsViewSchema } from './contract';
+import {
+  METHODS,
+  agentRowSchema,
+  agentsViewSchema,
+  callRowSchema,
+  callPageSchema,
+  guidanceSchema,
+  settingsViewSchema
+} from './contract';
 
 const CLASSES = join(__dirname, '..', '..', 'force-app', 'main', 'default', 'classes');
 const source = (name: string) => readFileSync(join(CLASSES, `${name}.cls`), 'utf8');
@@ -60,6 +68,9 @@ describe('the Apex controllers follow the shared description', () => {
     const settings = source('AircallSettingsController');
     const calls = source('AircallCallsController');
     expect(wrapperProperties(settings, 'SettingsView')).toEqual(Object.keys(settingsViewSchema.shape).sort());
+    const agents = source('AircallAgentsController');
+    expect(wrapperProperties(agents, 'AgentsView')).toEqual(Object.keys(agentsViewSchema.shape).sort());
+    expect(wrapperProperties(agents, 'AgentRow')).toEqual(Object.keys(agentRowSchema.shape).sort());
     expect(wrapperProperties(calls, 'CallPage')).toEqual(Object.keys(callPageSchema.shape).sort());
     expect(wrapperProperties(calls, 'CallRow')).toEqual(Object.keys(callRowSchema.shape).sort());
     expect(wrapperProperties(calls, 'Guidance')).toEqual(Object.keys(guidanceSchema.shape).sort());

@@ -20,6 +20,7 @@ const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
 
 export const SETTINGS_CONTROLLER = 'AircallSettingsController';
 export const CALLS_CONTROLLER = 'AircallCallsController';
+export const AGENTS_CONTROLLER = 'AircallAgentsController';
 
 /** Granted by the Aircall_Admin permission set: edit the settings, see setup guidance. */
 export const MANAGE_PERMISSION = 'Aircall_Manage_Settings';
@@ -29,7 +30,7 @@ export interface MethodParam {
   readonly apexType: string;
 }
 export interface MethodDescription {
-  readonly controller: typeof SETTINGS_CONTROLLER | typeof CALLS_CONTROLLER;
+  readonly controller: typeof SETTINGS_CONTROLLER | typeof CALLS_CONTROLLER | typeof AGENTS_CONTROLLER;
   readonly method: string;
   readonly cacheable: boolean;
   readonly params: readonly MethodParam[];
@@ -50,6 +51,23 @@ export const METHODS = [
     cacheable: false,
     params: [{ name: 'values', apexType: 'Map<String, Object>' }],
     returns: 'SettingsView'
+  },
+  {
+    controller: AGENTS_CONTROLLER,
+    method: 'getAgents',
+    cacheable: false,
+    params: [],
+    returns: 'AgentsView'
+  },
+  {
+    controller: AGENTS_CONTROLLER,
+    method: 'saveAgent',
+    cacheable: false,
+    params: [
+      { name: 'salesforceUser', apexType: 'String' },
+      { name: 'aircallEmail', apexType: 'String' }
+    ],
+    returns: 'AgentsView'
   },
   {
     controller: CALLS_CONTROLLER,
@@ -84,8 +102,15 @@ export const MESSAGES = {
   noValues: SETTINGS_MESSAGES.noValues,
   recordRequired: 'Give the Id of the record whose Aircall calls to show.',
   pageSize: 'The page size must be between 1 and {0}.',
-  offset: 'The offset must be between 0 and {0}: narrow the list instead of paging further.'
+  offset: 'The offset must be between 0 and {0}: narrow the list instead of paging further.',
+  agentUserRequired: 'Give the username or the email of the Salesforce user.',
+  agentUserNotFound: 'No active Salesforce user has the username or email {0}.',
+  agentUserAmbiguous: 'Several active Salesforce users have the email {0}: give the username instead.',
+  agentEmailInvalid: 'The Aircall email {0} is not an email address: give the email the agent signs in to Aircall with.'
 } as const;
+
+/** At most this many mapped agents are listed (the mapping is for the exceptions). */
+export const AGENTS_LIMIT = 200;
 
 export { formatMessage, quoteValue };
 
@@ -150,6 +175,17 @@ export const settingsViewSchema = z.object({
   problems: z.array(z.string())
 });
 export type SettingsView = z.infer<typeof settingsViewSchema>;
+
+/** A Salesforce user mapped to an Aircall agent whose email differs (User.Aircall_Email__c, R12). */
+export const agentRowSchema = z.object({
+  userId: z.string(),
+  name: z.string().nullable(),
+  email: z.string().nullable(),
+  aircallEmail: z.string()
+});
+export type AgentRow = z.infer<typeof agentRowSchema>;
+export const agentsViewSchema = z.object({ agents: z.array(agentRowSchema), canEdit: z.boolean() });
+export type AgentsView = z.infer<typeof agentsViewSchema>;
 
 export const callRowSchema = z.object({
   id: z.string(),

@@ -1,5 +1,5 @@
 /**
- * The two Apex controllers answered against a local org through jsforce, for the local
+ * The Apex controllers answered against a local org through jsforce, for the local
  * console: the same methods, inputs, outputs and messages as the Apex (all taken from
  * contract.ts). The console's user is the local org's admin, so canEdit and canSeeGuidance
  * are true, as they are for a Salesforce user with the Aircall_Admin permission set.
@@ -8,8 +8,11 @@ import { AircallSfError, ERROR_CODES } from '../errors';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
-import type { CallPage, CallRow, Guidance, SettingsView } from './contract';
+import type { AgentsView, CallPage, CallRow, Guidance, SettingsView } from './contract';
 import {
+  AGENTS_LIMIT,
+  agentsViewSchema,
+  quoteValue,
   CALL_ROW_FIELDS,
   CALLS_QUERY,
   GUIDANCE_STEPS,
@@ -40,6 +43,10 @@ const intParam = z.number().int().nullish();
 const PARAMS = {
   'AircallSettingsController.getSettings': z.object({}).strict(),
   'AircallSettingsController.saveSettings': z.object({ values: z.record(z.string(), z.unknown()).nullish() }).strict(),
+  'AircallAgentsController.getAgents': z.object({}).strict(),
+  'AircallAgentsController.saveAgent': z
+    .object({ salesforceUser: z.string().nullish(), aircallEmail: z.string().nullish() })
+    .strict(),
   'AircallCallsController.getCalls': z.object({ recordId: idParam, pageSize: intParam, offset: intParam }).strict(),
   'AircallCallsController.getGuidance': z.object({ recordId: idParam }).strict()
 } as const;
@@ -80,6 +87,13 @@ export class LocalControllers {
         return this.getSettings();
       case 'AircallSettingsController.saveSettings':
         return this.saveSettings(p.values as Record<string, unknown> | null | undefined);
+      case 'AircallAgentsController.getAgents':
+        return this.getAgents();
+      case 'AircallAgentsController.saveAgent':
+        return this.saveAgent(
+          (p.salesforceUser as string | null | undefined) ?? null,
+          (p.aircallEmail as string | null | undefined) ?? null
+        );
       case 'AircallCallsController.getCalls':
         return this.getCalls(
           (p.recordId as string | null | undefined) ?? null,
@@ -117,6 +131,50 @@ export class LocalControllers {
     else await sobject.create({ SetupOwnerId: this.orgId, ...result.row });
     // As the Apex does: the view of the row just written, without reading it again.
     return view(result.row);
+  }
+
+  async getAgents(): Promise<AgentsView> {
+    const rows = await this.conn.query<Row>(
+      `SELECT Id, Name, Email, Aircall_Email__c FROM User WHERE Aircall_Email__c != null ORDER BY Name, Id LIMIT ${AGENTS_LIMIT}`
+    );
+    const agents = rows.records.map((r) => ({
+      userId: String(r.Id),
+      name: typeof r.Name === 'string' ? r.Name : null,
+      email: typeof r.Email === 'string' ? r.Email : null,
+      aircallEmail: String(r.Aircall_Email__c)
+    }));
+    return agentsViewSchema.parse({ agents, canEdit: true });
+  }
+
+  async saveAgent(salesforceUser: string | null, aircallEmail: string | null): Promise<AgentsView> {
+    const key = (salesforceUser ?? '').trim();
+    if (!key) throw new ControllerError(MESSAGES.agentUserRequired);
+    const email = (aircallEmail ?? '').trim().toLowerCase();
+    // As the Apex's EMAIL_PATTERN: a shape check of the agent's Aircall login.
+    if (email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
+      throw new ControllerError(formatMessage(MESSAGES.agentEmailInvalid, quoteValue(email)));
+    // The panel's Remove sends the user's Id.
+    if (/^005[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/.test(key)) {
+      const byId = await this.conn.query<Row>(`SELECT Id FROM User WHERE Id = '${key}' LIMIT 1`);
+      if (byId.records[0]) {
+        await this.conn.sobject('User').update({ Id: String(byId.records[0].Id), Aircall_Email__c: email || null });
+        return this.getAgents();
+      }
+    }
+    const quoted = `'${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+    const users = (
+      await this.conn.query<Row>(
+        `SELECT Id, Username, Email FROM User WHERE IsActive = true AND (Username = ${quoted} OR Email = ${quoted}) ORDER BY Id LIMIT 50`
+      )
+    ).records;
+    const byUsername = users.find((u) => String(u.Username).toLowerCase() === key.toLowerCase());
+    if (!byUsername && users.length === 0)
+      throw new ControllerError(formatMessage(MESSAGES.agentUserNotFound, quoteValue(key)));
+    if (!byUsername && users.length > 1)
+      throw new ControllerError(formatMessage(MESSAGES.agentUserAmbiguous, quoteValue(key)));
+    const target = byUsername ?? users[0]!;
+    await this.conn.sobject('User').update({ Id: String(target.Id), Aircall_Email__c: email || null });
+    return this.getAgents();
   }
 
   async getCalls(recordId: string | null, pageSize: number | null, offset: number | null): Promise<CallPage> {

@@ -171,9 +171,15 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
       ? []
       : ctx
           .query(
-            `SELECT Id, Email, IsActive, Name FROM User WHERE Email IN (${emails.map(quote).join(', ')}) ORDER BY CreatedDate LIMIT 2000`
+            `SELECT Id, Email, Aircall_Email__c, IsActive, Name FROM User WHERE Email IN (${emails.map(quote).join(', ')}) OR Aircall_Email__c IN (${emails.map(quote).join(', ')}) ORDER BY CreatedDate LIMIT 2000`
           )
-          .map((r) => ({ id: String(r.Id), email: String(r.Email), isActive: r.IsActive === true, name: str(r.Name) }));
+          .map((r) => ({
+            id: String(r.Id),
+            email: String(r.Email),
+            aircallEmail: str(r.Aircall_Email__c),
+            isActive: r.IsActive === true,
+            name: str(r.Name)
+          }));
   const tasks =
     externalIds.length === 0
       ? []

@@ -53,7 +53,10 @@ export const snapshotResponseSchema = z.object({
     kind: z.enum(['Case', 'Opportunity']).nullable(),
     records: z.array(z.object({ contactId: id, id, lastModifiedDate: z.string() }))
   }),
-  users: z.array(z.object({ id, email: z.string(), isActive: z.boolean(), name: text })),
+  // aircallEmail: absent from an org whose package predates the mapping (R12).
+  users: z.array(
+    z.object({ id, email: z.string(), aircallEmail: z.string().nullish(), isActive: z.boolean(), name: text })
+  ),
   tasks: z.array(z.object({ id, externalId: z.string(), whoId: id.nullable(), whatId: id.nullable() })),
   keyed: z.array(z.object({ key: z.string(), sobject: z.enum(['Contact', 'Lead', 'Account', 'Case']), id }))
 });

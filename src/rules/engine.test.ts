@@ -405,6 +405,33 @@ describe('R12 the Task', () => {
       },
       AGENT_USER,
       'lowest Id'
+    ],
+    [
+      'the user the admin mapped to the agent’s Aircall email, over one whose email matches',
+      {
+        users: [
+          { id: '005000000000001AAA', email: 'jane.doe@example.com', isActive: true },
+          { id: AGENT_USER, email: 'jdoe@acme.example', aircallEmail: 'Jane.Doe@example.com', isActive: true }
+        ]
+      },
+      AGENT_USER,
+      'by its Aircall Email'
+    ],
+    [
+      'the user whose email matches when the mapped user is inactive',
+      {
+        users: [
+          { id: AGENT_USER, email: 'jane.doe@example.com', isActive: true },
+          {
+            id: '005000000000009AAA',
+            email: 'jdoe@acme.example',
+            aircallEmail: 'jane.doe@example.com',
+            isActive: false
+          }
+        ]
+      },
+      AGENT_USER,
+      'is Salesforce user'
     ]
   ])('owner: %s', (_label, patch, owner, traceText) => {
     const p = logged(run(call(), settings(), org({ candidates: [record('Contact')], ...patch })));

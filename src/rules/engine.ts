@@ -189,7 +189,7 @@ function describeTarget(target: TargetPlan): string {
   return `${target.sobject} ${target.id}${target.name ? ` (${target.name})` : ''}`;
 }
 
-/** R12: the agent's Salesforce user by email; the integration user otherwise. */
+/** R12: the agent's Salesforce user (by the admin's mapping, then by email); the integration user otherwise. */
 function chooseOwner(item: Classified, org: OrgSnapshot, trace: Trace): string {
   const agent = item.agent;
   if (!agent) {
@@ -202,6 +202,15 @@ function chooseOwner(item: Classified, org: OrgSnapshot, trace: Trace): string {
       `agent ${agent.name ?? agent.id} has no email; owner is the integration user ${org.integrationUserId}`
     );
     return org.integrationUserId;
+  }
+  // The admin's explicit mapping (User.Aircall_Email__c) wins over a Salesforce email that matches.
+  const mapped = org.users
+    .filter((u: OrgUser) => u.isActive && u.aircallEmail?.toLowerCase() === agent.email)
+    .sort((a, b) => a.id.localeCompare(b.id));
+  if (mapped[0]) {
+    const extra = mapped.length > 1 ? ` (${mapped.length} active users carry it; lowest Id taken)` : '';
+    trace.add('R12', `agent ${agent.email} is Salesforce user ${mapped[0].id} by its Aircall Email${extra}`);
+    return mapped[0].id;
   }
   const sameEmail = org.users.filter((u: OrgUser) => u.email?.toLowerCase() === agent.email);
   const active = [...sameEmail.filter((u) => u.isActive)].sort((a, b) => a.id.localeCompare(b.id));

@@ -37,6 +37,8 @@ export interface OpenRelatedRecord {
 export interface OrgUser {
   readonly id: string;
   readonly email: string | null;
+  /** User.Aircall_Email__c: the admin's mapping of an Aircall agent whose email differs (R12). */
+  readonly aircallEmail?: string | null;
   readonly isActive: boolean;
   readonly name?: string | null;
 }
@@ -60,7 +62,7 @@ export interface OrgSnapshot {
   readonly openCases?: Readonly<Record<string, readonly OpenRelatedRecord[]>>;
   /** Open Opportunities per Contact Id (through OpportunityContactRole). */
   readonly openOpportunities?: Readonly<Record<string, readonly OpenRelatedRecord[]>>;
-  /** Users whose Email is the agent's email (case-insensitive). */
+  /** Users whose Email or Aircall_Email__c is the agent's email (case-insensitive). */
   readonly users: readonly OrgUser[];
   /** The user the service is authenticated as: the owner of last resort (R12). */
   readonly integrationUserId: string;

@@ -276,7 +276,13 @@ export class OrgGateway {
         openRelated.set(r.contactId, list);
       }
       for (const u of response.users)
-        users.push({ id: u.id, email: u.email.toLowerCase(), isActive: u.isActive, name: u.name });
+        users.push({
+          id: u.id,
+          email: u.email.toLowerCase(),
+          aircallEmail: u.aircallEmail?.toLowerCase() ?? null,
+          isActive: u.isActive,
+          name: u.name
+        });
       // The oldest Task of a call is its Task (ordered by CreatedDate): later duplicates, if an
       // older version made any, are left alone.
       for (const t of response.tasks)

@@ -166,6 +166,27 @@ describe('local console', () => {
     expect(view.values.Voicemail__c).toBe('InProgress');
   }, 60_000);
 
+  it('maps an Aircall agent to a Salesforce user in the panel, saved at once, and removes it', async () => {
+    await page.goto(`${base}/#/settings`);
+    await page.locator('.no-agents').waitFor();
+    await page.locator('lightning-input.salesforce-user input').fill('jane.doe@example.com');
+    await page.locator('lightning-input.aircall-email input').fill('jane@aircall-login.example');
+    await page.locator('lightning-button.add button').click();
+    await page.locator('.toasts', { hasText: 'Agent mapped' }).waitFor();
+    await page.locator('table.agents th', { hasText: 'jane@aircall-login.example' }).waitFor();
+    const view = await apex<{ agents: { aircallEmail: string; email: string }[] }>(
+      'AircallAgentsController.getAgents',
+      {}
+    );
+    expect(view.agents).toEqual([
+      expect.objectContaining({ aircallEmail: 'jane@aircall-login.example', email: 'jane.doe@example.com' })
+    ]);
+
+    await page.locator('table.agents lightning-button.remove button').click();
+    await page.locator('.no-agents').waitFor();
+    expect((await apex<{ agents: unknown[] }>('AircallAgentsController.getAgents', {})).agents).toEqual([]);
+  }, 60_000);
+
   it('sends a call through the webhook and shows it in the helper with the fields the rules promise', async () => {
     await page.goto(`${base}/#/records/Contact`);
     await page.locator('.record-list a', { hasText: 'Alice Martin' }).click();

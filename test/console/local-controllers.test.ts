@@ -4,7 +4,7 @@
  * AircallCallsControllerTest.cls expect from the Apex.
  */
 import { ControllerError, LocalControllers } from '../../src/org-api/local';
-import type { CallPage, SettingsView } from '../../src/org-api/contract';
+import type { AgentsView, CallPage, SettingsView } from '../../src/org-api/contract';
 import type { TestOrg } from '../helpers/local-org';
 import { setOrgSettings, testOrg } from '../helpers/local-org';
 
@@ -96,6 +96,57 @@ describe('AircallSettingsController, answered locally', () => {
       'Aircall_Settings__c.Voicemail__c has the invalid value "Later"; allowed values: Completed, InProgress, DoNothing.'
     ]);
     await setOrgSettings(org, { Voicemail__c: 'InProgress' });
+  });
+});
+
+describe('the agent mapping (R12), answered locally', () => {
+  it('maps an agent by username or email, lists it, and removes it with a blank email', async () => {
+    const user = await org.conn.sobject('User').create({
+      Username: 'ravi.patel@acme.example.sf',
+      Email: 'ravi@acme.example',
+      LastName: 'Patel',
+      IsActive: true
+    });
+    const saved = (await controllers.invoke('AircallAgentsController.saveAgent', {
+      salesforceUser: 'ravi.patel@acme.example.sf',
+      aircallEmail: ' Ravi.Patel@Aircall-Login.example '
+    })) as AgentsView;
+    expect(saved).toEqual({
+      canEdit: true,
+      agents: [
+        { userId: user.id, name: 'Patel', email: 'ravi@acme.example', aircallEmail: 'ravi.patel@aircall-login.example' }
+      ]
+    });
+    expect(await controllers.invoke('AircallAgentsController.getAgents', {})).toEqual(saved);
+    const byEmail = (await controllers.invoke('AircallAgentsController.saveAgent', {
+      salesforceUser: 'ravi@acme.example',
+      aircallEmail: 'ravi@aircall-login.example'
+    })) as AgentsView;
+    expect(byEmail.agents.map((a) => a.aircallEmail)).toEqual(['ravi@aircall-login.example']);
+    const removed = (await controllers.invoke('AircallAgentsController.saveAgent', {
+      salesforceUser: user.id,
+      aircallEmail: ''
+    })) as AgentsView;
+    expect(removed.agents).toEqual([]);
+  });
+
+  it('refuses a missing or unknown user and an invalid email with the Apex messages', async () => {
+    const save = (salesforceUser: string, aircallEmail: string) =>
+      messageOf(controllers.invoke('AircallAgentsController.saveAgent', { salesforceUser, aircallEmail }));
+    expect(await save(' ', 'a@b.example')).toBe('Give the username or the email of the Salesforce user.');
+    expect(await save('nobody@nowhere.example', 'a@b.example')).toBe(
+      'No active Salesforce user has the username or email "nobody@nowhere.example".'
+    );
+    expect(await save('ravi@acme.example', 'not an email')).toBe(
+      'The Aircall email "not an email" is not an email address: give the email the agent signs in to Aircall with.'
+    );
+    await org.conn.sobject('User').create([
+      { Username: 'twin.one@acme.example.sf', Email: 'twin@acme.example', LastName: 'One', IsActive: true },
+      { Username: 'twin.two@acme.example.sf', Email: 'twin@acme.example', LastName: 'Two', IsActive: true }
+    ]);
+    expect(await save('twin@acme.example', 'a@b.example')).toBe(
+      'Several active Salesforce users have the email "twin@acme.example": give the username instead.'
+    );
   });
 });
 

@@ -221,6 +221,27 @@ describe('calls land as the rules say', () => {
     expect(svc.pipeline.gateway.identity.userId).not.toBe(svc.org.org.adminUserId);
   });
 
+  it('owner: the user the admin mapped to the agent’s Aircall email, when the emails differ (R12)', async () => {
+    const number = phone(nextId());
+    await contact({ LastName: 'Mapped', Phone: number });
+    const ravi = await svc.org.conn.sobject('User').create({
+      Username: `ravi.${nextId()}@acme.example`,
+      Email: 'ravi@acme.example',
+      LastName: 'Patel',
+      IsActive: true,
+      Aircall_Email__c: 'ravi.patel@aircall-login.example'
+    });
+    expect(ravi.success).toBe(true);
+    const id = nextId();
+    await deliver(
+      envelope(
+        'call.ended',
+        callData({ id, raw_digits: number, user: { ...AGENT, email: 'ravi.patel@aircall-login.example' } })
+      )
+    );
+    expect((await tasks(`call:${id}`))[0]!.OwnerId).toBe(ravi.id);
+  });
+
   it('messages: a Task of type SMS, or nothing when switched off (R14)', async () => {
     const number = phone(nextId());
     const who = await contact({ LastName: 'Texter', Phone: number });

@@ -10,6 +10,18 @@ jest.mock('@salesforce/apex/AircallSettingsController.saveSettings', () => ({ de
     virtual: true
 });
 
+// The agent mapping inside the panel has its own suite (c/aircallAgentMapping).
+jest.mock(
+    '@salesforce/apex/AircallAgentsController.getAgents',
+    () => ({ default: jest.fn(() => Promise.resolve({ agents: [], canEdit: true })) }),
+    {
+        virtual: true
+    }
+);
+jest.mock('@salesforce/apex/AircallAgentsController.saveAgent', () => ({ default: jest.fn() }), {
+    virtual: true
+});
+
 const VIEW = require('./data/settingsView.json');
 
 const flush = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -57,6 +69,11 @@ describe('c-aircall-settings-panel', () => {
         resolve(VIEW);
         await flush();
         expect(element.shadowRoot.querySelector('lightning-spinner')).toBeNull();
+    });
+
+    it('holds the agent mapping (R12), which saves on its own', async () => {
+        const { $ } = await mount();
+        expect($('c-aircall-agent-mapping')).not.toBeNull();
     });
 
     it('shows the call workflow as a matrix with the stored action checked', async () => {
