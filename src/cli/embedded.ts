@@ -16,6 +16,7 @@ import { LOCAL_APEX_REST } from '../org-api/snapshot-local';
 import { FORCE_APP } from '../paths';
 import type { WorkerOptions } from '../worker/worker';
 import type { Pipeline } from './pipeline';
+import { WEBHOOK_EVENTS } from './aircall-webhook';
 import { requireWritableDataDir, startPipeline } from './pipeline';
 
 export interface EmbeddedOrg {
@@ -126,4 +127,58 @@ export async function openPipeline(
     await embedded?.close();
     throw error;
   }
+}
+
+export interface DemoAircall {
+  readonly url: string;
+  readonly apiId: string;
+  readonly apiToken: string;
+  /** The demo's window, unix seconds: what `npm start` backfills on its first start. */
+  readonly from: number;
+  readonly to: number;
+  /** Its calls have not all been backfilled yet (the first start, or one stopped before the end). */
+  readonly fresh: boolean;
+  /** Remembers that the backfill finished, so later starts leave it to reconciliation. */
+  markBackfilled(): void;
+  /** Points the demo company's webhook at `url` (the demo's `serve`), as the setup command would. */
+  addWebhook(url: string): void;
+  close(): Promise<void>;
+}
+
+/** The demo company's size: a week of a small team. */
+const DEMO_CALLS = 200;
+export const DEMO_DAYS = 7;
+
+/**
+ * The local Aircall with the demo company, beside the embedded local org, so `npm start` shows
+ * backfill and reconciliation with no Aircall account. The company is kept in the data dir by
+ * its seed and end (`local-aircall.json`): every start rebuilds the same calls, so a restart
+ * finds them logged already and logs nothing twice.
+ */
+export async function startDemoAircall(dataDir: string): Promise<DemoAircall> {
+  const file = join(dataDir, 'local-aircall.json');
+  const kept = existsSync(file)
+    ? (JSON.parse(readFileSync(file, 'utf8')) as { to?: unknown; seed?: unknown; backfilled?: unknown })
+    : null;
+  const to = typeof kept?.to === 'number' ? kept.to : Math.floor(Date.now() / 1000);
+  const seed = typeof kept?.seed === 'number' ? kept.seed : 7;
+  const save = (backfilled: boolean) => writeFileSync(file, `${JSON.stringify({ to, seed, backfilled })}\n`);
+  if (!kept) save(false);
+  const from = to - DEMO_DAYS * 86_400;
+  const { demoCompany, startLocalAircall } = loadLocalAircall();
+  const company = demoCompany({ calls: DEMO_CALLS, from, to, seed });
+  const running = await startLocalAircall({ company });
+  return {
+    url: running.url,
+    apiId: company.apiId,
+    apiToken: company.apiToken,
+    from,
+    to,
+    fresh: kept?.backfilled !== true,
+    markBackfilled: () => save(true),
+    addWebhook: (url) => {
+      company.createWebhook({ url, custom_name: 'aircall-sf', events: [...WEBHOOK_EVENTS] });
+    },
+    close: () => running.close()
+  };
 }

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import { createLogger } from '../logger';
 import { connect } from '../salesforce/connection';
@@ -5,7 +6,8 @@ import { AircallApi } from '../aircall-api/client';
 import { buildApp } from '../server/app';
 import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand } from './command';
-import { loadConsole, resolveOrg } from './embedded';
+import { backfill } from './backfill';
+import { DEMO_DAYS, loadConsole, resolveOrg, startDemoAircall } from './embedded';
 import { readiness, startPipeline } from './pipeline';
 import { Reconciler } from './reconcile';
 
@@ -39,17 +41,22 @@ export const serveCommand: Command = {
     const logger = createLogger();
     const { auth, embedded } = await resolveOrg(config);
     const pipeline = await startPipeline(auth, config, logger);
+    // The demo on the embedded org has an Aircall too: the local one, with a demo company.
+    const demo = embedded && !config.aircallApi ? await startDemoAircall(config.dataDir) : null;
+    const aircallApi = demo
+      ? { ...demo, requestsPerMinute: 60, reconcileIntervalMs: 5 * 60_000, webhookUrl: null }
+      : config.aircallApi;
     // With Aircall's API, calls whose webhooks never came are found and logged (reconcile.ts).
-    const reconciler = config.aircallApi
+    const reconciler = aircallApi
       ? new Reconciler(
-          new AircallApi(config.aircallApi),
+          new AircallApi(aircallApi),
           pipeline.inbox,
           pipeline.metrics,
           logger,
           {
-            intervalMs: config.aircallApi.reconcileIntervalMs,
-            lookbackMs: 60 * 60_000 + config.aircallApi.reconcileIntervalMs,
-            webhookUrl: config.aircallApi.webhookUrl
+            intervalMs: aircallApi.reconcileIntervalMs,
+            lookbackMs: 60 * 60_000 + aircallApi.reconcileIntervalMs,
+            webhookUrl: aircallApi.webhookUrl
           },
           () => pipeline.worker.notify()
         )
@@ -88,6 +95,7 @@ export const serveCommand: Command = {
       // Nothing may keep the process alive after a failed start: it exits with one line.
       await app.close().catch(() => undefined);
       await pipeline.close();
+      await demo?.close();
       await embedded?.close();
       const code = (error as { code?: string }).code;
       if (code === 'EADDRINUSE' || code === 'EACCES')
@@ -103,7 +111,25 @@ export const serveCommand: Command = {
     base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     pipeline.worker.pressure = () => app.webhooksArriving();
     pipeline.worker.start();
+    demo?.addWebhook(`${base}/webhooks/aircall`);
     reconciler?.start();
+    // First start: the demo company's week of calls is logged as `aircall-sf backfill` would.
+    const demoBackfill =
+      demo?.fresh && aircallApi
+        ? backfill({
+            api: new AircallApi(aircallApi),
+            pipeline,
+            from: demo.from,
+            to: demo.to,
+            progressFile: join(config.dataDir, 'backfill-demo.json'),
+            timeoutMs: 600_000,
+            rateLimitWaits: () => 0,
+            io: { out: (line) => io.err(`demo backfill done: ${line}`), err: io.err }
+          }).then(
+            () => demo.markBackfilled(),
+            (error: unknown) => logger.warn({ err: error }, 'the demo backfill stopped; the next start resumes it')
+          )
+        : null;
     if (embedded && localConsole) {
       io.out(
         [
@@ -112,6 +138,11 @@ export const serveCommand: Command = {
           `  webhook:     POST ${base}/webhooks/aircall   (token: ${tokens === config.webhookTokens ? 'from AIRCALL_WEBHOOK_TOKEN' : LOCAL_TOKEN})`,
           `  health:      ${base}/healthz  ${base}/readyz  ${base}/metrics`,
           `  local org:   ${embedded.instanceUrl}   (data in ${embedded.dataFile}; the same port at every start)`,
+          ...(demo
+            ? [
+                `  local Aircall: ${demo.url}   (a demo company's ${DEMO_DAYS}-day history${demo.fresh ? ', being backfilled now' : ', backfilled'}; reconciled every 5 minutes)`
+              ]
+            : []),
           `  sf CLI:      SF_ACCESS_TOKEN='${embedded.accessToken}' sf org login access-token --instance-url ${embedded.instanceUrl} --no-prompt --alias aircall-local`,
           '  Send a sample call:',
           `  ${localConsole.sampleCurl(base, tokens[0]!)}`,
@@ -131,6 +162,8 @@ export const serveCommand: Command = {
     await reconciler?.stop();
     await app.close();
     await pipeline.close();
+    await demoBackfill;
+    await demo?.close();
     await embedded?.close();
     return 0;
   }

@@ -3,6 +3,21 @@ import { createServer } from 'node:net';
 import { testOrg } from '../helpers/local-org';
 import { spawnServe } from '../helpers/serve';
 
+/** Until the printed local org holds the Task of call `callId` (the sf CLI login line has its token). */
+async function taskOf(banner: string, callId: string): Promise<number> {
+  const [, token, url] = /SF_ACCESS_TOKEN='([^']+)' sf org login access-token --instance-url (\S+)/.exec(banner)!;
+  const q = encodeURIComponent(`SELECT Id FROM Task WHERE Aircall_Id__c = 'call:${callId}'`);
+  let found = 0;
+  for (let i = 0; i < 100 && found === 0; i += 1) {
+    if (i > 0) await new Promise((r) => setTimeout(r, 100));
+    const res = await fetch(`${url}/services/data/v62.0/query?q=${q}`, {
+      headers: { Authorization: `Bearer ${token}` }
+    });
+    found = ((await res.json()) as { totalSize: number }).totalSize;
+  }
+  return found;
+}
+
 it('starts the embedded local org, says so, logs the sample call it prints, and stops on SIGTERM', async () => {
   const serve = spawnServe();
   try {
@@ -18,12 +33,9 @@ it('starts the embedded local org, says so, logs the sample call it prints, and 
       body
     });
     expect(await res.json()).toEqual({ status: 'accepted' });
-    let metrics = '';
-    for (let i = 0; i < 100 && !/aircall_items_logged_total\{kind="call"\} 1/.test(metrics); i += 1) {
-      await new Promise((r) => setTimeout(r, 100));
-      metrics = await (await fetch(`${base}/metrics`)).text();
-    }
-    expect(metrics).toMatch(/aircall_items_logged_total\{kind="call"\} 1/);
+    // By its Task, not by a count: the demo company's backfill logs calls at the same time.
+    const callId = String((JSON.parse(body) as { data: { id: number } }).data.id);
+    expect(await taskOf(banner, callId)).toBe(1);
     expect(((await (await fetch(`${base}/readyz`)).json()) as { status: string }).status).toBe('ready');
     expect(await serve.stop()).toBe(0);
   } finally {
@@ -129,3 +141,44 @@ it('keeps the embedded local org on one port across starts, and prints how to lo
     first.cleanup();
   }
 }, 60_000);
+
+it("backfills the demo company's week on the first start, goes on logging webhooks after it, and not again on the next start", async () => {
+  const first = spawnServe();
+  let second: ReturnType<typeof spawnServe> | null = null;
+  try {
+    await first.waitFor(/curl -s.*\n/);
+    expect(first.output()).toMatch(/local Aircall: +http:\/\/127\.0\.0\.1:\d+ .*being backfilled now/);
+    const done = JSON.parse((await first.waitFor(/demo backfill done: (\{.*\})/))[1]!) as {
+      calls: number;
+      logged: number;
+      skipped: number;
+      failed: number;
+    };
+    expect(done.calls).toBeGreaterThan(100);
+    expect(done.logged).toBeGreaterThan(0);
+    expect(done.failed).toBe(0);
+    expect(done.logged + done.skipped).toBe(done.calls);
+    // The worker still runs once the backfill is over: the printed sample call is logged.
+    const base = /POST (http:\/\/127\.0\.0\.1:\d+)\/webhooks\/aircall/.exec(first.output())![1]!;
+    const body = /-d '(\{.*\})'/.exec(first.output())![1]!;
+    const res = await fetch(`${base}/webhooks/aircall`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      body
+    });
+    expect(res.status).toBe(200);
+    const callId = String((JSON.parse(body) as { data: { id: number } }).data.id);
+    expect(await taskOf(first.output(), callId)).toBe(1);
+    expect(await first.stop()).toBe(0);
+
+    second = spawnServe({ DATA_DIR: first.dataDir });
+    await second.waitFor(/curl -s.*\n/);
+    expect(second.output()).toMatch(/local Aircall: .*backfilled;/);
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(second.output()).not.toContain('demo backfill done');
+    await second.stop();
+  } finally {
+    second?.cleanup();
+    first.cleanup();
+  }
+}, 90_000);
