@@ -46,21 +46,24 @@ export const serveCommand: Command = {
     const aircallApi = demo
       ? { ...demo, requestsPerMinute: 60, reconcileIntervalMs: 5 * 60_000, webhookUrl: null }
       : config.aircallApi;
+    // One client, so reconciliation and the demo's backfill share one rate budget.
+    const api = aircallApi ? new AircallApi(aircallApi) : null;
     // With Aircall's API, calls whose webhooks never came are found and logged (reconcile.ts).
-    const reconciler = aircallApi
-      ? new Reconciler(
-          new AircallApi(aircallApi),
-          pipeline.inbox,
-          pipeline.metrics,
-          logger,
-          {
-            intervalMs: aircallApi.reconcileIntervalMs,
-            lookbackMs: 60 * 60_000 + aircallApi.reconcileIntervalMs,
-            webhookUrl: aircallApi.webhookUrl
-          },
-          () => pipeline.worker.notify()
-        )
-      : null;
+    const reconciler =
+      api && aircallApi
+        ? new Reconciler(
+            api,
+            pipeline.inbox,
+            pipeline.metrics,
+            logger,
+            {
+              intervalMs: aircallApi.reconcileIntervalMs,
+              lookbackMs: 60 * 60_000 + aircallApi.reconcileIntervalMs,
+              webhookUrl: aircallApi.webhookUrl
+            },
+            () => pipeline.worker.notify()
+          )
+        : null;
     const app = buildApp({
       inbox: pipeline.inbox,
       metrics: pipeline.metrics,
@@ -115,9 +118,9 @@ export const serveCommand: Command = {
     reconciler?.start();
     // First start: the demo company's week of calls is logged as `aircall-sf backfill` would.
     const demoBackfill =
-      demo?.fresh && aircallApi
+      demo?.fresh && api
         ? backfill({
-            api: new AircallApi(aircallApi),
+            api,
             pipeline,
             from: demo.from,
             to: demo.to,

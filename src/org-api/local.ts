@@ -8,6 +8,7 @@ import { AircallSfError, ERROR_CODES } from '../errors';
 import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
+import { soqlString } from './soql';
 import type { AgentsView, CallPage, CallRow, Guidance, SettingsView } from './contract';
 import {
   AGENTS_LIMIT,
@@ -153,28 +154,27 @@ export class LocalControllers {
     // As the Apex's EMAIL_PATTERN: a shape check of the agent's Aircall login.
     if (email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
       throw new ControllerError(formatMessage(MESSAGES.agentEmailInvalid, quoteValue(email)));
+    await this.conn.sobject('User').update({ Id: await this.findUser(key), Aircall_Email__c: email || null });
+    return this.getAgents();
+  }
+
+  /** As the Apex's findUser: the user with this Id, else the active user with this username, else the only active one with this email. */
+  private async findUser(key: string): Promise<string> {
     // The panel's Remove sends the user's Id.
     if (/^005[a-zA-Z0-9]{12}(?:[a-zA-Z0-9]{3})?$/.test(key)) {
-      const byId = await this.conn.query<Row>(`SELECT Id FROM User WHERE Id = '${key}' LIMIT 1`);
-      if (byId.records[0]) {
-        await this.conn.sobject('User').update({ Id: String(byId.records[0].Id), Aircall_Email__c: email || null });
-        return this.getAgents();
-      }
+      const byId = await this.conn.query<Row>(`SELECT Id FROM User WHERE Id = ${soqlString(key)} LIMIT 1`);
+      if (byId.records[0]) return String(byId.records[0].Id);
     }
-    const quoted = `'${key.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
     const users = (
       await this.conn.query<Row>(
-        `SELECT Id, Username, Email FROM User WHERE IsActive = true AND (Username = ${quoted} OR Email = ${quoted}) ORDER BY Id LIMIT 50`
+        `SELECT Id, Username, Email FROM User WHERE IsActive = true AND (Username = ${soqlString(key)} OR Email = ${soqlString(key)}) ORDER BY Id LIMIT 50`
       )
     ).records;
     const byUsername = users.find((u) => String(u.Username).toLowerCase() === key.toLowerCase());
-    if (!byUsername && users.length === 0)
-      throw new ControllerError(formatMessage(MESSAGES.agentUserNotFound, quoteValue(key)));
-    if (!byUsername && users.length > 1)
-      throw new ControllerError(formatMessage(MESSAGES.agentUserAmbiguous, quoteValue(key)));
-    const target = byUsername ?? users[0]!;
-    await this.conn.sobject('User').update({ Id: String(target.Id), Aircall_Email__c: email || null });
-    return this.getAgents();
+    if (byUsername) return String(byUsername.Id);
+    if (users.length === 0) throw new ControllerError(formatMessage(MESSAGES.agentUserNotFound, quoteValue(key)));
+    if (users.length > 1) throw new ControllerError(formatMessage(MESSAGES.agentUserAmbiguous, quoteValue(key)));
+    return String(users[0]!.Id);
   }
 
   async getCalls(recordId: string | null, pageSize: number | null, offset: number | null): Promise<CallPage> {

@@ -14,6 +14,7 @@ import {
   cleanTerm
 } from './snapshot';
 import type { SnapshotResponse } from './snapshot';
+import { soqlString as quote } from './soql';
 
 type Row = Record<string, unknown>;
 
@@ -30,7 +31,6 @@ class Refusal extends Error {}
 
 const MATCHED = ['Contact', 'Lead', 'Account'] as const;
 const KEYED = ['Contact', 'Lead', 'Account', 'Case'] as const;
-const quote = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
 function entries(request: Row, key: string): unknown[] {
@@ -147,6 +147,7 @@ function related(ctx: LocalApexContext, kind: unknown, contactIds: Set<string>):
 function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
   const terms = searchTerms(request);
   const emails = strings(request, 'emails');
+  const emailList = emails.map(quote).join(', ');
   const externalIds = strings(request, 'externalIds');
   const keys = strings(request, 'keys');
   const fields = SETTINGS_FIELDS.map((f) => f.apiName);
@@ -171,7 +172,7 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
       ? []
       : ctx
           .query(
-            `SELECT Id, Email, Aircall_Email__c, IsActive, Name FROM User WHERE Email IN (${emails.map(quote).join(', ')}) OR Aircall_Email__c IN (${emails.map(quote).join(', ')}) ORDER BY CreatedDate LIMIT 2000`
+            `SELECT Id, Email, Aircall_Email__c, IsActive, Name FROM User WHERE Email IN (${emailList}) OR Aircall_Email__c IN (${emailList}) ORDER BY CreatedDate LIMIT 2000`
           )
           .map((r) => ({
             id: String(r.Id),
