@@ -37,6 +37,7 @@ function variants(raw: string): string[] {
 const MEMO_SIZE = 50_000;
 const e164Memo = new Map<string, string | null>();
 const countryMemo = new Map<string, string | null>();
+const displayMemo = new Map<string, string>();
 
 function memo<T>(map: Map<string, T>, key: string, compute: () => T): T {
   const known = map.get(key);
@@ -109,5 +110,5 @@ export function samePhoneNumber(
 /** A display form for subjects and names: international format, or the raw value. */
 export function displayNumber(e164: string | null, raw: string): string {
   if (!e164) return raw.trim();
-  return parsePhoneNumberFromString(e164)?.formatInternational() ?? e164;
+  return memo(displayMemo, e164, () => parsePhoneNumberFromString(e164)?.formatInternational() ?? e164);
 }

@@ -13,7 +13,9 @@
  *   Claimed items get a lease (owner, expiry) that a heartbeat renews while the process
  *   lives; kill -9 the process and its items are claimable again when the lease expires.
  * - Accepts of one item are serialised by an advisory lock on its key, so deliveries of one
- *   call reaching several instances at once coalesce into one item.
+ *   call reaching several instances at once coalesce into one item. Accepts are written in
+ *   groups (group commit) and a batch's completions in one statement: round trips, not SQL,
+ *   were the cost. Statements locking several items lock them in key order (no deadlock).
  * - A new claimable item is announced with NOTIFY, so an idle instance takes it at once.
  * - Migrations run under an advisory lock: processes starting together apply each step once.
  *
@@ -24,7 +26,7 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import type { AircallEvent } from '../aircall/read';
-import { coalesce } from './coalesce';
+import { coalesce, type CoalescedItem } from './coalesce';
 import type { Candidate, CompleteDetail, Inbox, InboxItem, ItemState, Row } from './inbox';
 import { Chooser, UPDATE_WAIT_BUDGETS, batchDue, itemValues, joinable, reread, toCoalesced, toItem } from './inbox';
 
@@ -93,6 +95,31 @@ const ITEM_COLUMNS = [
 /** How many claimable rows one page of a claim reads (keys and phones only). */
 const PAGE = 200;
 const PRUNE_CHUNK = 1000;
+/**
+ * The keys of the rows matching `where`, locked in key order. Every statement that locks
+ * several items locks them in this order, so two of them (an accept group and a claim, a
+ * heartbeat) can wait for each other but never deadlock.
+ */
+const inKeyOrder = (where: string) => `SELECT key FROM aircall_items WHERE ${where} ORDER BY key FOR UPDATE`;
+/** Accept groups written at once by one process, and the most events in one group. */
+const ACCEPT_GROUPS = 2;
+const ACCEPT_GROUP_MAX = 200;
+
+interface PendingCompletion {
+  readonly key: string;
+  readonly version: number;
+  readonly state: 'logged' | 'skipped';
+  readonly detail: CompleteDetail;
+  readonly resolve: () => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface PendingAccept {
+  readonly event: AircallEvent;
+  readonly digest: string;
+  readonly resolve: (stored: boolean) => void;
+  readonly reject: (error: unknown) => void;
+}
 
 export interface PostgresOptions {
   readonly now?: () => number;
@@ -129,6 +156,10 @@ export class PostgresInbox implements Inbox {
   private listener: pg.Client | null = null;
   private closed = false;
   private readonly timers: NodeJS.Timeout[] = [];
+  private acceptQueue: PendingAccept[] = [];
+  private acceptGroups = 0;
+  private completions: PendingCompletion[] = [];
+  private completing = 0;
 
   private constructor(
     private readonly url: string,
@@ -235,10 +266,12 @@ export class PostgresInbox implements Inbox {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    while (this.acceptQueue.length > 0 || this.acceptGroups > 0 || this.completions.length > 0)
+      await new Promise((r) => setTimeout(r, 5));
     for (const timer of this.timers) clearInterval(timer);
     // Graceful stop: what this process held is claimable by the others at once.
     await this.pool
-      .query(`UPDATE aircall_items SET ${RELEASE} WHERE lease_owner = $1`, [this.owner])
+      .query(`UPDATE aircall_items SET ${RELEASE} WHERE key IN (${inKeyOrder('lease_owner = $1')})`, [this.owner])
       .catch(() => undefined);
     const listener = this.listener;
     this.listener = null;
@@ -246,54 +279,128 @@ export class PostgresInbox implements Inbox {
     await this.pool.end();
   }
 
-  async accept(event: AircallEvent, digest: string): Promise<boolean> {
-    const now = this.now();
-    return this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [ITEM_NS, event.key]);
-      const inserted = await client.query(
-        'INSERT INTO aircall_events (digest, key, event, received_at) VALUES ($1, $2, $3, $4) ON CONFLICT (digest) DO NOTHING',
-        [digest, event.key, event.event, now]
-      );
-      if (inserted.rowCount === 0) return false;
-      const found = await client.query<Row>('SELECT * FROM aircall_items WHERE key = $1', [event.key]);
-      const row = found.rows[0];
-      const { item, changed } = coalesce(row ? toCoalesced(row) : null, event);
-      const v = itemValues(item);
-      let claimable = false;
-      if (!row) {
-        await client.query(
-          `INSERT INTO aircall_items (key, kind, phone, event, data, classified, last_error, data_ts, voicemail_left,
-             final, version, changed_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11)`,
-          [
-            event.key,
-            item.kind,
-            v.phone,
-            v.event,
-            v.data,
-            v.classified,
-            v.problem,
-            v.dataTs,
-            v.voicemailLeft,
-            v.final,
-            now
-          ]
-        );
-        claimable = item.final;
-      } else if (changed) {
-        await client.query(
-          `UPDATE aircall_items SET event = $1, data = $2, classified = $3, last_error = $4, data_ts = $5, phone = $6,
-             voicemail_left = $7, final = $8, version = version + 1, changed_at = $9, updated_at = $9,
-             state = CASE WHEN state = 'dead' THEN 'dead' ELSE 'pending' END, next_attempt_at = 0, attempts = 0
-           WHERE key = $10`,
-          [v.event, v.data, v.classified, v.problem, v.dataTs, v.phone, v.voicemailLeft, v.final, now, event.key]
-        );
-        claimable = item.final && row.state !== 'dead';
-      }
-      // Delivered to every listening process when the transaction commits.
-      if (claimable) await client.query(`SELECT pg_notify('${CHANNEL}', '')`);
-      return true;
+  /**
+   * Group commit, as the SQLite engine does: accepts that arrive while a group is being
+   * written go together into the next one, written with a few set-based statements in one
+   * transaction (one commit, one WAL flush); each resolves once its group is committed.
+   */
+  accept(event: AircallEvent, digest: string): Promise<boolean> {
+    return new Promise<boolean>((resolve, reject) => {
+      this.acceptQueue.push({ event, digest, resolve, reject });
+      this.nextGroup();
     });
+  }
+
+  private nextGroup(): void {
+    while (this.acceptGroups < ACCEPT_GROUPS && this.acceptQueue.length > 0) {
+      const group = this.acceptQueue.splice(0, ACCEPT_GROUP_MAX);
+      this.acceptGroups += 1;
+      void this.acceptGroup(group).finally(() => {
+        this.acceptGroups -= 1;
+        this.nextGroup();
+      });
+    }
+  }
+
+  private async acceptGroup(group: readonly PendingAccept[]): Promise<void> {
+    let results: boolean[];
+    try {
+      results = await this.transaction((client) => this.acceptMany(client, group));
+    } catch (error) {
+      if (group.length === 1) {
+        group[0]!.reject(error);
+        return;
+      }
+      // One event failed the group (or it lost a deadlock): each alone, so the others are stored.
+      for (const p of group) await this.acceptGroup([p]);
+      return;
+    }
+    group.forEach((p, i) => p.resolve(results[i]!));
+  }
+
+  /** The group's events in arrival order, as one accept each would store them. */
+  private async acceptMany(client: pg.PoolClient, group: readonly PendingAccept[]): Promise<boolean[]> {
+    const now = this.now();
+    const keys = [...new Set(group.map((p) => p.event.key))].sort();
+    // Serialises accepts of a call across processes; taken in one order, so groups never deadlock.
+    await client.query(
+      'SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::TEXT[]) k ORDER BY 1) l',
+      [ITEM_NS, keys]
+    );
+    const inserted = await client.query<{ digest: string }>(
+      `INSERT INTO aircall_events (digest, key, event, received_at)
+       SELECT d, k, e, $4 FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) AS t(d, k, e)
+       ON CONFLICT (digest) DO NOTHING RETURNING digest`,
+      [group.map((p) => p.digest), group.map((p) => p.event.key), group.map((p) => p.event.event), now]
+    );
+    const fresh = new Set(inserted.rows.map((r) => r.digest));
+    const results = group.map((p) => fresh.delete(p.digest)); // a digest twice in the group: the first is new
+    if (!results.some(Boolean)) return results;
+    // Row locks in key order too (claims and heartbeats take them in the same order).
+    const found = await client.query<Row>('SELECT * FROM aircall_items WHERE key = ANY($1) ORDER BY key FOR UPDATE', [
+      keys
+    ]);
+    const rows = new Map(found.rows.map((r) => [r.key, r]));
+    const folded = new Map<string, { item: CoalescedItem; changed: boolean }>();
+    group.forEach((p, i) => {
+      if (!results[i]) return;
+      const key = p.event.key;
+      const before = folded.get(key);
+      const row = rows.get(key);
+      const { item, changed } = coalesce(before ? before.item : row ? toCoalesced(row) : null, p.event);
+      folded.set(key, { item, changed: (before?.changed ?? false) || changed });
+    });
+    const created: [string, CoalescedItem][] = [];
+    const updated: [string, CoalescedItem][] = [];
+    let claimable = false;
+    for (const [key, { item, changed }] of folded) {
+      const row = rows.get(key);
+      if (!row) {
+        created.push([key, item]);
+        claimable ||= item.final;
+      } else if (changed) {
+        updated.push([key, item]);
+        claimable ||= item.final && row.state !== 'dead';
+      }
+    }
+    const columns = (list: [string, CoalescedItem][]) => {
+      const values = list.map(([key, item]) => ({ key, kind: item.kind, ...itemValues(item) }));
+      return [
+        values.map((v) => v.key),
+        values.map((v) => v.kind),
+        values.map((v) => v.phone),
+        values.map((v) => v.event),
+        values.map((v) => v.data),
+        values.map((v) => v.classified),
+        values.map((v) => v.problem),
+        values.map((v) => v.dataTs),
+        values.map((v) => v.voicemailLeft),
+        values.map((v) => v.final)
+      ];
+    };
+    const UNNEST = `unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
+      $8::BIGINT[], $9::INTEGER[], $10::INTEGER[]) AS v(key, kind, phone, event, data, classified, problem, data_ts,
+      voicemail_left, final)`;
+    if (created.length > 0)
+      await client.query(
+        `INSERT INTO aircall_items (key, kind, phone, event, data, classified, last_error, data_ts, voicemail_left,
+           final, version, changed_at, updated_at)
+         SELECT key, kind, phone, event, data, classified, problem, data_ts, voicemail_left, final, 1, $11, $11
+         FROM ${UNNEST}`,
+        [...columns(created), now]
+      );
+    if (updated.length > 0)
+      await client.query(
+        `UPDATE aircall_items i SET event = v.event, data = v.data, classified = v.classified, last_error = v.problem,
+           data_ts = v.data_ts, phone = v.phone, voicemail_left = v.voicemail_left, final = v.final,
+           version = i.version + 1, changed_at = $11, updated_at = $11,
+           state = CASE WHEN i.state = 'dead' THEN 'dead' ELSE 'pending' END, next_attempt_at = 0, attempts = 0
+         FROM ${UNNEST} WHERE i.key = v.key`,
+        [...columns(updated), now]
+      );
+    // Delivered to every listening process when the transaction commits.
+    if (claimable) await client.query(`SELECT pg_notify('${CHANNEL}', '')`);
+    return results;
   }
 
   async claim(
@@ -348,7 +455,8 @@ export class PostgresInbox implements Inbox {
       }
       return (
         await client.query<Row>(
-          'UPDATE aircall_items SET lease_owner = $1, lease_until = $2 WHERE key = ANY($3) RETURNING *',
+          `UPDATE aircall_items SET lease_owner = $1, lease_until = $2 WHERE key IN (${inKeyOrder('key = ANY($3)')})
+           RETURNING *`,
           [this.owner, now + this.leaseMs, rows.map((r) => r.key)]
         )
       ).rows;
@@ -358,37 +466,80 @@ export class PostgresInbox implements Inbox {
 
   /** The heartbeat: this process's leases last another lease period. */
   async renewLeases(): Promise<void> {
-    await this.pool.query('UPDATE aircall_items SET lease_until = $1 WHERE lease_owner = $2', [
-      this.now() + this.leaseMs,
-      this.owner
-    ]);
+    await this.pool.query(
+      `UPDATE aircall_items SET lease_until = $1 WHERE key IN (${inKeyOrder('lease_owner = $2')})`,
+      [this.now() + this.leaseMs, this.owner]
+    );
   }
 
-  async complete(
-    key: string,
-    version: number,
-    state: 'logged' | 'skipped',
-    detail: CompleteDetail = {}
-  ): Promise<void> {
+  /**
+   * Completions of one batch arrive together (the worker records them at once): they are
+   * written as one statement, not one round trip each.
+   */
+  complete(key: string, version: number, state: 'logged' | 'skipped', detail: CompleteDetail = {}): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.completions.push({ key, version, state, detail, resolve, reject });
+      if (this.completions.length === 1) setImmediate(() => void this.completeQueued());
+    });
+  }
+
+  private async completeQueued(): Promise<void> {
+    const queued = this.completions;
+    this.completions = [];
+    // A key twice in one statement would be updated once: the later one goes in the next.
+    const group: PendingCompletion[] = [];
+    const seen = new Set<string>();
+    for (const c of queued) {
+      if (seen.has(c.key)) {
+        this.completions.push(c);
+        continue;
+      }
+      seen.add(c.key);
+      group.push(c);
+    }
+    if (this.completions.length > 0) setImmediate(() => void this.completeQueued());
+    this.completing += 1;
+    try {
+      await this.completeMany(group);
+      for (const c of group) c.resolve();
+    } catch (error) {
+      if (group.length === 1) group[0]!.reject(error);
+      // One completion failed the statement: each alone, so the others are recorded.
+      else
+        for (const c of group)
+          await this.completeMany([c]).then(
+            () => c.resolve(),
+            (e: unknown) => c.reject(e)
+          );
+    } finally {
+      this.completing -= 1;
+    }
+  }
+
+  private async completeMany(group: readonly PendingCompletion[]): Promise<void> {
     const rows = await this.rows<{ state: ItemState }>(
-      `UPDATE aircall_items SET processed_version = GREATEST(processed_version, $1),
-         state = CASE WHEN version > $1 THEN 'pending' ELSE $2 END,
-         task_id = COALESCE($3, task_id), placement = COALESCE($4, placement), last_error = $5,
-         trace = COALESCE($6, trace), attempts = 0, next_attempt_at = 0, updated_at = $7, ${RELEASE}
-       WHERE key = $8 RETURNING state`,
+      `UPDATE aircall_items i SET processed_version = GREATEST(i.processed_version, v.version),
+         state = CASE WHEN i.version > v.version THEN 'pending' ELSE v.state END,
+         task_id = COALESCE(v.task_id, i.task_id), placement = COALESCE(v.placement, i.placement),
+         last_error = v.reason, trace = COALESCE(v.trace, i.trace), attempts = 0, next_attempt_at = 0,
+         updated_at = $8, ${RELEASE}
+       FROM unnest($1::TEXT[], $2::INTEGER[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[])
+         AS v(key, version, state, task_id, placement, reason, trace)
+       WHERE i.key = v.key AND i.key IN (${inKeyOrder('key = ANY($1)')})
+       RETURNING i.state`,
       [
-        version,
-        state,
-        detail.taskId ?? null,
-        detail.placement ? JSON.stringify(detail.placement) : null,
-        detail.reason ?? null,
-        detail.trace ?? null,
-        this.now(),
-        key
+        group.map((c) => c.key),
+        group.map((c) => c.version),
+        group.map((c) => c.state),
+        group.map((c) => c.detail.taskId ?? null),
+        group.map((c) => (c.detail.placement ? JSON.stringify(c.detail.placement) : null)),
+        group.map((c) => c.detail.reason ?? null),
+        group.map((c) => c.detail.trace ?? null),
+        this.now()
       ]
     );
     // A newer version arrived while it was processed: whoever is free takes it.
-    if (rows[0]?.state === 'pending') await this.pool.query(`SELECT pg_notify('${CHANNEL}', '')`);
+    if (rows.some((r) => r.state === 'pending')) await this.pool.query(`SELECT pg_notify('${CHANNEL}', '')`);
   }
 
   async retryLater(key: string, delayMs: number, error: string): Promise<void> {
@@ -415,10 +566,10 @@ export class PostgresInbox implements Inbox {
   }
 
   async release(keys: readonly string[]): Promise<void> {
-    await this.pool.query(`UPDATE aircall_items SET ${RELEASE} WHERE key = ANY($1) AND lease_owner = $2`, [
-      keys,
-      this.owner
-    ]);
+    await this.pool.query(
+      `UPDATE aircall_items SET ${RELEASE} WHERE key IN (${inKeyOrder('key = ANY($1) AND lease_owner = $2')})`,
+      [keys, this.owner]
+    );
   }
 
   async probe(): Promise<void> {
@@ -432,7 +583,7 @@ export class PostgresInbox implements Inbox {
     const result = await this.pool.query(
       `UPDATE aircall_items SET state = 'skipped', last_error = 'LIVE_CALL_EXPIRED', processed_version = version,
          updated_at = $1
-       WHERE state = 'pending' AND final = 0 AND version > processed_version AND changed_at < $2`,
+       WHERE key IN (${inKeyOrder("state = 'pending' AND final = 0 AND version > processed_version AND changed_at < $2")})`,
       [this.now(), this.now() - olderThanMs]
     );
     return result.rowCount ?? 0;
@@ -470,7 +621,10 @@ export class PostgresInbox implements Inbox {
     const retried = await this.transaction(async (client) => {
       const where = `state = 'dead'${key ? ' AND key = $1' : ''}`;
       const params = key ? [key] : [];
-      const { rows } = await client.query<Row>(`SELECT * FROM aircall_items WHERE ${where} FOR UPDATE`, params);
+      const { rows } = await client.query<Row>(
+        `SELECT * FROM aircall_items WHERE ${where} ORDER BY key FOR UPDATE`,
+        params
+      );
       for (const row of rows) {
         // Still unreadable: the worker dead-letters it again with the reason.
         const read = reread(row);

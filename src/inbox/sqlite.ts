@@ -215,20 +215,27 @@ export class SqliteInbox implements Inbox {
   }
 
   /**
-   * Group commit: every write queued since the last flush in one transaction (each in its own
-   * savepoint, so one that throws fails alone), then each promise settles.
+   * Group commit: every write queued since the last flush in one transaction, then each
+   * promise settles. Writes rarely throw, so the group first runs as it is; when one throws,
+   * the group is rolled back and run again with each write in its own savepoint, so the one
+   * that throws fails alone (two statements less per write in the usual case).
    */
   private flush(): void {
     const batch = this.queue;
     this.queue = [];
     if (batch.length === 0) return;
     this.flushing = true;
-    this.claimable = false;
-    const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
-    try {
+    let outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+    const group = (isolated: boolean) => {
+      this.claimable = false;
+      outcomes = [];
+      const one = this.db.transaction((p: Pending) => p.run());
       this.db.transaction(() => {
-        const one = this.db.transaction((p: Pending) => p.run());
         for (const p of batch) {
+          if (!isolated) {
+            outcomes.push({ ok: true, value: p.run() });
+            continue;
+          }
           try {
             outcomes.push({ ok: true, value: one(p) });
           } catch (error) {
@@ -236,6 +243,13 @@ export class SqliteInbox implements Inbox {
           }
         }
       })();
+    };
+    try {
+      try {
+        group(false);
+      } catch {
+        group(true);
+      }
     } catch (error) {
       // The commit itself failed (disk full, read-only): nothing of the group is stored.
       for (const p of batch) p.reject(error);

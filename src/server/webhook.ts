@@ -56,8 +56,20 @@ export function tokenMatches(given: unknown, expected: readonly string[]): boole
   if (typeof given !== 'string' || expected.length === 0) return false;
   const g = digest(given);
   let match = false;
-  for (const token of expected) match = timingSafeEqual(g, digest(token)) || match;
+  for (const token of expected) match = timingSafeEqual(g, expectedDigest(token)) || match;
   return match;
+}
+
+/** The configured tokens' digests, computed once each (the configuration holds one or two). */
+const expectedDigests = new Map<string, Buffer>();
+function expectedDigest(token: string): Buffer {
+  let d = expectedDigests.get(token);
+  if (!d) {
+    if (expectedDigests.size >= 16) expectedDigests.clear();
+    d = digest(token);
+    expectedDigests.set(token, d);
+  }
+  return d;
 }
 
 /**

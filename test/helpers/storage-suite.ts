@@ -210,6 +210,66 @@ export function storageSuite(engine: string, open: OpenInbox): void {
       expect(await inbox.depth()).toBe(1);
     });
 
+    it('accepts arriving together: new calls, updates of stored ones and redeliveries, each answered for itself', async () => {
+      await inbox.accept(ended(91), 'e91');
+      await inbox.accept(ended(92), 'e92');
+      await inbox.deadLetter('call:92', 'UNREADABLE');
+      const tagged = (id: number) =>
+        read('call.tagged', callData({ id, raw_digits: digits(id), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60);
+      const together = await Promise.all([
+        inbox.accept(ended(93), 'e93'),
+        inbox.accept(tagged(91), 't91'),
+        inbox.accept(ended(93), 'e93'), // the same delivery twice at once: stored once
+        inbox.accept(ended(91), 'e91'), // a redelivery of what was stored before
+        inbox.accept(tagged(92), 't92'),
+        inbox.accept(live(94), 'l94')
+      ]);
+      expect(together).toEqual([true, true, false, false, true, true]);
+      expect(await inbox.item('call:91')).toMatchObject({
+        state: 'pending',
+        version: 2,
+        classified: { tags: ['VIP'] }
+      });
+      expect(await inbox.item('call:92')).toMatchObject({ state: 'dead', classified: { tags: ['VIP'] } });
+      expect(await inbox.item('call:93')).toMatchObject({ state: 'pending', version: 1 });
+      expect(await inbox.item('call:94')).toMatchObject({ state: 'pending' }); // live: stored, not claimable
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:91', 'call:93']);
+    });
+
+    it('a write that throws fails alone: the others committed with it are stored', async () => {
+      const broken = { ...ended(96), data: { ...ended(96).data, id: 96n } }; // JSON.stringify throws on a BigInt
+      const outcomes = await Promise.allSettled([
+        inbox.accept(ended(95), 'w95'),
+        inbox.accept(broken, 'w96'),
+        inbox.accept(ended(97), 'w97')
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+      expect(await inbox.item('call:95')).toMatchObject({ state: 'pending' });
+      expect(await inbox.item('call:96')).toBeUndefined();
+      expect(await inbox.accept(ended(96), 'w96')).toBe(true); // its delivery was not kept either
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:95', 'call:96', 'call:97']);
+    });
+
+    it('records the outcomes of a batch together, each for its own item and version', async () => {
+      for (const id of [51, 52, 53]) await inbox.accept(ended(id), `c${id}`);
+      const batch = await inbox.claim(10, none, none);
+      await inbox.accept(
+        read('call.tagged', callData({ id: 52, raw_digits: digits(52), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
+        'c52t'
+      );
+      await Promise.all(
+        batch.map((item) =>
+          inbox.complete(item.key, item.version, item.key === 'call:53' ? 'skipped' : 'logged', {
+            taskId: item.key === 'call:53' ? undefined : `00T00000000005${item.key.slice(-1)}AAA`
+          })
+        )
+      );
+      expect(await inbox.item('call:51')).toMatchObject({ state: 'logged', taskId: '00T000000000051AAA' });
+      expect(await inbox.item('call:52')).toMatchObject({ state: 'pending', taskId: '00T000000000052AAA' });
+      expect(await inbox.item('call:53')).toMatchObject({ state: 'skipped', taskId: null });
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:52']);
+    });
+
     it('a probe writes; what was stored survives a reopen', async () => {
       await inbox.probe();
       await inbox.accept(ended(81), 'x');

@@ -71,6 +71,48 @@ describe('PostgreSQL shared by several processes', () => {
     }
   }, 60_000);
 
+  it('groups accepts without deadlock while other processes accept the same calls, claim and renew leases', async () => {
+    const inboxes = await Promise.all([0, 1, 2].map(() => PostgresInbox.open(url, { leaseMs: 300 })));
+    try {
+      // 40 calls, each delivered by all three processes in different orders, with claims and
+      // heartbeats (which lock several rows) running against the same rows meanwhile.
+      const ids = Array.from({ length: 40 }, (_, i) => 300 + i);
+      const claiming = inboxes.map(async (inbox) => {
+        for (let round = 0; round < 20; round += 1) {
+          await inbox.claim(10, none, none);
+          await inbox.renewLeases();
+        }
+      });
+      const accepted = await Promise.all(
+        inboxes.flatMap((inbox, n) =>
+          (n === 1 ? [...ids].reverse() : ids).map((id) => inbox.accept(ended(id), `g${id}`))
+        )
+      );
+      await Promise.all(claiming);
+      expect(accepted.filter(Boolean)).toHaveLength(40); // each delivery stored once, by one process
+      expect(await inboxes[0]!.counts(ids.map((id) => `call:${id}`))).toMatchObject({ pending: 40 });
+    } finally {
+      await Promise.all(inboxes.map((i) => i.close()));
+    }
+  }, 60_000);
+
+  it('an event the database refuses fails alone: the others accepted with it are stored', async () => {
+    const inbox = await PostgresInbox.open(url);
+    try {
+      const outcomes = await Promise.allSettled([
+        inbox.accept(ended(401), 'ok-1'),
+        inbox.accept(ended(402), 'ok-2'),
+        inbox.accept(ended(403), 'bad\u0000digest'), // PostgreSQL's TEXT holds no NUL
+        inbox.accept(ended(404), 'ok-4')
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
+      expect(await inbox.item('call:404')).toMatchObject({ state: 'pending' });
+      expect(await inbox.item('call:403')).toBeUndefined();
+    } finally {
+      await inbox.close();
+    }
+  });
+
   it('gives the claims of a process killed with -9 to another once their lease expires', async () => {
     const survivor = await PostgresInbox.open(url, { leaseMs: 1000 });
     try {
