@@ -61,6 +61,23 @@ const webhookSchema = z
   })
   .passthrough();
 const webhooksPage = z.object({ webhooks: z.array(webhookSchema), meta });
+/**
+ * The User V2 API's page: the same envelope, but the only example of its meta we found has no
+ * `per_page` nor `next_page_link` (airbytehq/airbyte, source-aircall's users stream tests), so
+ * paging stops at a short page or a null link, whichever comes first.
+ */
+const userSchema = z
+  .object({ id: z.number(), name: z.string().nullish(), email: z.string().nullish(), available: z.boolean().nullish() })
+  .passthrough();
+const usersPage = z.object({
+  users: z.array(userSchema),
+  meta: z.object({ next_page_link: z.string().nullish() }).passthrough()
+});
+export interface AircallApiUser {
+  readonly id: number;
+  readonly name: string | null;
+  readonly email: string | null;
+}
 export type AircallWebhook = z.infer<typeof webhookSchema>;
 export type AircallApiCall = Record<string, unknown> & { id?: unknown; started_at?: unknown };
 
@@ -199,6 +216,16 @@ export class AircallApi {
       const p = await this.request('GET', `/v1/numbers?per_page=${AIRCALL_MAX_PER_PAGE}&page=${page}`, numbersPage);
       for (const n of p.numbers) out.push(typeof n.e164_digits === 'string' ? n.e164_digits : n.digits);
       if (p.meta.next_page_link === null) return out;
+    }
+  }
+
+  /** The company's users (agents), from the User V2 API (`/v1/users` was sunset on 2026-09-30). */
+  async users(): Promise<AircallApiUser[]> {
+    const out: AircallApiUser[] = [];
+    for (let page = 1; ; page += 1) {
+      const p = await this.request('GET', `/v2/users?per_page=${AIRCALL_MAX_PER_PAGE}&page=${page}`, usersPage);
+      for (const u of p.users) out.push({ id: u.id, name: u.name ?? null, email: u.email ?? null });
+      if (p.users.length < AIRCALL_MAX_PER_PAGE || p.meta.next_page_link === null) return out;
     }
   }
 

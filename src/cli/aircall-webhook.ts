@@ -1,8 +1,7 @@
 import { AircallApi } from '../aircall-api/client';
 import { CALL_EVENTS, MESSAGE_EVENTS } from '../aircall/schemas';
-import { AircallSfError, ERROR_CODES } from '../errors';
 import type { Command } from './command';
-import { configFrom, parseCommand, usageError } from './command';
+import { configFrom, parseCommand, requireAircallApi, usageError } from './command';
 
 const USAGE = `Usage: aircall-sf aircall-webhook --url https://HOST/webhooks/aircall
 
@@ -32,12 +31,8 @@ export const aircallWebhookCommand: Command = {
       );
     }
     const config = configFrom(values);
-    if (!config.aircallApi)
-      throw new AircallSfError(
-        ERROR_CODES.CONFIG_INVALID,
-        "aircall-webhook uses Aircall's Public API: set AIRCALL_API_ID and AIRCALL_API_TOKEN (Aircall: Integrations & API > API keys)."
-      );
-    const api = new AircallApi(config.aircallApi);
+    const aircallApi = requireAircallApi(config, 'aircall-webhook');
+    const api = new AircallApi(aircallApi);
     const existing = (await api.webhooks()).find((w) => w.url === url.toString());
     const webhook = existing
       ? await api.updateWebhook(existing.webhook_id, { url: existing.url, active: true, events: WEBHOOK_EVENTS })

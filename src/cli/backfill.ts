@@ -1,10 +1,9 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AircallApi } from '../aircall-api/client';
-import { AircallSfError, ERROR_CODES } from '../errors';
 import { createLogger } from '../logger';
 import type { Command, Io } from './command';
-import { COMMON_OPTIONS, configFrom, parseCommand, usageError } from './command';
+import { COMMON_OPTIONS, configFrom, parseCommand, requireAircallApi, usageError } from './command';
 import { openPipeline } from './embedded';
 import { apiCallEvent, drain, requireValidSettings, summary } from './feed';
 import type { Pipeline } from './pipeline';
@@ -53,14 +52,10 @@ export const backfillCommand: Command = {
     if (!(timeout > 0))
       throw usageError(USAGE, `--timeout must be a number of seconds, got "${String(values.timeout)}".`);
     const config = configFrom(values);
-    if (!config.aircallApi)
-      throw new AircallSfError(
-        ERROR_CODES.CONFIG_INVALID,
-        "backfill reads Aircall's Public API: set AIRCALL_API_ID and AIRCALL_API_TOKEN (Aircall: Integrations & API > API keys)."
-      );
+    const aircallApi = requireAircallApi(config, 'backfill');
 
     let waits = 0;
-    const api = new AircallApi(config.aircallApi, { rateLimited: () => (waits += 1) });
+    const api = new AircallApi(aircallApi, { rateLimited: () => (waits += 1) });
     const opened = await openPipeline(config, createLogger({ level: process.env.LOG_LEVEL ?? 'warn' }));
     try {
       const result = await backfill({

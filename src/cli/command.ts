@@ -49,3 +49,12 @@ export function configFrom(values: Record<string, unknown>, extra: { port?: stri
   const dataDir = typeof values['data-dir'] === 'string' ? values['data-dir'] : undefined;
   return loadConfig(process.env, { ...(org ? { org } : {}), ...(dataDir ? { dataDir } : {}), ...extra });
 }
+
+/** The Aircall API credentials a command needs, or what to set (CONFIG_INVALID). */
+export function requireAircallApi(config: ServiceConfig, command: string): NonNullable<ServiceConfig['aircallApi']> {
+  if (config.aircallApi) return config.aircallApi;
+  throw new AircallSfError(
+    ERROR_CODES.CONFIG_INVALID,
+    `${command} uses Aircall's Public API: set AIRCALL_API_ID and AIRCALL_API_TOKEN (Aircall: Integrations & API > API keys).`
+  );
+}

@@ -1,4 +1,5 @@
 /** Every command of `aircall-sf`, one module each (contract §2). */
+import { agentsCommand } from './agents';
 import { aircallWebhookCommand } from './aircall-webhook';
 import { backfillCommand } from './backfill';
 import type { Command } from './command';
@@ -15,6 +16,7 @@ export const COMMANDS: readonly Command[] = [
   replayCommand,
   backfillCommand,
   aircallWebhookCommand,
+  agentsCommand,
   explainCommand,
   deadLettersCommand,
   copyStorageCommand,

@@ -26,7 +26,6 @@ import type {
   FieldValue,
   MatchKind,
   OrgSnapshot,
-  OrgUser,
   Placement,
   Plan,
   RecordRef,
@@ -36,6 +35,7 @@ import type {
   TraceLine
 } from './types';
 import { SKIP_REASONS } from './types';
+import { matchAgent } from './owner';
 
 /** R4: the priority between kinds of record sharing one number. */
 export const MATCH_PRIORITY: readonly MatchKind[] = ['Contact', 'Lead', 'Account', 'PersonAccount'];
@@ -204,22 +204,18 @@ function chooseOwner(item: Classified, org: OrgSnapshot, trace: Trace): string {
     return org.integrationUserId;
   }
   // The admin's explicit mapping (User.Aircall_Email__c) wins over a Salesforce email that matches.
-  const mapped = org.users
-    .filter((u: OrgUser) => u.isActive && u.aircallEmail?.toLowerCase() === agent.email)
-    .sort((a, b) => a.id.localeCompare(b.id));
-  if (mapped[0]) {
-    const extra = mapped.length > 1 ? ` (${mapped.length} active users carry it; lowest Id taken)` : '';
-    trace.add('R12', `agent ${agent.email} is Salesforce user ${mapped[0].id} by its Aircall Email${extra}`);
-    return mapped[0].id;
+  const match = matchAgent(agent.email, org.users);
+  if (match.by === 'aircall_email') {
+    const extra = match.count > 1 ? ` (${match.count} active users carry it; lowest Id taken)` : '';
+    trace.add('R12', `agent ${agent.email} is Salesforce user ${match.user.id} by its Aircall Email${extra}`);
+    return match.user.id;
   }
-  const sameEmail = org.users.filter((u: OrgUser) => u.email?.toLowerCase() === agent.email);
-  const active = [...sameEmail.filter((u) => u.isActive)].sort((a, b) => a.id.localeCompare(b.id));
-  if (active[0]) {
-    const extra = active.length > 1 ? ` (${active.length} active users share the email; lowest Id taken)` : '';
-    trace.add('R12', `agent ${agent.email} is Salesforce user ${active[0].id}${extra}`);
-    return active[0].id;
+  if (match.by === 'email') {
+    const extra = match.count > 1 ? ` (${match.count} active users share the email; lowest Id taken)` : '';
+    trace.add('R12', `agent ${agent.email} is Salesforce user ${match.user.id}${extra}`);
+    return match.user.id;
   }
-  const why = sameEmail.length > 0 ? 'is an inactive Salesforce user' : 'has no Salesforce user';
+  const why = match.by === 'inactive' ? 'is an inactive Salesforce user' : 'has no Salesforce user';
   trace.add('R12', `agent ${agent.email} ${why}; owner is the integration user ${org.integrationUserId}`);
   return org.integrationUserId;
 }

@@ -13,7 +13,11 @@
  *   past the cap is not documented: here it is capped too, so a client cannot learn the real
  *   count and must page through smaller windows. A `per_page` over 50 is served as 50 (the
  *   docs give the maximum, not the answer to more).
- * - `GET /v1/calls/:id` → `{call}`; `GET /v1/numbers`, `GET /v1/users` with the same paging.
+ * - `GET /v1/calls/:id` → `{call}`; `GET /v1/numbers` with the same paging.
+ * - Users are at `GET /v2/users` (aircall.md §6), same `{users, meta}` envelope and 1-based
+ *   paging; Aircall sunset `GET /v1/users` on 2026-09-30 (airbytehq/airbyte, the source-aircall
+ *   users stream's migration to the User V2 API), so `/v1/users` is answered like any unknown
+ *   path (what Aircall answers there now is not documented). Every other resource is `/v1` only.
  * - Webhooks: `POST /v1/webhooks` → 201 `{webhook}` (every event when `events` is omitted),
  *   `GET /v1/webhooks`, `GET|PUT|DELETE /v1/webhooks/:id`; `PUT {active:true}` re-enables.
  * Error bodies are `{error, troubleshoot}`: their form is not documented.
@@ -148,8 +152,10 @@ export function startLocalAircall(options: LocalAircallOptions, port = 0): Promi
     const parts = url.pathname.split('/').filter(Boolean);
     const method = req.method ?? 'GET';
     const base = `${origin}${url.pathname}`;
-    if (parts[0] !== 'v1' && parts[0] !== 'v2') return error(404, 'Not found', 'Unknown resource');
-    const [, resource, id] = parts;
+    const [version, resource, id] = parts;
+    // One version per resource, as Aircall serves them: users on v2, the rest on v1.
+    if (version !== (resource === 'users' ? 'v2' : 'v1'))
+      return error(404, 'Not found', `No ${method} ${url.pathname}`);
     if (resource === 'calls' && method === 'GET' && id === undefined) {
       const from = url.searchParams.get('from');
       const to = url.searchParams.get('to');

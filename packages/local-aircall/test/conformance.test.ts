@@ -96,3 +96,27 @@ describe('webhooks', () => {
     expect((await send('POST', '/v1/webhooks', { custom_name: 'x' })).status).toBe(422);
   });
 });
+
+describe('users (User V2 API)', () => {
+  it('lists users at /v2/users with 1-based paging; /v1/users, sunset, and v2 calls are not served', async () => {
+    const company = new Company('id', 'token');
+    for (let i = 0; i < 51; i += 1) company.addUser({ name: `Agent ${i}`, email: `agent${i}@example.com` });
+    const own = await startLocalAircall({ company, rateLimit: 1000, now: () => clock });
+    try {
+      const at = (path: string) => fetch(`${own.url}${path}`, { headers: { authorization: AUTH } });
+      const first = (await (await at('/v2/users?per_page=50')).json()) as {
+        users: { id: number; email: string }[];
+        meta: Record<string, unknown>;
+      };
+      expect(first.users).toHaveLength(50);
+      expect(first.users[0]!.email).toBe('agent0@example.com');
+      expect(first.meta).toMatchObject({ total: 51, current_page: 1 });
+      const second = (await (await at('/v2/users?per_page=50&page=2')).json()) as { users: unknown[] };
+      expect(second.users).toHaveLength(1);
+      expect((await at('/v1/users')).status).toBe(404);
+      expect((await at('/v2/calls')).status).toBe(404);
+    } finally {
+      await own.close();
+    }
+  });
+});
