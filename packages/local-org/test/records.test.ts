@@ -408,6 +408,53 @@ describe('composite', () => {
     expect(res.compositeResponse[1]!.body[0]!.errorCode).toBe('PROCESSING_HALTED');
   });
 
+  it('[] indexes a collection response; a path to no value halts the subrequest that uses it', async () => {
+    const res = await org.conn.requestPost<{
+      compositeResponse: { httpStatusCode: number; body: unknown }[];
+    }>('/composite', {
+      allOrNone: false,
+      compositeRequest: [
+        {
+          method: 'POST',
+          url: `${v}/composite/sobjects`,
+          referenceId: 'many',
+          body: {
+            allOrNone: false,
+            records: [
+              { attributes: { type: 'Contact' }, LastName: 'Indexed' },
+              { attributes: { type: 'Contact' }, FirstName: 'no last name' }
+            ]
+          }
+        },
+        {
+          method: 'POST',
+          url: `${v}/sobjects/Task`,
+          referenceId: 'first',
+          body: { Subject: 'x', WhoId: '@{many[0].id}' }
+        },
+        {
+          method: 'POST',
+          url: `${v}/sobjects/Task`,
+          referenceId: 'failed',
+          body: { Subject: 'y', WhoId: '@{many[1].id}' }
+        },
+        {
+          method: 'POST',
+          url: `${v}/sobjects/Task`,
+          referenceId: 'past',
+          body: { Subject: 'z', WhoId: '@{many[5].id}' }
+        }
+      ]
+    });
+    expect(res.compositeResponse.map((r) => r.httpStatusCode)).toEqual([200, 201, 400, 400]);
+    expect((res.compositeResponse[2]!.body as { errorCode: string }[])[0]!.errorCode).toBe('PROCESSING_HALTED');
+    const made = (res.compositeResponse[0]!.body as { id?: string }[])[0]!.id!;
+    const task = await org.conn.query<{ WhoId: string }>(
+      `SELECT WhoId FROM Task WHERE Id = '${(res.compositeResponse[1]!.body as Saved).id}'`
+    );
+    expect(task.records[0]!.WhoId).toBe(made);
+  });
+
   it('composite batch counts each subrequest', async () => {
     const before = org.org.apiUsed;
     const res = await raw(org, 'POST', `${v}/composite/batch`, {

@@ -72,6 +72,18 @@ export function composite({ org, route }: Resources, rawBody: unknown, ctx: Ctx)
           );
         let current: unknown = refs.get(ref);
         for (const step of path.match(/[A-Za-z0-9_]+|\d+/g) ?? []) current = (current as Rec | undefined)?.[step];
+        // The `.` and `[]` operators reach into the referenced response "as long as it makes
+        // sense in the context of the response" (resources_composite_graph_composite_subrequest):
+        // a path to nothing (an index past a collection's end, the id of a record that failed in
+        // a collection) has no value to substitute, and only primitive values are "referenceable
+        // types" (the same page). The docs do not give the answer; the
+        // closest documented form is the answer to an unknown reference.
+        if (typeof current !== 'string' && typeof current !== 'number' && typeof current !== 'boolean')
+          throw new SfError(
+            400,
+            'PROCESSING_HALTED',
+            `Invalid reference specified. No value for ${ref}${path} found in ${ref}. Provided referenceId ('${ref}') is not valid.`
+          );
         return String(current);
       });
     }
