@@ -116,8 +116,13 @@ export interface Inbox {
   /** The calls and messages most recently received or changed, newest first (the console's list). */
   recent(limit: number): Promise<InboxItem[]>;
   item(key: string): Promise<InboxItem | undefined>;
-  /** Items waiting to be processed (final or not). Cheap: kept up to date, not counted. */
+  /**
+   * Items waiting to be processed (final or not). SQLite keeps the count (cheap); PostgreSQL
+   * counts them (`countsDepth`), a scan that costs a quarter of a second at 100,000 waiting.
+   */
   depth(): Promise<number>;
+  /** Whether depth() counts rows rather than reading a kept count: the worker then leaves it to /metrics. */
+  readonly countsDepth: boolean;
   /** Final items not yet logged, skipped or dead (of `keys`, or all). */
   outstanding(keys?: readonly string[]): Promise<number>;
   counts(keys: readonly string[]): Promise<Record<ItemState, number>>;

@@ -146,6 +146,7 @@ const types: pg.CustomTypesConfig = {
 
 export class PostgresInbox implements Inbox {
   readonly engine = 'postgres' as const;
+  readonly countsDepth = true;
   readonly now: () => number;
   /** This process's name on its leases. */
   readonly owner = `${hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
@@ -685,7 +686,7 @@ export class PostgresInbox implements Inbox {
 
   /**
    * Counted over a partial index of the waiting items (a counter row would be one more write
-   * that every process contends for); the worker reads it at most once a second.
+   * that every process contends for), so only when /metrics is scraped (countsDepth).
    */
   async depth(): Promise<number> {
     const [row] = await this.rows<{ n: number }>(`SELECT COUNT(*)::INTEGER AS n FROM aircall_items WHERE ${WAITING}`);

@@ -50,6 +50,7 @@ interface Pending {
 
 export class SqliteInbox implements Inbox {
   readonly engine = 'sqlite' as const;
+  readonly countsDepth = false;
   private readonly db: SqliteDatabase;
   private readonly lines: Set<string>;
   private readonly listeners: (() => void)[] = [];
