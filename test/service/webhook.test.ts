@@ -111,6 +111,26 @@ describe('POST /webhooks/aircall: the contract table', () => {
     expect(text).toContain('# TYPE aircall_webhook_to_task_seconds histogram');
   });
 
+  it('the depth gauge: a kept count (SQLite) read by the worker every second, a counted one (PostgreSQL) only when scraped', async () => {
+    const inbox = svc.pipeline.inbox;
+    const depth = inbox.depth.bind(inbox);
+    let counted = 0;
+    inbox.depth = () => {
+      counted += 1;
+      return depth();
+    };
+    try {
+      await new Promise((r) => setTimeout(r, 1500)); // the worker polls every 10 ms here
+      expect(counted > 0).toBe(inbox.engine === 'sqlite');
+      const before = counted;
+      const text = await (await fetch(`${svc.url}/metrics`)).text();
+      expect(counted).toBeGreaterThan(before);
+      expect(text).toMatch(/aircall_inbox_depth \d+/);
+    } finally {
+      inbox.depth = depth;
+    }
+  });
+
   it('healthz and readyz', async () => {
     expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
     expect(await (await fetch(`${svc.url}/readyz`)).json()).toEqual({ status: 'ready' });
