@@ -1,4 +1,5 @@
-import { phoneSearchForms, samePhoneNumber, toE164 } from './phone';
+import { parsePhoneNumberFromString } from 'libphonenumber-js/max';
+import { displayNumber, phoneSearchForms, samePhoneNumber, toE164 } from './phone';
 
 describe('phone numbers', () => {
   it.each([
@@ -42,5 +43,18 @@ describe('phone numbers', () => {
     expect(phoneSearchForms('+33123456789')).toEqual(['123456789', '33123456789', '0123456789']);
     expect(phoneSearchForms('+14155551212')).toEqual(['4155551212', '14155551212']);
     expect(phoneSearchForms('not a number')).toEqual([]);
+  });
+
+  it.each([
+    ['01 23 45 67 89', 'FR'],
+    ['(415) 555-1212', 'US'],
+    ['(613) 555-0100', 'CA'],
+    ['01481 712345', 'GB'], // Guernsey, which shares +44 with the UK
+    ['8 (727) 255-1234', 'KZ'], // Kazakhstan, which shares +7 with Russia
+    ['+44 7700 900123', null]
+  ])('displays %s (%s) as a number parsed from its E.164 would be', (raw, country) => {
+    const e164 = toE164(raw, country);
+    expect(e164).not.toBeNull();
+    expect(displayNumber(e164, raw)).toBe(parsePhoneNumberFromString(e164!)!.formatInternational());
   });
 });

@@ -38,6 +38,13 @@ const MEMO_SIZE = 50_000;
 const e164Memo = new Map<string, string | null>();
 const countryMemo = new Map<string, string | null>();
 const displayMemo = new Map<string, string>();
+/**
+ * The last numbers toE164 parsed, by E.164: a webhook's caller is parsed for its E.164 and
+ * then displayed, and formatting the parsed number spares a second parse (a tenth of the
+ * time a webhook takes to read, for a number not seen before).
+ */
+const PARSED_SIZE = 1000;
+const parsedMemo = new Map<string, PhoneNumber>();
 
 function memo<T>(map: Map<string, T>, key: string, compute: () => T): T {
   const known = map.get(key);
@@ -58,7 +65,11 @@ export function toE164(raw: string | null | undefined, defaultCountry?: string |
     const country = asCountry(defaultCountry);
     for (const candidate of variants(raw)) {
       const parsed = parse(candidate, country);
-      if (parsed) return parsed.number;
+      if (parsed) {
+        if (parsedMemo.size >= PARSED_SIZE) parsedMemo.clear();
+        parsedMemo.set(parsed.number, parsed);
+        return parsed.number;
+      }
     }
     return null;
   });
@@ -110,5 +121,9 @@ export function samePhoneNumber(
 /** A display form for subjects and names: international format, or the raw value. */
 export function displayNumber(e164: string | null, raw: string): string {
   if (!e164) return raw.trim();
-  return memo(displayMemo, e164, () => parsePhoneNumberFromString(e164)?.formatInternational() ?? e164);
+  return memo(
+    displayMemo,
+    e164,
+    () => (parsedMemo.get(e164) ?? parsePhoneNumberFromString(e164))?.formatInternational() ?? e164
+  );
 }
