@@ -46,13 +46,17 @@ const displayMemo = new Map<string, string>();
 const PARSED_SIZE = 1000;
 const parsedMemo = new Map<string, PhoneNumber>();
 
+/** Keeps `value` in a memo of at most `size` entries (emptied when full: the cheapest bound). */
+function keep<T>(map: Map<string, T>, key: string, value: T, size = MEMO_SIZE): T {
+  if (map.size >= size) map.clear();
+  map.set(key, value);
+  return value;
+}
+
 function memo<T>(map: Map<string, T>, key: string, compute: () => T): T {
   const known = map.get(key);
   if (known !== undefined || map.has(key)) return known as T;
-  const value = compute();
-  if (map.size >= MEMO_SIZE) map.clear();
-  map.set(key, value);
-  return value;
+  return keep(map, key, compute());
 }
 
 /**
@@ -65,11 +69,7 @@ export function toE164(raw: string | null | undefined, defaultCountry?: string |
     const country = asCountry(defaultCountry);
     for (const candidate of variants(raw)) {
       const parsed = parse(candidate, country);
-      if (parsed) {
-        if (parsedMemo.size >= PARSED_SIZE) parsedMemo.clear();
-        parsedMemo.set(parsed.number, parsed);
-        return parsed.number;
-      }
+      if (parsed) return keep(parsedMemo, parsed.number, parsed, PARSED_SIZE).number;
     }
     return null;
   });
