@@ -128,12 +128,22 @@ async function serveInstances(org: TestOrg, store: Storage): Promise<{ urls: str
   };
 }
 
-/** The load generator against each URL (one process per URL), summed. */
-async function load(urls: string[], firstId: number): Promise<number> {
+interface LoadResult {
+  ok: number;
+  failed: number;
+  seconds: number;
+  series: number[];
+}
+
+/**
+ * The load generator against each URL (one process per URL), summed: the counted rate, and
+ * the answers in each second from the start, warm-up included.
+ */
+async function load(urls: string[], firstId: number): Promise<{ rate: number; series: number[] }> {
   const results = await Promise.all(
     urls.map(
       (url, i) =>
-        new Promise<{ ok: number; failed: number; seconds: number }>((resolve, reject) => {
+        new Promise<LoadResult>((resolve, reject) => {
           const child = spawn(process.execPath, ['--require', 'tsx/cjs', join(__dirname, 'lib', 'load.ts'), url], {
             cwd: ROOT,
             env: {
@@ -149,16 +159,16 @@ async function load(urls: string[], firstId: number): Promise<number> {
           let out = '';
           child.stdout.on('data', (c: Buffer) => (out += c.toString()));
           child.once('exit', (code) =>
-            code === 0
-              ? resolve(JSON.parse(out) as { ok: number; failed: number; seconds: number })
-              : reject(new Error(`load exited ${code}`))
+            code === 0 ? resolve(JSON.parse(out) as LoadResult) : reject(new Error(`load exited ${code}`))
           );
         })
     )
   );
   const failed = results.reduce((n, r) => n + r.failed, 0);
   if (failed > 0) process.stdout.write(`  (${failed} requests failed)\n`);
-  return results.reduce((n, r) => n + r.ok / r.seconds, 0);
+  const series: number[] = [];
+  for (const r of results) r.series.forEach((n, s) => (series[s] = (series[s] ?? 0) + n));
+  return { rate: results.reduce((n, r) => n + r.ok / r.seconds, 0), series };
 }
 
 /** `count` calls that ended, queued as webhooks would queue them: 70 % known callers. */
@@ -238,7 +248,7 @@ async function main(): Promise<void> {
     for (const queued of [0, QUEUED]) {
       const ratios: number[] = [];
       for (let run = 0; run < REPEAT; run += 1) {
-        const bareRate = await load(
+        const { rate: bareRate } = await load(
           bare.map((b) => b.url),
           10_000_000 + run * 50_000_000
         );
@@ -246,7 +256,7 @@ async function main(): Promise<void> {
         if (queued > 0) await prefill(store, queued, 200_000_000);
         const before = await waiting(store);
         const running = await serveInstances(org, store);
-        const rate = await load(running.urls, 300_000_000 + queued + run * 50_000_000);
+        const { rate, series } = await load(running.urls, 300_000_000 + queued + run * 50_000_000);
         const logged = await loggedSoFar(running.urls);
         const after = await waiting(store);
         await running.stop();
@@ -255,7 +265,8 @@ async function main(): Promise<void> {
         process.stdout.write(
           `ingest, aircall-sf x${INSTANCES} (${ENGINE}), ${before} queued at the start, ${after} at the end: ` +
             `${rate.toFixed(0)} stored events/s = ${(rate / bareRate).toFixed(2)} x bare Fastify x${INSTANCES} ` +
-            `(${bareRate.toFixed(0)} requests/s just before); ${logged} logged meanwhile\n`
+            `(${bareRate.toFixed(0)} requests/s just before); ${logged} logged meanwhile\n` +
+            `  answers per second from the start (the first ${WARMUP} not counted): ${series.join(' ')}\n`
         );
       }
       process.stdout.write(

@@ -4,7 +4,8 @@
  * Aircall webhook (a call.ended of the verbatim-shaped builder, its id counting up from
  * FIRST_ID), as Aircall sends them. The first WARMUP seconds (default 3) are sent but not
  * counted: a process just started runs unoptimised code and cold caches, and the figure is the
- * steady rate. Prints {"ok":N,"failed":N,"seconds":S} (the counted part) on stdout.
+ * steady rate. Prints {"ok":N,"failed":N,"seconds":S} (the counted part) and `series`, the
+ * answers in each second from the start (warm-up included), on stdout.
  *   node --require tsx/cjs bench/lib/load.ts URL
  */
 import http from 'node:http';
@@ -54,12 +55,17 @@ async function main(): Promise<void> {
   const until = started + seconds * 1000;
   let ok = 0;
   let failed = 0;
+  // Answers per second from the first one sent, warm-up included: shows when the rate settles.
+  const begun = Date.now();
+  const series: number[] = [];
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (Date.now() < until) {
         // Counted when answered inside the window (a request sent just before it counts too: the
         // loop is closed, one answer per connection either way).
         const good = await post();
+        const second = Math.floor((Date.now() - begun) / 1000);
+        if (good) series[second] = (series[second] ?? 0) + 1;
         if (Date.now() < started) continue;
         if (good) ok += 1;
         else failed += 1;
@@ -67,7 +73,9 @@ async function main(): Promise<void> {
     })
   );
   agent.destroy();
-  process.stdout.write(`${JSON.stringify({ ok, failed, seconds: (Date.now() - started) / 1000 })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ok, failed, seconds: (Date.now() - started) / 1000, series: Array.from(series, (n) => n ?? 0) })}\n`
+  );
 }
 
 void main();

@@ -236,6 +236,22 @@ export function storageSuite(engine: string, open: OpenInbox): void {
       expect(keys(await inbox.claim(10, none, none))).toEqual(['call:91', 'call:93']);
     });
 
+    it('stores text as it came: quotes, backslashes, SQL, non-ASCII and a NUL survive, in the payload and the digest', async () => {
+      const content = `It's "quoted" \\ back\\slash; $1 -- ' OR '1'='1'; DROP TABLE x; é 漢字 🎉 \u0000 end`;
+      const commented = read(
+        'call.commented',
+        callData({ id: 98, raw_digits: digits(98), comments: [{ id: 1, content, posted_at: T0 + 1 }] }),
+        T0 + 1
+      );
+      const digest = `d'98\\"; $2`;
+      expect(await Promise.all([inbox.accept(commented, digest), inbox.accept(ended(99), "e'99")])).toEqual([
+        true,
+        true
+      ]);
+      expect(await inbox.accept(commented, digest)).toBe(false);
+      expect((await inbox.item('call:98'))!.classified).toMatchObject({ comments: [{ content }] });
+    });
+
     it('a write that throws fails alone: the others committed with it are stored', async () => {
       const broken = { ...ended(96), data: { ...ended(96).data, id: 96n } }; // JSON.stringify throws on a BigInt
       const outcomes = await Promise.allSettled([
