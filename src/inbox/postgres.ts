@@ -14,8 +14,9 @@
  *   lives; kill -9 the process and its items are claimable again when the lease expires.
  * - Accepts of one item are serialised by an advisory lock on its key, so deliveries of one
  *   call reaching several instances at once coalesce into one item. Accepts are written in
- *   groups (group commit) and a batch's completions in one statement: round trips, not SQL,
- *   were the cost. Statements locking several items lock them in key order (no deadlock).
+ *   groups (group commit) in two round trips a group, a claim in two, and a batch's
+ *   completions in one statement: the round trips cost more than the SQL. Statements locking
+ *   several items lock them in key order (no deadlock).
  * - A new claimable item is announced with NOTIFY, so an idle instance takes it at once.
  * - Migrations run under an advisory lock: processes starting together apply each step once.
  *
@@ -37,6 +38,23 @@ const MIGRATION_LOCK = 2;
 /** Accepts of one item: lock (ITEM_NS, hashtext(key)). */
 const ITEM_NS = 0x41435347;
 const CHANNEL = 'aircall_inbox';
+
+/** A value as an SQL constant, for statements sent together as one simple query (accept, claim). */
+const json = (value: unknown): string => dollarQuoted(JSON.stringify(value));
+/**
+ * A dollar-quoted string constant: its content is taken as it is, with no escapes, so a long
+ * JSON text is not rewritten character by character; the tag is one the text does not contain
+ * (https://www.postgresql.org/docs/15/sql-syntax-lexical.html#SQL-SYNTAX-DOLLAR-QUOTING).
+ */
+function dollarQuoted(text: string): string {
+  let tag = '$j$';
+  for (let n = 0; text.includes(tag); n += 1) tag = `$j${n}$`;
+  return `${tag}${text}${tag}`;
+}
+const safeInteger = (n: number): number => {
+  if (!Number.isSafeInteger(n)) throw new Error(`not an integer: ${n}`);
+  return n;
+};
 
 const CLAIMABLE = "state = 'pending' AND final = 1 AND version > processed_version";
 const WAITING = "state = 'pending' AND version > processed_version";
@@ -306,7 +324,7 @@ export class PostgresInbox implements Inbox {
   private async acceptGroup(group: readonly PendingAccept[]): Promise<void> {
     let results: boolean[];
     try {
-      results = await this.transaction((client) => this.acceptMany(client, group));
+      results = await this.acceptMany(group);
     } catch (error) {
       if (group.length === 1) {
         group[0]!.reject(error);
@@ -319,89 +337,96 @@ export class PostgresInbox implements Inbox {
     group.forEach((p, i) => p.resolve(results[i]!));
   }
 
-  /** The group's events in arrival order, as one accept each would store them. */
-  private async acceptMany(client: pg.PoolClient, group: readonly PendingAccept[]): Promise<boolean[]> {
-    const now = this.now();
-    const keys = [...new Set(group.map((p) => p.event.key))].sort();
-    // Serialises accepts of a call across processes; taken in one order, so groups never deadlock.
-    await client.query(
-      'SELECT pg_advisory_xact_lock($1, h) FROM (SELECT DISTINCT hashtext(k) AS h FROM unnest($2::TEXT[]) k ORDER BY 1) l',
-      [ITEM_NS, keys]
-    );
-    const inserted = await client.query<{ digest: string }>(
-      `INSERT INTO aircall_events (digest, key, event, received_at)
-       SELECT d, k, e, $4 FROM unnest($1::TEXT[], $2::TEXT[], $3::TEXT[]) AS t(d, k, e)
-       ON CONFLICT (digest) DO NOTHING RETURNING digest`,
-      [group.map((p) => p.digest), group.map((p) => p.event.key), group.map((p) => p.event.event), now]
-    );
-    const fresh = new Set(inserted.rows.map((r) => r.digest));
-    const results = group.map((p) => fresh.delete(p.digest)); // a digest twice in the group: the first is new
-    if (!results.some(Boolean)) return results;
-    // Row locks in key order too (claims and heartbeats take them in the same order).
-    const found = await client.query<Row>('SELECT * FROM aircall_items WHERE key = ANY($1) ORDER BY key FOR UPDATE', [
-      keys
-    ]);
-    const rows = new Map(found.rows.map((r) => [r.key, r]));
-    const folded = new Map<string, { item: CoalescedItem; changed: boolean }>();
-    group.forEach((p, i) => {
-      if (!results[i]) return;
-      const key = p.event.key;
-      const before = folded.get(key);
-      const row = rows.get(key);
-      const { item, changed } = coalesce(before ? before.item : row ? toCoalesced(row) : null, p.event);
-      folded.set(key, { item, changed: (before?.changed ?? false) || changed });
-    });
-    const created: [string, CoalescedItem][] = [];
-    const updated: [string, CoalescedItem][] = [];
-    let claimable = false;
-    for (const [key, { item, changed }] of folded) {
-      const row = rows.get(key);
-      if (!row) {
-        created.push([key, item]);
-        claimable ||= item.final;
-      } else if (changed) {
-        updated.push([key, item]);
-        claimable ||= item.final && row.state !== 'dead';
+  /**
+   * The group's events in arrival order, as one accept each would store them, in one
+   * transaction of two round trips instead of seven (each round trip wakes a backend and waits
+   * for it; docs/performance.md has what that gained). node-postgres sends one statement per
+   * round trip with parameters, so the statements go as multi-statement simple queries, their
+   * values as JSON in dollar-quoted constants and integers checked as such. Each statement of
+   * such a query runs in order in the transaction its BEGIN opened, with its own snapshot,
+   * and the query stops at the first error
+   * (https://www.postgresql.org/docs/15/protocol-flow.html#PROTOCOL-FLOW-MULTI-STATEMENT).
+   */
+  private async acceptMany(group: readonly PendingAccept[]): Promise<boolean[]> {
+    const now = safeInteger(this.now());
+    const keys = json([...new Set(group.map((p) => p.event.key))].sort());
+    const events = json(group.map((p) => ({ d: p.digest, k: p.event.key, e: p.event.event })));
+    const client = await this.pool.connect();
+    try {
+      const [, , inserted, found] = (await client.query(
+        // The advisory locks serialise accepts of a call across processes (taken in one order,
+        // so groups never deadlock); the row locks are in key order too (claims and heartbeats
+        // take them in the same order). The rows are read after the locks, in a statement of
+        // their own, so they are the latest committed.
+        `BEGIN;
+         SELECT pg_advisory_xact_lock(${ITEM_NS}, h)
+           FROM (SELECT DISTINCT hashtext(k) AS h FROM json_array_elements_text(${keys}) k ORDER BY 1) l;
+         INSERT INTO aircall_events (digest, key, event, received_at)
+           SELECT d, k, e, ${now} FROM json_to_recordset(${events}) AS t(d TEXT, k TEXT, e TEXT)
+           ON CONFLICT (digest) DO NOTHING RETURNING digest;
+         SELECT * FROM aircall_items WHERE key IN (SELECT json_array_elements_text(${keys})) ORDER BY key FOR UPDATE`
+      )) as unknown as [unknown, unknown, pg.QueryResult<{ digest: string }>, pg.QueryResult<Row>];
+      const fresh = new Set(inserted.rows.map((r) => r.digest));
+      const results = group.map((p) => fresh.delete(p.digest)); // a digest twice in the group: the first is new
+      const rows = new Map(found.rows.map((r) => [r.key, r]));
+      const folded = new Map<string, { item: CoalescedItem; changed: boolean }>();
+      group.forEach((p, i) => {
+        if (!results[i]) return;
+        const key = p.event.key;
+        const before = folded.get(key);
+        const row = rows.get(key);
+        const { item, changed } = coalesce(before ? before.item : row ? toCoalesced(row) : null, p.event);
+        folded.set(key, { item, changed: (before?.changed ?? false) || changed });
+      });
+      const written: Record<string, string | number | null>[] = [];
+      let claimable = false;
+      for (const [key, { item, changed }] of folded) {
+        const row = rows.get(key);
+        if (row && !changed) continue;
+        const v = itemValues(item);
+        written.push({
+          key,
+          kind: item.kind,
+          phone: v.phone,
+          event: v.event,
+          data: v.data,
+          classified: v.classified,
+          problem: v.problem,
+          data_ts: v.dataTs,
+          voicemail_left: v.voicemailLeft,
+          final: v.final
+        });
+        claimable ||= item.final && row?.state !== 'dead';
       }
-    }
-    const columns = (list: [string, CoalescedItem][]) => {
-      const values = list.map(([key, item]) => ({ key, kind: item.kind, ...itemValues(item) }));
-      return [
-        values.map((v) => v.key),
-        values.map((v) => v.kind),
-        values.map((v) => v.phone),
-        values.map((v) => v.event),
-        values.map((v) => v.data),
-        values.map((v) => v.classified),
-        values.map((v) => v.problem),
-        values.map((v) => v.dataTs),
-        values.map((v) => v.voicemailLeft),
-        values.map((v) => v.final)
-      ];
-    };
-    const UNNEST = `unnest($1::TEXT[], $2::TEXT[], $3::TEXT[], $4::TEXT[], $5::TEXT[], $6::TEXT[], $7::TEXT[],
-      $8::BIGINT[], $9::INTEGER[], $10::INTEGER[]) AS v(key, kind, phone, event, data, classified, problem, data_ts,
-      voicemail_left, final)`;
-    if (created.length > 0)
+      if (written.length === 0) {
+        await client.query('COMMIT');
+        return results;
+      }
+      // New items are inserted at version 1; a changed one takes the new snapshot, a version
+      // more, and is pending again (a dead letter stays dead until retried). NOTIFY is
+      // delivered to every listening process when the transaction commits.
       await client.query(
         `INSERT INTO aircall_items (key, kind, phone, event, data, classified, last_error, data_ts, voicemail_left,
            final, version, changed_at, updated_at)
-         SELECT key, kind, phone, event, data, classified, problem, data_ts, voicemail_left, final, 1, $11, $11
-         FROM ${UNNEST}`,
-        [...columns(created), now]
+         SELECT key, kind, phone, event, data, classified, problem, data_ts, voicemail_left, final, 1, ${now}, ${now}
+         FROM json_to_recordset(${json(written)}) AS v(key TEXT, kind TEXT, phone TEXT, event TEXT, data TEXT,
+           classified TEXT, problem TEXT, data_ts BIGINT, voicemail_left INTEGER, final INTEGER)
+         ON CONFLICT (key) DO UPDATE SET event = excluded.event, data = excluded.data,
+           classified = excluded.classified, last_error = excluded.last_error, data_ts = excluded.data_ts,
+           phone = excluded.phone, voicemail_left = excluded.voicemail_left, final = excluded.final,
+           version = aircall_items.version + 1, changed_at = ${now}, updated_at = ${now},
+           state = CASE WHEN aircall_items.state = 'dead' THEN 'dead' ELSE 'pending' END, next_attempt_at = 0,
+           attempts = 0;
+         ${claimable ? `SELECT pg_notify('${CHANNEL}', '');` : ''}
+         COMMIT`
       );
-    if (updated.length > 0)
-      await client.query(
-        `UPDATE aircall_items i SET event = v.event, data = v.data, classified = v.classified, last_error = v.problem,
-           data_ts = v.data_ts, phone = v.phone, voicemail_left = v.voicemail_left, final = v.final,
-           version = i.version + 1, changed_at = $11, updated_at = $11,
-           state = CASE WHEN i.state = 'dead' THEN 'dead' ELSE 'pending' END, next_attempt_at = 0, attempts = 0
-         FROM ${UNNEST} WHERE i.key = v.key`,
-        [...columns(updated), now]
-      );
-    // Delivered to every listening process when the transaction commits.
-    if (claimable) await client.query(`SELECT pg_notify('${CHANNEL}', '')`);
-    return results;
+      return results;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async claim(
@@ -410,58 +435,69 @@ export class PostgresInbox implements Inbox {
     busyKeys: ReadonlySet<string>,
     windowMs = 0
   ): Promise<InboxItem[]> {
-    const now = this.now();
-    const claimed = await this.transaction(async (client) => {
-      await client.query('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_NS, CLAIM_LOCK]);
-      // The numbers any process is working on (their items are leased).
-      const leased = await client.query<{ phone: string }>(
-        'SELECT DISTINCT phone FROM aircall_items WHERE lease_owner IS NOT NULL AND lease_until > $1 AND phone IS NOT NULL',
-        [now]
-      );
+    const now = safeInteger(this.now());
+    // Pages of keys in changed_at order, until the batch is full: the cost does not grow
+    // with the queue, and a busy number at the head does not block the rest.
+    const page = (after: Candidate | null) =>
+      `SELECT key, phone, processed_version, changed_at FROM aircall_items
+       WHERE ${CLAIMABLE} AND next_attempt_at <= ${now} AND lease_until <= ${now}
+         ${after ? `AND (changed_at, key) > (${safeInteger(after.changed_at)}, ${pg.escapeLiteral(after.key)})` : ''}
+       ORDER BY changed_at, key LIMIT ${PAGE}`;
+    const client = await this.pool.connect();
+    let claimed: Row[];
+    try {
+      // One round trip to lock, see the numbers any process is working on (their items are
+      // leased) and read the first page; one more to lease and commit (see acceptMany).
+      const [, , leased, first] = (await client.query(
+        `BEGIN;
+         SELECT pg_advisory_xact_lock(${LOCK_NS}, ${CLAIM_LOCK});
+         SELECT DISTINCT phone FROM aircall_items
+           WHERE lease_owner IS NOT NULL AND lease_until > ${now} AND phone IS NOT NULL;
+         ${page(null)}`
+      )) as unknown as [unknown, unknown, pg.QueryResult<{ phone: string }>, pg.QueryResult<Candidate>];
       const chooser = new Chooser<Candidate>(
         limit,
         new Set([...busyPhones, ...leased.rows.map((r) => r.phone)]),
         busyKeys
       );
-      // Pages of keys in changed_at order, until the batch is full: the cost does not grow
-      // with the queue, and a busy number at the head does not block the rest.
-      let after: { changedAt: number; key: string } | null = null;
-      while (!chooser.done) {
-        const page: Candidate[] = (
-          await client.query<Candidate>(
-            `SELECT key, phone, processed_version, changed_at FROM aircall_items
-             WHERE ${CLAIMABLE} AND next_attempt_at <= $1 AND lease_until <= $1
-               AND ($2::BIGINT IS NULL OR (changed_at, key) > ($2, $3))
-             ORDER BY changed_at, key LIMIT ${PAGE}`,
-            [now, after?.changedAt ?? null, after?.key ?? '']
-          )
-        ).rows;
-        for (const row of page) {
+      for (let rows = first.rows; ;) {
+        for (const row of rows) {
           chooser.offer(row);
           if (chooser.done) break;
         }
-        if (page.length < PAGE) break;
-        const last = page[page.length - 1]!;
-        after = { changedAt: last.changed_at, key: last.key };
+        if (chooser.done || rows.length < PAGE) break;
+        rows = (await client.query<Candidate>(page(rows[rows.length - 1]!))).rows;
       }
       const rows = chooser.rows;
-      if (rows.length === 0) return [];
-      if (rows.length < limit && now < batchDue(rows, windowMs)) {
-        if (joinable(rows)) return [];
-        const recent = await client.query('SELECT 1 FROM aircall_items WHERE changed_at >= $1 AND key <> $2 LIMIT 1', [
-          now - windowMs * UPDATE_WAIT_BUDGETS,
-          rows[0]!.key
-        ]);
-        if (recent.rows.length > 0) return [];
+      let wait = rows.length === 0;
+      if (!wait && rows.length < limit && now < batchDue(rows, windowMs)) {
+        wait =
+          joinable(rows) ||
+          (
+            await client.query('SELECT 1 FROM aircall_items WHERE changed_at >= $1 AND key <> $2 LIMIT 1', [
+              now - windowMs * UPDATE_WAIT_BUDGETS,
+              rows[0]!.key
+            ])
+          ).rows.length > 0;
       }
-      return (
-        await client.query<Row>(
-          `UPDATE aircall_items SET lease_owner = $1, lease_until = $2 WHERE key IN (${inKeyOrder('key = ANY($3)')})
-           RETURNING *`,
-          [this.owner, now + this.leaseMs, rows.map((r) => r.key)]
-        )
-      ).rows;
-    });
+      if (wait) {
+        await client.query('COMMIT');
+        return [];
+      }
+      const [leasedNow] = (await client.query(
+        `UPDATE aircall_items SET lease_owner = ${pg.escapeLiteral(this.owner)},
+           lease_until = ${safeInteger(now + this.leaseMs)}
+         WHERE key IN (${inKeyOrder(`key IN (SELECT json_array_elements_text(${json(rows.map((r) => r.key))}))`)})
+         RETURNING *;
+         COMMIT`
+      )) as unknown as [pg.QueryResult<Row>, unknown];
+      claimed = leasedNow.rows;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
     return claimed.sort((a, b) => a.changed_at - b.changed_at || (a.key < b.key ? -1 : 1)).map(toItem);
   }
 

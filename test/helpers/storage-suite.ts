@@ -237,7 +237,7 @@ export function storageSuite(engine: string, open: OpenInbox): void {
     });
 
     it('stores text as it came: quotes, backslashes, SQL, non-ASCII and a NUL survive, in the payload and the digest', async () => {
-      const content = `It's "quoted" \\ back\\slash; $1 -- ' OR '1'='1'; DROP TABLE x; é 漢字 🎉 \u0000 end`;
+      const content = `It's "quoted" \\ back\\slash; $1 -- ' OR '1'='1'; DROP TABLE x; $j$ $j0$ $$ é 漢字 🎉 \u0000 end`;
       const commented = read(
         'call.commented',
         callData({ id: 98, raw_digits: digits(98), comments: [{ id: 1, content, posted_at: T0 + 1 }] }),
