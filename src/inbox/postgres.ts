@@ -263,19 +263,26 @@ export class PostgresInbox implements Inbox {
     this.listeners.push(listener);
   }
 
-  private async transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  /** A connection for `fn`, which begins and commits its transaction: rolled back if `fn` throws. */
+  private async withClient<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {
-      await client.query('BEGIN');
-      const result = await fn(client);
-      await client.query('COMMIT');
-      return result;
+      return await fn(client);
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       client.release();
     }
+  }
+
+  private transaction<T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    return this.withClient(async (client) => {
+      await client.query('BEGIN');
+      const result = await fn(client);
+      await client.query('COMMIT');
+      return result;
+    });
   }
 
   private async rows<R extends pg.QueryResultRow>(sql: string, params: unknown[] = []): Promise<R[]> {
@@ -351,8 +358,7 @@ export class PostgresInbox implements Inbox {
     const now = safeInteger(this.now());
     const keys = json([...new Set(group.map((p) => p.event.key))].sort());
     const events = json(group.map((p) => ({ d: p.digest, k: p.event.key, e: p.event.event })));
-    const client = await this.pool.connect();
-    try {
+    return this.withClient(async (client) => {
       const [, , inserted, found] = (await client.query(
         // The advisory locks serialise accepts of a call across processes (taken in one order,
         // so groups never deadlock); the row locks are in key order too (claims and heartbeats
@@ -421,12 +427,7 @@ export class PostgresInbox implements Inbox {
          COMMIT`
       );
       return results;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async claim(
@@ -443,9 +444,7 @@ export class PostgresInbox implements Inbox {
        WHERE ${CLAIMABLE} AND next_attempt_at <= ${now} AND lease_until <= ${now}
          ${after ? `AND (changed_at, key) > (${safeInteger(after.changed_at)}, ${pg.escapeLiteral(after.key)})` : ''}
        ORDER BY changed_at, key LIMIT ${PAGE}`;
-    const client = await this.pool.connect();
-    let claimed: Row[];
-    try {
+    const claimed = await this.withClient(async (client): Promise<Row[]> => {
       // One round trip to lock, see the numbers any process is working on (their items are
       // leased) and read the first page; one more to lease and commit (see acceptMany).
       const [, , leased, first] = (await client.query(
@@ -491,13 +490,8 @@ export class PostgresInbox implements Inbox {
          RETURNING *;
          COMMIT`
       )) as unknown as [pg.QueryResult<Row>, unknown];
-      claimed = leasedNow.rows;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      throw error;
-    } finally {
-      client.release();
-    }
+      return leasedNow.rows;
+    });
     return claimed.sort((a, b) => a.changed_at - b.changed_at || (a.key < b.key ? -1 : 1)).map(toItem);
   }
 
