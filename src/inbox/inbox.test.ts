@@ -107,6 +107,43 @@ describe('Inbox: files of an earlier version', () => {
     expect(await inbox.item('call:12')).toMatchObject({ state: 'pending', classified: null });
     await inbox.close();
   });
+  it('rebuilds the deliveries of a version 4 file (unique by digest) unique by item and digest, keeping them', async () => {
+    const first = new SqliteInbox(dir);
+    await first.accept(read('call.ended', callData({ id: 14 }), T0), 'digest-14');
+    await first.close();
+    const db = openDatabase(join(dir, 'inbox.sqlite'));
+    db.exec(`
+      CREATE TABLE events_v4 (id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key TEXT NOT NULL, event TEXT NOT NULL,
+        received_at INTEGER NOT NULL);
+      INSERT INTO events_v4 SELECT id, digest, key, event, received_at FROM events;
+      DROP TABLE events;
+      ALTER TABLE events_v4 RENAME TO events;
+      CREATE INDEX events_received ON events (received_at);`);
+    db.pragma('user_version = 4');
+    db.close();
+    const inbox = new SqliteInbox(dir);
+    // The delivery seen before the upgrade is still known: its redelivery changes nothing.
+    expect(await inbox.accept(read('call.ended', callData({ id: 14 }), T0), 'digest-14')).toBe(false);
+    expect(await inbox.accept(read('call.ended', callData({ id: 15 }), T0), 'digest-15')).toBe(true);
+    await inbox.close();
+    const after = openDatabase(join(dir, 'inbox.sqlite'));
+    const unique = (
+      after.prepare('SELECT name FROM pragma_index_list(\'events\') WHERE "unique" = 1').all() as {
+        name: string;
+      }[]
+    ).map((i) =>
+      (after.prepare(`SELECT name FROM pragma_index_info('${i.name}') ORDER BY seqno`).all() as { name: string }[]).map(
+        (c) => c.name
+      )
+    );
+    expect(unique).toEqual([['key', 'digest']]);
+    expect(
+      after
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL")
+        .all()
+    ).toEqual([{ name: 'events_received' }]);
+    after.close();
+  });
 });
 
 describe('Inbox: the trace of what was done, and the recent items', () => {

@@ -16,7 +16,17 @@ import type { Candidate, CompleteDetail, Inbox, InboxItem, ItemState, Row } from
 import { UPDATE_WAIT_BUDGETS, batchDue, choose, itemValues, joinable, reread, toCoalesced, toItem } from './inbox';
 
 /** The schema's version (PRAGMA user_version); `migrate` brings older files up to it. */
-const SCHEMA_VERSION = 4;
+const SCHEMA_VERSION = 5;
+
+/**
+ * The deliveries, unique by item and then digest (a digest is a hash of the body, which names
+ * its item, so this is the same constraint as the digest alone). A hash is random: unique by
+ * itself, every delivery lands on a page of the index of its own, and at a few thousand a second
+ * the commits wrote (and the cache missed) a page per event; with the item first, a new call's
+ * deliveries are appended together, and accepts no longer slow down as the table grows.
+ */
+const EVENTS = `id INTEGER PRIMARY KEY, digest TEXT NOT NULL, key TEXT NOT NULL, event TEXT NOT NULL,
+  received_at INTEGER NOT NULL, UNIQUE (key, digest)`;
 
 /** Final items waiting to be logged (in flight or not). */
 const OUTSTANDING = "state = 'pending' AND final = 1 AND version > processed_version";
@@ -94,7 +104,8 @@ export class SqliteInbox implements Inbox {
   /**
    * Creates the tables, or brings a file written by an earlier version up to date: version 1
    * kept every webhook body (with its token) and no classified item; version 2 kept no trace;
-   * version 3 counted the queue on every wake-up (version 4 keeps the count, with its indexes).
+   * version 3 counted the queue on every wake-up (version 4 keeps the count, with its indexes);
+   * version 4 made deliveries unique by digest alone (version 5: by item, then digest).
    */
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -102,13 +113,13 @@ export class SqliteInbox implements Inbox {
     const columns = (table: string) =>
       (this.stmt(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[]).map((c) => c.name);
     this.db.transaction(() => {
-      if (columns('events').includes('body')) {
+      if (columns('events').length > 0 && version < 5) {
+        // Rebuilt with the unique index of version 5 (EVENTS); version 1 also kept the bodies.
         this.db.exec(`
-          CREATE TABLE events_v2 (id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key TEXT NOT NULL,
-            event TEXT NOT NULL, received_at INTEGER NOT NULL);
-          INSERT INTO events_v2 (id, digest, key, event, received_at) SELECT id, digest, key, event, received_at FROM events;
+          CREATE TABLE events_v5 (${EVENTS});
+          INSERT INTO events_v5 (id, digest, key, event, received_at) SELECT id, digest, key, event, received_at FROM events;
           DROP TABLE events;
-          ALTER TABLE events_v2 RENAME TO events;`);
+          ALTER TABLE events_v5 RENAME TO events;`);
       }
       const itemColumns = columns('items');
       if (itemColumns.length > 0 && !itemColumns.includes('claimed'))
@@ -128,9 +139,7 @@ export class SqliteInbox implements Inbox {
         }
       }
       this.db.exec(`
-        CREATE TABLE IF NOT EXISTS events (
-          id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, key TEXT NOT NULL, event TEXT NOT NULL,
-          received_at INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS events (${EVENTS});
         CREATE TABLE IF NOT EXISTS items (
           key TEXT PRIMARY KEY, kind TEXT NOT NULL, phone TEXT, event TEXT, data TEXT NOT NULL, classified TEXT,
           data_ts INTEGER NOT NULL, voicemail_left INTEGER NOT NULL DEFAULT 0, final INTEGER NOT NULL DEFAULT 0,
