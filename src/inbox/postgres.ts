@@ -83,7 +83,13 @@ const MIGRATIONS: readonly string[] = [
    CREATE TABLE aircall_probe (owner TEXT PRIMARY KEY, at BIGINT NOT NULL);
    CREATE TABLE aircall_lines (e164 TEXT PRIMARY KEY, first_seen BIGINT NOT NULL);
    CREATE TABLE aircall_numbers (
-     e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at BIGINT NOT NULL);`
+     e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at BIGINT NOT NULL);`,
+  // Deliveries unique by item, then digest (the body's hash names its item: the same
+  // constraint). By the hash alone every insert landed on a random page of the index, each
+  // one more page written to the WAL (in full after each checkpoint); by item, a new call's
+  // deliveries are appended together.
+  `ALTER TABLE aircall_events DROP CONSTRAINT aircall_events_pkey;
+   ALTER TABLE aircall_events ADD PRIMARY KEY (key, digest);`
 ];
 
 /** The item columns both engines share (SQLite has `claimed` instead of the lease). */
@@ -369,7 +375,7 @@ export class PostgresInbox implements Inbox {
            FROM (SELECT DISTINCT hashtext(k) AS h FROM json_array_elements_text(${keys}) k ORDER BY 1) l;
          INSERT INTO aircall_events (digest, key, event, received_at)
            SELECT d, k, e, ${now} FROM json_to_recordset(${events}) AS t(d TEXT, k TEXT, e TEXT)
-           ON CONFLICT (digest) DO NOTHING RETURNING digest;
+           ON CONFLICT (key, digest) DO NOTHING RETURNING digest;
          SELECT * FROM aircall_items WHERE key IN (SELECT json_array_elements_text(${keys})) ORDER BY key FOR UPDATE`
       )) as unknown as [unknown, unknown, pg.QueryResult<{ digest: string }>, pg.QueryResult<Row>];
       const fresh = new Set(inserted.rows.map((r) => r.digest));
@@ -634,7 +640,8 @@ export class PostgresInbox implements Inbox {
     }
     for (;;) {
       const result = await this.pool.query(
-        `DELETE FROM aircall_events WHERE digest IN (SELECT digest FROM aircall_events WHERE received_at < $1 LIMIT ${PRUNE_CHUNK})`,
+        `DELETE FROM aircall_events WHERE (key, digest) IN
+           (SELECT key, digest FROM aircall_events WHERE received_at < $1 LIMIT ${PRUNE_CHUNK})`,
         [cutoff]
       );
       if ((result.rowCount ?? 0) < PRUNE_CHUNK) break;

@@ -29,8 +29,37 @@ describe('PostgreSQL shared by several processes', () => {
     await client.connect();
     const { rows } = await client.query<{ version: number }>('SELECT version FROM aircall_schema');
     await client.end();
-    expect(rows).toEqual([{ version: 1 }]);
+    expect(rows).toEqual([{ version: 2 }]);
     await Promise.all(inboxes.map((i) => i.close()));
+  });
+
+  it('upgrades a version 1 database (deliveries unique by digest) to unique by item and digest, keeping them', async () => {
+    const first = await PostgresInbox.open(url);
+    expect(await first.accept(ended(61), 'digest-61')).toBe(true);
+    await first.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      // Version 1 as it was: the digest alone was the key.
+      await client.query(`ALTER TABLE aircall_events DROP CONSTRAINT aircall_events_pkey;
+        ALTER TABLE aircall_events ADD PRIMARY KEY (digest); UPDATE aircall_schema SET version = 1`);
+      const inbox = await PostgresInbox.open(url);
+      try {
+        expect(await inbox.accept(ended(61), 'digest-61')).toBe(false); // seen before the upgrade
+        expect(await inbox.accept(ended(62), 'digest-62')).toBe(true);
+      } finally {
+        await inbox.close();
+      }
+      const { rows } = await client.query<{ column: string }>(
+        `SELECT a.attname AS column FROM pg_index i
+           JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+         WHERE i.indrelid = 'aircall_events'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`
+      );
+      expect(rows.map((r) => r.column)).toEqual(['key', 'digest']);
+      expect((await client.query('SELECT version FROM aircall_schema')).rows).toEqual([{ version: 2 }]);
+    } finally {
+      await client.end();
+    }
   });
 
   it('never gives one item or one number to two processes, however they race', async () => {
