@@ -107,6 +107,7 @@ describe('Inbox: files of an earlier version', () => {
     expect(await inbox.item('call:12')).toMatchObject({ state: 'pending', classified: null });
     await inbox.close();
   });
+
   it('rebuilds the deliveries of a version 4 file (unique by digest) unique by item and digest, keeping them', async () => {
     const first = new SqliteInbox(dir);
     await first.accept(read('call.ended', callData({ id: 14 }), T0), 'digest-14');
