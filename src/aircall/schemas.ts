@@ -158,11 +158,6 @@ export const aircallMessage = z.looseObject({
 });
 export type AircallMessage = z.infer<typeof aircallMessage>;
 
-/**
- * The envelope: what every Aircall webhook has. Only its shape is required (an object with
- * `resource`, `event` and `data`); a body without it is not an Aircall event. The timestamp
- * is read when it can be; the token was checked before.
- */
 const kindOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : typeof v);
 /**
  * A JSON object, kept as it came: `z.record` would copy every key of the payload (a tenth of
@@ -172,6 +167,11 @@ const jsonObject = z.custom<Record<string, unknown>>((v) => typeof v === 'object
   error: (issue) => `Invalid input: expected an object, received ${kindOf(issue.input)}`
 });
 
+/**
+ * The envelope: what every Aircall webhook has. Only its shape is required (an object with
+ * `resource`, `event` and `data`); a body without it is not an Aircall event. The timestamp
+ * is read when it can be; the token was checked before.
+ */
 export const webhookEnvelope = z.looseObject({
   resource: z.string(),
   event: z.string().min(1),

@@ -1,4 +1,5 @@
 import { callData, envelope } from '../../test/fixtures/aircall-builders';
+import { parseEnvelope } from '../aircall/schemas';
 import { MAX_JSON_DEPTH, nestsDeeperThan, readWebhook } from './webhook';
 
 const nested = (depth: number, open = '[', close = ']') => `${open.repeat(depth)}${close.repeat(depth)}`;
@@ -39,6 +40,10 @@ describe('readWebhook: the envelope', () => {
     expect(outcome.reason === 'accepted' && outcome.incoming.data).toEqual(
       (JSON.parse(body) as { data: unknown }).data
     );
+    const sent = JSON.parse(JSON.stringify({ ...envelope('call.ended', callData({ id: 78 })), token: 't' })) as {
+      data: Record<string, unknown>;
+    };
+    expect(parseEnvelope(sent).data).toBe(sent.data);
     for (const data of [[1], null, 'call', 3]) {
       const bad = readWebhook(JSON.stringify({ resource: 'call', event: 'call.ended', token: 't', data }), ['t']);
       expect(bad).toMatchObject({ status: 400, code: 'WEBHOOK_NOT_ENVELOPE' });
