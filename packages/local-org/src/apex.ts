@@ -23,16 +23,30 @@ import type { Rec } from './store';
 
 export interface ApexDescribe {
   readonly name: string;
-  readonly fields: readonly { readonly name: string; readonly type: string }[];
+  /**
+   * Every field of the object, as describe in an Apex class returns them whatever the user's
+   * access, with `accessible` as DescribeFieldResult.isAccessible() answers for the calling
+   * user ("Understanding Describe Information Permissions", apex_dynamic_permissions).
+   */
+  readonly fields: readonly { readonly name: string; readonly type: string; readonly accessible: boolean }[];
 }
 
-/** What a handler may do in the org, as the user the request's token belongs to. */
+/**
+ * What a handler may do in the org, as the user the request's token belongs to. `query` and
+ * `search` run in user mode (WITH USER_MODE, AccessLevel.USER_MODE): the user's object
+ * permissions, field-level security and sharing apply, and what they refuse throws as it
+ * would in Apex ("Set an Access Mode for Database Operations", apex_classes_enforce_usermode).
+ * `querySystem` is WITH SYSTEM_MODE in a `without sharing` class: nothing of the user's
+ * access applies.
+ */
 export interface ApexContext {
   readonly userId: string;
   readonly orgId: string;
-  /** Rows of a SOQL query (all of them: Apex has no 2,000-row page). */
+  /** Rows of a SOQL query in user mode (all of them: Apex has no 2,000-row page). */
   query(soql: string): Rec[];
-  /** Rows of a SOSL search, every RETURNING object in one list, each with attributes.type. */
+  /** Rows of a SOQL query in system mode without sharing. */
+  querySystem(soql: string): Rec[];
+  /** Rows of a SOSL search in user mode, every RETURNING object in one list, each with attributes.type. */
   search(sosl: string): Rec[];
   /** The object's fields with their types (`phone`, `string`…), or null when the org has no such object. */
   describe(sobject: string): ApexDescribe | null;
@@ -97,16 +111,26 @@ export function resolveMapping(mappings: Iterable<string>, path: string): string
 }
 
 export function apexContext(org: LocalOrg, userId: string): ApexContext {
+  const access = org.accessOf(userId);
+  const asUser = access ? { access } : {};
   return {
     userId,
     orgId: org.orgId,
-    query: (soql) => org.soql.run(soql).records,
+    query: (soql) => org.soql.run(soql, asUser).records,
+    querySystem: (soql) => org.soql.run(soql).records,
     // Up to 2,000 rows, as an Apex SOSL statement returns (Apex Developer Guide, "Dynamic SOSL").
-    search: (sosl) => org.search.search(parseSosl(sosl)),
+    search: (sosl) => org.search.search(parseSosl(sosl), access),
     describe: (sobject) => {
       const def = org.store.schema.object(sobject);
       if (!def) return null;
-      return { name: def.name, fields: [...def.fields.values()].map((f) => ({ name: f.name, type: f.type })) };
+      return {
+        name: def.name,
+        fields: [...def.fields.values()].map((f) => ({
+          name: f.name,
+          type: f.type,
+          accessible: !access || (access.canObject(def.name, 'read') && access.canReadField(def.name, f.name))
+        }))
+      };
     }
   };
 }

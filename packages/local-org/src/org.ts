@@ -13,7 +13,7 @@ import type { FaultSpec } from './faults';
 import type { SfError } from './errors';
 import type { ApexRestHandler, RestMapping } from './apex';
 import { restMappings } from './apex';
-import type { PermissionSetDef } from './permissions';
+import type { PermissionSetDef, SharingModel } from './permissions';
 import { Access, loadPermissionSets } from './permissions';
 
 export interface LocalOrgOptions {
@@ -28,6 +28,12 @@ export interface LocalOrgOptions {
   /** Handlers for the deployed Apex REST mappings (apex.ts): the local org cannot run Apex. */
   readonly apexRest?: Readonly<Record<string, ApexRestHandler>>;
   readonly faults?: FaultSpec;
+  /**
+   * Org-wide sharing defaults for internal users, by object (permissions.ts): `Private`
+   * objects show a `createUser` user with permission sets only the records it owns, unless
+   * it has View All. Objects not named are Public Read/Write.
+   */
+  readonly sharing?: Readonly<Record<string, SharingModel>>;
   /** Daily API request allocation reported at /limits. */
   readonly apiLimit?: number;
   readonly now?: () => number;
@@ -46,6 +52,7 @@ export class LocalOrg {
   /** urlMapping → the deployed class that declares it. */
   readonly restMappings: Map<string, RestMapping>;
   readonly apexRest: ReadonlyMap<string, ApexRestHandler>;
+  readonly orgWideDefaults: ReadonlyMap<string, SharingModel>;
   /** The permission sets deployed with the SFDX folders, by name. */
   readonly permissionSets: ReadonlyMap<string, PermissionSetDef>;
   private readonly secret: string;
@@ -57,6 +64,7 @@ export class LocalOrg {
     this.restMappings = restMappings(forceApps);
     this.permissionSets = loadPermissionSets(forceApps);
     this.apexRest = new Map(Object.entries(options.apexRest ?? {}));
+    this.orgWideDefaults = new Map(Object.entries(options.sharing ?? {}));
     this.store = new Store(schema, {
       ...(options.dataFile ? { dataFile: options.dataFile } : {}),
       searchLagMs: (options.searchLagSeconds ?? 0) * 1000,
@@ -267,7 +275,12 @@ export class LocalOrg {
     if (options.viewAllData) this.viewAllData.add(userId);
     if (options.permissionSets) {
       const isCustomSetting = (object: string) => this.store.schema.object(object)?.customSetting === true;
-      this.access.set(userId, new Access(sets, (rule, error) => this.refuse(rule, error), isCustomSetting));
+      const sharing = {
+        userId,
+        orgWideDefaults: this.orgWideDefaults,
+        byId: (id: unknown) => this.store.byId(id)
+      };
+      this.access.set(userId, new Access(sets, (rule, error) => this.refuse(rule, error), isCustomSetting, sharing));
     }
     return { userId, accessToken: this.issueToken(userId) };
   }

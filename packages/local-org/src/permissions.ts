@@ -16,8 +16,15 @@
  * client must not rely on their text. A field the user cannot read is "No such column"
  * (INVALID_FIELD, the documented answer to an unknown field); a read-only one is refused with
  * INVALID_FIELD_FOR_INSERT_UPDATE; an object operation with 403 INSUFFICIENT_ACCESS_OR_READONLY.
+ * - record sharing, for the objects given an org-wide default of Private (the `sharing`
+ *   option): a user sees a record it owns, every record with "View All Data" or the object's
+ *   "View All", and nothing else ("Set an Access Mode for Database Operations",
+ *   apex_classes_enforce_usermode: "user mode ... always respects the user's sharing rules",
+ *   system mode follows the class's sharing keyword; the AccessLevel class reference). An
+ *   OpportunityContactRole is visible when its Opportunity is ("Controlled by Parent").
  * Not modelled (docs/local-org.md, known differences): profiles (standard fields and other
- * standard objects are open to every user), permission set groups, muting, record sharing.
+ * standard objects are open to every user), permission set groups, muting, the role
+ * hierarchy, sharing rules, manual shares and teams (a Private object is owner-only here).
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -81,14 +88,44 @@ const isCustom = (name: string) => name.endsWith('__c');
 
 export type ObjectOperation = 'read' | 'create' | 'edit';
 
+/** An object's org-wide default for internal users: Private, Public Read Only, Public Read/Write. */
+export type SharingModel = 'Private' | 'Read' | 'ReadWrite';
+
+/** Objects whose records are visible when their parent is (OWD "Controlled by Parent"). */
+const CONTROLLED_BY_PARENT: Readonly<Record<string, { object: string; field: string }>> = {
+  OpportunityContactRole: { object: 'Opportunity', field: 'OpportunityId' }
+};
+
+export interface Sharing {
+  readonly userId: string;
+  readonly orgWideDefaults: ReadonlyMap<string, SharingModel>;
+  /** The record with this Id, of any object (for "Controlled by Parent"). */
+  readonly byId: (id: unknown) => { object: { name: string }; rec: Record<string, unknown> } | undefined;
+}
+
 /** What one user may do, as the union of its permission sets. */
 export class Access {
   constructor(
     readonly permissionSets: readonly PermissionSetDef[],
     private readonly onRefuse: (rule: string, error: SfError) => SfError,
     /** Custom settings have no field-level security: their fields go with the setting. */
-    private readonly isCustomSetting: (object: string) => boolean = () => false
+    private readonly isCustomSetting: (object: string) => boolean = () => false,
+    private readonly sharing?: Sharing
   ) {}
+
+  /** Whether the user sees this record under the sharing model (reads in user mode). */
+  canSee(object: string, rec: Readonly<Record<string, unknown>>): boolean {
+    const sharing = this.sharing;
+    if (!sharing || this.viewAllData) return true;
+    const parent = CONTROLLED_BY_PARENT[object];
+    if (parent) {
+      const found = sharing.byId(rec[parent.field]);
+      return found ? this.canSee(found.object.name, found.rec) : false;
+    }
+    if ((sharing.orgWideDefaults.get(object) ?? 'ReadWrite') !== 'Private') return true;
+    if (this.permissionSets.some((s) => s.objects.get(object)?.viewAll === true)) return true;
+    return rec.OwnerId === sharing.userId;
+  }
 
   get viewAllData(): boolean {
     return this.permissionSets.some((s) => s.userPermissions.has('ViewAllData'));

@@ -148,7 +148,7 @@ export class SoqlEngine {
     return f && current ? (current[f.name] ?? null) : null;
   }
 
-  run(soql: string, options: { all?: boolean; access?: Access } = {}): QueryResult {
+  run(soql: string, options: { all?: boolean; access?: Access; ids?: ReadonlySet<string> } = {}): QueryResult {
     const ast = this.parse(soql);
     this.access = options.access;
     try {
@@ -184,7 +184,9 @@ export class SoqlEngine {
     const source = narrowed
       ? [...narrowed].map((id) => this.store.table(def.name).get(id)).filter((r): r is Rec => r !== undefined)
       : [...this.store.table(def.name).values()];
-    let rows = source.filter(predicate);
+    // Sharing (user mode): records the user cannot see are not there for it.
+    const access = this.access;
+    let rows = source.filter((r) => (access ? access.canSee(def.name, r) : true) && predicate(r));
     if (isCount) return { totalSize: rows.length, records: [], count: true, entity: def, ast };
     rows = this.sort(def, rows, (node.orderBy as AnyNode[] | undefined) ?? [], soql);
     const offset = Number(node.offset ?? 0);
@@ -260,7 +262,10 @@ export class SoqlEngine {
         const subAst = { ...sub, sObject: rel.childSObject } as unknown as Ast;
         const fk = rel.field;
         const where = sub.where ? this.compileWhere(childDef, sub.where as AnyNode, soql) : () => true;
-        let rows = [...this.store.table(childDef.name).values()].filter((c) => c[fk] === rec.Id && where(c));
+        const access = this.access;
+        let rows = [...this.store.table(childDef.name).values()].filter(
+          (c) => c[fk] === rec.Id && (access ? access.canSee(childDef.name, c) : true) && where(c)
+        );
         rows = this.sort(childDef, rows, (sub.orderBy as AnyNode[] | undefined) ?? [], soql);
         if (sub.limit !== undefined) rows = rows.slice(0, Number(sub.limit));
         const records = rows.map((r) => this.project(childDef, r, (subAst.fields ?? []) as unknown as AnyNode[], soql));

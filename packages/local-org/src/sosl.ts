@@ -5,6 +5,7 @@
  * least 7 digits. Text matching: whole words, case-insensitive, `*` for a prefix.
  */
 import { SfError } from './errors';
+import type { Access } from './permissions';
 import type { SoqlEngine } from './soql';
 import type { Rec, Store } from './store';
 import { MIN_PHONE_DIGITS, textKeys } from './store';
@@ -29,23 +30,152 @@ export interface SearchSpec {
 
 const malformed = (message: string) => new SfError(400, 'MALFORMED_SEARCH', message);
 
+/**
+ * Characters reserved in a SearchQuery: "Escaping special characters & | ! ( ) { } [ ] ^ " ~
+ * * ? : \ ' + -" (Example Text Searches, sforce_api_calls_sosl_examples; FIND {SearchQuery},
+ * sforce_api_calls_sosl_find). Used literally, each must follow a backslash, inside double
+ * quotes too. Unescaped, a real org fails the search; `"` (phrases), `*` and `?` (wildcards)
+ * and `(` `)` (grouping) have their syntactic meaning, every other one is an error. The exact
+ * status and text are not documented: MALFORMED_SEARCH (400) is the closest documented form.
+ */
+const RESERVED = new Set([
+  '&',
+  '|',
+  '!',
+  '(',
+  ')',
+  '{',
+  '}',
+  '[',
+  ']',
+  '^',
+  '"',
+  '~',
+  '*',
+  '?',
+  ':',
+  '\\',
+  "'",
+  '+',
+  '-'
+]);
+
+/** Escapes every reserved character of a literal search term (what a client must send). */
+export function escapeSearchTerm(term: string): string {
+  return [...term].map((c) => (RESERVED.has(c) ? `\\${c}` : c)).join('');
+}
+
+interface SearchTerm {
+  /** The term's text, escapes resolved, a trailing `*` kept as the prefix wildcard. */
+  readonly text: string;
+}
+
+/**
+ * Reads a SearchQuery (the text between FIND's braces, or parameterizedSearch's `q`): words
+ * and double-quoted phrases joined by OR or AND. Refuses what Salesforce refuses (reserved
+ * characters unescaped) and what the local org cannot search faithfully (grouping
+ * parentheses, `?`, a `*` anywhere but at the end, AND NOT): an error, never a wrong answer.
+ */
+export function parseSearchQuery(query: string): { terms: string[]; combine: 'OR' | 'AND' } {
+  const terms: SearchTerm[] = [];
+  const operators: string[] = [];
+  let i = 0;
+  const at = (n: number) => `at character ${n + 1}`;
+  const unsupported = (what: string, n: number) =>
+    malformed(`${what} (${at(n)}) is valid SOSL that the local org does not support`);
+  while (i < query.length) {
+    const c = query[i]!;
+    if (/\s/.test(c)) {
+      i += 1;
+      continue;
+    }
+    let text = '';
+    let quoted = false;
+    let bare = '';
+    if (c === '"') {
+      quoted = true;
+      i += 1;
+      let closed = false;
+      while (i < query.length) {
+        const d = query[i]!;
+        if (d === '\\') {
+          if (i + 1 >= query.length) throw malformed(`a backslash ends the search query (${at(i)})`);
+          text += query[i + 1];
+          i += 2;
+          continue;
+        }
+        if (d === '"') {
+          closed = true;
+          i += 1;
+          break;
+        }
+        if (d === '*' && (i + 1 >= query.length || query[i + 1] === '"')) {
+          text += '*';
+          i += 1;
+          continue;
+        }
+        if (d === '*' || d === '?') throw unsupported(`the wildcard '${d}' inside a term`, i);
+        if (RESERVED.has(d))
+          throw malformed(
+            `line 1:${i + 1} the reserved character '${d}' must be escaped with a backslash, inside double quotes too (sforce_api_calls_sosl_examples)`
+          );
+        text += d;
+        i += 1;
+      }
+      if (!closed) throw malformed(`unterminated double quote in the search query (${at(query.length - 1)})`);
+    } else {
+      while (i < query.length && !/\s/.test(query[i]!)) {
+        const d = query[i]!;
+        if (d === '\\') {
+          if (i + 1 >= query.length) throw malformed(`a backslash ends the search query (${at(i)})`);
+          text += query[i + 1];
+          bare += 'x';
+          i += 2;
+          continue;
+        }
+        if (d === '(' || d === ')') throw unsupported('grouping parentheses', i);
+        if (d === '*' && (i + 1 >= query.length || /\s/.test(query[i + 1]!))) {
+          text += '*';
+          bare += '*';
+          i += 1;
+          continue;
+        }
+        if (d === '*' || d === '?') throw unsupported(`the wildcard '${d}' inside a term`, i);
+        if (RESERVED.has(d))
+          throw malformed(
+            `line 1:${i + 1} the reserved character '${d}' must be escaped with a backslash (sforce_api_calls_sosl_examples)`
+          );
+        text += d;
+        bare += d;
+        i += 1;
+      }
+    }
+    const upper = bare.toUpperCase();
+    if (!quoted && (upper === 'OR' || upper === 'AND')) {
+      operators.push(upper);
+      continue;
+    }
+    if (!quoted && upper === 'NOT') throw unsupported('AND NOT', i - 3);
+    // A one-character term cannot be searched: Apex throws a SearchException ("search term
+    // must be longer than one character"); the docs stored here do not give the REST answer.
+    if (text.replace(/\*$/, '').trim().length < 2)
+      throw malformed(`search term must be longer than one character: ${text || '""'}`);
+    terms.push({ text });
+  }
+  if (terms.length === 0) throw malformed('search term must be longer than one character');
+  const mixed = new Set(operators);
+  if (mixed.size > 1) throw unsupported('AND and OR in one query without grouping', 0);
+  return { terms: terms.map((t) => t.text), combine: mixed.has('AND') ? 'AND' : 'OR' };
+}
+
 export function parseSosl(sosl: string): SearchSpec {
   const m = /^\s*FIND\s+\{((?:[^}\\]|\\.)*)\}\s*(.*)$/is.exec(sosl);
   if (!m) throw malformed(`No search term found. The search term must be enclosed in braces.`);
   const termText = m[1]!;
   let rest = m[2]!.trim();
-  const pieces = termText.match(/"[^"]*"|\S+/g) ?? [];
-  const terms: string[] = [];
-  let combine: 'OR' | 'AND' = 'OR';
-  for (const piece of pieces) {
-    const upper = piece.toUpperCase();
-    if (upper === 'OR' || upper === 'AND') {
-      combine = upper;
-      continue;
-    }
-    terms.push(piece.replace(/^"|"$/g, ''));
-  }
-  if (terms.length === 0) throw malformed('search term must be longer than one character');
+  const parsed = parseSearchQuery(termText);
+  const terms = parsed.terms;
+  let combine = parsed.combine;
   // "If the SearchQuery string is longer than 10,000 characters, no result rows are returned.
   // If SearchQuery is longer than 4,000 characters, any logical operators are removed. For
   // example, the AND operator ... will default to the OR operator" (sforce_api_calls_sosl_syntax).
@@ -104,6 +234,9 @@ export function parseSosl(sosl: string): SearchSpec {
   };
 }
 
+/** SOSL Limits on Search Results (sforce_api_calls_sosl_limits): 2,000 rows from API v28.0. */
+export const MAX_SEARCH_ROWS = 2000;
+
 const DEFAULT_OBJECTS = ['Account', 'Contact', 'Lead', 'Case', 'Opportunity'];
 
 export class SearchEngine {
@@ -132,7 +265,11 @@ export class SearchEngine {
     return out;
   }
 
-  search(spec: SearchSpec): Rec[] {
+  /**
+   * The rows of a search, as `access`'s user when given (user mode: objects, fields and
+   * records it cannot see do not exist for it; permissions.ts), else unrestricted.
+   */
+  search(spec: SearchSpec, access?: Access): Rec[] {
     if (spec.tooLong) return [];
     let ids: Set<string> | null = null;
     for (const term of spec.terms) {
@@ -148,8 +285,15 @@ export class SearchEngine {
     const returning = spec.returning.length
       ? spec.returning
       : DEFAULT_OBJECTS.map((object) => ({ object, fields: 'Id', clauses: '' }));
+    // "SOSL returns at most 2,000 rows"; with per-object LIMITs, the objects are filled in
+    // the order of RETURNING until the overall limit is used up (SOSL Limits on Search
+    // Results, sforce_api_calls_sosl_limits). Which rows survive within an object is by
+    // relevance on Salesforce and undocumented; here it is the object's ORDER BY, else
+    // creation order (docs/local-org.md, known differences).
+    const overall = Math.min(spec.limit ?? MAX_SEARCH_ROWS, MAX_SEARCH_ROWS);
     const out: Rec[] = [];
     for (const r of returning) {
+      if (out.length >= overall) break;
       const def = this.store.schema.object(r.object);
       if (!def) throw new SfError(400, 'INVALID_TYPE', `sObject type '${r.object}' is not supported.`);
       const idsOfObject = new Set(
@@ -157,9 +301,9 @@ export class SearchEngine {
       );
       if (idsOfObject.size === 0) continue;
       const soql = `SELECT ${r.fields} FROM ${def.name} ${r.clauses}`.trim();
-      const result = this.soql.execute(this.soql.parse(soql), soql, { ids: idsOfObject });
-      out.push(...result.records);
+      const result = this.soql.run(soql, { ids: idsOfObject, ...(access ? { access } : {}) });
+      out.push(...result.records.slice(0, overall - out.length));
     }
-    return spec.limit !== undefined ? out.slice(0, spec.limit) : out.slice(0, 2000);
+    return out;
   }
 }

@@ -142,20 +142,20 @@ describe('SOSL SearchQuery length (sforce_api_calls_sosl_syntax)', () => {
     ).searchRecords;
 
   it('over 4,000 characters, AND becomes OR', async () => {
-    const padding = Array.from({ length: 400 }, (_, n) => `"+1555${String(n).padStart(6, '0')}"`).join(' AND ');
+    const padding = Array.from({ length: 400 }, (_, n) => `"\\+1555${String(n).padStart(6, '0')}"`).join(' AND ');
     expect(padding.length).toBeLessThan(10_000);
     expect(padding.length).toBeGreaterThan(4000);
-    expect(await find(`"+33100000099" AND ${padding}`)).toHaveLength(1);
-    expect(await find(`"+33100000099" AND "+15550000000"`)).toHaveLength(0);
+    expect(await find(`"\\+33100000099" AND ${padding}`)).toHaveLength(1);
+    expect(await find(`"\\+33100000099" AND "\\+15550000000"`)).toHaveLength(0);
   });
 
   it('over 10,000 characters, no rows', () => {
     // Too long for a GET URL: run through the engine that /search and Apex SOSL use.
-    const padding = Array.from({ length: 900 }, (_, n) => `"+1555${String(n).padStart(6, '0')}"`).join(' OR ');
+    const padding = Array.from({ length: 900 }, (_, n) => `"\\+1555${String(n).padStart(6, '0')}"`).join(' OR ');
     expect(padding.length).toBeGreaterThan(10_000);
     const search = (q: string) => org.org.search.search(parseSosl(`FIND {${q}} IN PHONE FIELDS RETURNING Contact(Id)`));
-    expect(search('"+33100000099"')).toHaveLength(1);
-    expect(search(`"+33100000099" OR ${padding}`)).toHaveLength(0);
+    expect(search('"\\+33100000099"')).toHaveLength(1);
+    expect(search(`"\\+33100000099" OR ${padding}`)).toHaveLength(0);
   });
 });
 

@@ -26,7 +26,7 @@ describe('SOSL phone search', () => {
   it.each([
     ['national digits', '4155551212', ['intl', 'national']],
     ['with the country code', '14155551212', ['intl']],
-    ['formatted term', '(415) 555-1212', ['intl', 'national']],
+    ['formatted term, reserved characters escaped', '"\\(415\\) 555\\-1212"', ['intl', 'national']],
     ['French national number', '184880000', ['account', 'lead']],
     ['French trunk form', '0184880000', ['lead']],
     ['fewer than 7 digits match nothing by suffix', '51212', []]

@@ -1,17 +1,30 @@
 /** `/search?q=SOSL` and `/parameterizedSearch` (GET and POST), both run by the SOSL engine. */
 import { SfError } from '../errors';
 import type { LocalOrg } from '../org';
-import { parseSosl } from '../sosl';
+import type { SearchSpec } from '../sosl';
+import { MAX_SEARCH_ROWS, parseSearchQuery, parseSosl } from '../sosl';
 import type { Rec } from '../store';
 import { text } from '../values';
 import type { Reply } from './reply';
 import { asRecord, ok } from './reply';
 
-export function search(org: LocalOrg, params: URLSearchParams): Reply {
-  return ok({ searchRecords: org.search.search(parseSosl(params.get('q') ?? '')) });
+/** The REST API runs every search as the calling user: its access and sharing apply. */
+export function search(org: LocalOrg, params: URLSearchParams, userId: string): Reply {
+  return ok({ searchRecords: org.search.search(parseSosl(params.get('q') ?? ''), org.accessOf(userId)) });
 }
 
-export function parameterizedSearch(org: LocalOrg, method: string, params: URLSearchParams, body: unknown): Reply {
+/**
+ * Parameterized Search (resources_search_parameterized): `q` is a SearchQuery without SOSL
+ * clauses, read by the same rules as FIND's (reserved characters escaped); `in`, `fields`,
+ * `sobjects[].fields|where|limit` and `overallLimit` become the search's scope and RETURNING.
+ */
+export function parameterizedSearch(
+  org: LocalOrg,
+  method: string,
+  params: URLSearchParams,
+  body: unknown,
+  userId: string
+): Reply {
   let q: string;
   let scope = 'ALL';
   let objects: { name: string; fields: string; where?: string; limit?: number }[] = [];
@@ -40,13 +53,25 @@ export function parameterizedSearch(org: LocalOrg, method: string, params: URLSe
     }));
   }
   if (!q) throw new SfError(400, 'MALFORMED_SEARCH', 'Search term must be specified (q)');
-  const escaped = q.replace(/[{}\\]/g, (c) => `\\${c}`);
-  const returning = objects
-    .map(
-      (o) =>
-        `${o.name}(${o.fields}${o.where ? ` WHERE ${o.where}` : ''}${o.limit !== undefined ? ` LIMIT ${o.limit}` : ''})`
-    )
-    .join(', ');
-  const sosl = `FIND {${escaped}} IN ${scope.toUpperCase()} FIELDS${returning ? ` RETURNING ${returning}` : ''}${overall !== undefined ? ` LIMIT ${overall}` : ''}`;
-  return ok({ searchRecords: org.search.search(parseSosl(sosl)) });
+  const upperScope = scope.toUpperCase();
+  if (!['ALL', 'PHONE', 'NAME', 'EMAIL'].includes(upperScope))
+    throw new SfError(400, 'MALFORMED_SEARCH', `in must be ALL, PHONE, NAME or EMAIL, not ${scope}`);
+  for (const o of objects)
+    if (o.limit !== undefined && (!Number.isInteger(o.limit) || o.limit < 1 || o.limit > MAX_SEARCH_ROWS))
+      throw new SfError(400, 'MALFORMED_SEARCH', `${o.name}.limit must be a whole number from 1 to ${MAX_SEARCH_ROWS}`);
+  const { terms, combine } = parseSearchQuery(q);
+  const spec: SearchSpec = {
+    terms,
+    // Over 4,000 characters the operators are removed (sforce_api_calls_sosl_syntax), as in FIND.
+    combine: q.length > 4000 ? 'OR' : combine,
+    scope: upperScope as SearchSpec['scope'],
+    returning: objects.map((o) => ({
+      object: o.name,
+      fields: o.fields,
+      clauses: `${o.where ? `WHERE ${o.where}` : ''}${o.limit !== undefined ? ` LIMIT ${o.limit}` : ''}`.trim()
+    })),
+    ...(overall !== undefined ? { limit: overall } : {}),
+    ...(q.length > 10000 ? { tooLong: true } : {})
+  };
+  return ok({ searchRecords: org.search.search(spec, org.accessOf(userId)) });
 }

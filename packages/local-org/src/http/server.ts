@@ -163,9 +163,9 @@ export class LocalOrgServer {
       case 'queryAll':
         return this.queries.handle(a, query, ctx, head === 'queryAll');
       case 'search':
-        return search(this.org, query);
+        return search(this.org, query, ctx.userId);
       case 'parameterizedSearch':
-        return parameterizedSearch(this.org, method, query, body);
+        return parameterizedSearch(this.org, method, query, body, ctx.userId);
       case 'composite':
         if (a === 'sobjects') return collections(this.org, method, b, parts[3], query, body, ctx);
         if (a === 'batch' && method === 'POST') return batch(this.resources, body, ctx);

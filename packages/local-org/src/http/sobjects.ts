@@ -47,7 +47,7 @@ export function sobjects(
     }
     return ok({ objectDescribe: describeBrief(def, ctx), recentItems: [] });
   }
-  if (parts[1] === 'describe' && parts.length === 2) return ok(describe(def, ctx));
+  if (parts[1] === 'describe' && parts.length === 2) return ok(describe(org, def, ctx));
   if (parts.length === 2) {
     const id = parts[1]!;
     if (method === 'GET') return ok(retrieve(org, def, id, query.get('fields'), ctx));
@@ -147,33 +147,43 @@ function describeBrief(def: ObjectDef, ctx: Ctx): Rec {
   };
 }
 
-function describe(def: ObjectDef, ctx: Ctx): Rec {
+/**
+ * The describe of an object as the caller sees it: a field its field-level security hides is
+ * left out, as the API's describe does for the running user (Apex Developer Guide,
+ * "Understanding Describe Information Permissions", apex_dynamic_permissions: describe outside
+ * a class "returns" only the fields the user can access; a REST describe behaves the same,
+ * observed by third parties, docs/local-org.md).
+ */
+function describe(org: LocalOrg, def: ObjectDef, ctx: Ctx): Rec {
+  const access = org.accessOf(ctx.userId);
   return {
     ...describeBrief(def, ctx),
-    fields: [...def.fields.values()].map((f) => ({
-      name: f.name,
-      label: f.label,
-      type: f.type,
-      length: f.length ?? 0,
-      nillable: f.nillable,
-      createable: f.createable,
-      updateable: f.updateable,
-      custom: f.custom,
-      externalId: f.externalId ?? false,
-      unique: f.unique ?? false,
-      calculated: f.derived ?? false,
-      defaultedOnCreate: f.defaultValue !== undefined || f.type === 'boolean' || f.name === 'OwnerId',
-      defaultValue: f.defaultValue ?? null,
-      referenceTo: f.referenceTo ?? [],
-      relationshipName: f.relationshipName ?? null,
-      restrictedPicklist: f.restricted ?? false,
-      picklistValues: (f.picklist ?? []).map((v) => ({
-        value: v,
-        label: v,
-        active: true,
-        defaultValue: v === f.defaultValue
-      }))
-    })),
+    fields: [...def.fields.values()]
+      .filter((f) => !access || access.canReadField(def.name, f.name))
+      .map((f) => ({
+        name: f.name,
+        label: f.label,
+        type: f.type,
+        length: f.length ?? 0,
+        nillable: f.nillable,
+        createable: f.createable,
+        updateable: f.updateable,
+        custom: f.custom,
+        externalId: f.externalId ?? false,
+        unique: f.unique ?? false,
+        calculated: f.derived ?? false,
+        defaultedOnCreate: f.defaultValue !== undefined || f.type === 'boolean' || f.name === 'OwnerId',
+        defaultValue: f.defaultValue ?? null,
+        referenceTo: f.referenceTo ?? [],
+        relationshipName: f.relationshipName ?? null,
+        restrictedPicklist: f.restricted ?? false,
+        picklistValues: (f.picklist ?? []).map((v) => ({
+          value: v,
+          label: v,
+          active: true,
+          defaultValue: v === f.defaultValue
+        }))
+      })),
     childRelationships: def.children.map((c) => ({
       relationshipName: c.relationshipName,
       childSObject: c.childSObject,
