@@ -1,19 +1,25 @@
 /**
  * AircallSnapshotResource for the local org, which cannot run Apex: the same reads, in the
- * same order, with the same refusals, written against the local org's Apex context (SOQL,
- * SOSL, describe). Kept beside the description (snapshot.ts) so that the two change together;
- * the Apex class is the product, this is its stand-in. The local org has no sharing, so user
- * mode and system mode read the same rows here (docs/local-org.md).
+ * same order, with the same refusals, written against the local org's Apex context. It does
+ * not reimplement the org: its searches and queries are the local org's own SOSL and SOQL in
+ * user mode (the integration user's object permissions, field-level security and sharing),
+ * its two exactly-once reads run in system mode as the Apex's `without sharing` inner class
+ * does, and describe answers isAccessible() per field. So it cannot be more lenient than the
+ * org it stands for: a search the org refuses fails here as it would in Apex, and is answered
+ * like the Apex's catch-all (500 SNAPSHOT_FAILED). Kept beside the description (snapshot.ts)
+ * so that the two change together; the Apex class is the product, this is its stand-in.
  */
 import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
 import {
+  APEX_SOSL_PER_TRANSACTION,
+  SNAPSHOT_FAILED,
   SNAPSHOT_MAX_ENTRIES,
   SNAPSHOT_MAX_TERMS_PER_NUMBER,
-  SNAPSHOT_NUMBERS_PER_SEARCH,
-  SOSL_MAX_QUERY_LENGTH,
-  cleanTerm
+  cleanTerm,
+  searchableTerm
 } from './snapshot';
 import type { SnapshotResponse } from './snapshot';
+import { MATCHED_OBJECTS, SearchPlan, returningClause, saturated, snapshotRecord } from './phone-search';
 import { soqlString as quote } from './soql';
 
 type Row = Record<string, unknown>;
@@ -23,13 +29,15 @@ export interface LocalApexContext {
   readonly userId: string;
   readonly orgId: string;
   query(soql: string): Row[];
+  querySystem(soql: string): Row[];
   search(sosl: string): Row[];
-  describe(sobject: string): { readonly fields: readonly { readonly name: string; readonly type: string }[] } | null;
+  describe(sobject: string): {
+    readonly fields: readonly { readonly name: string; readonly type: string; readonly accessible: boolean }[];
+  } | null;
 }
 
 class Refusal extends Error {}
 
-const MATCHED = ['Contact', 'Lead', 'Account'] as const;
 const KEYED = ['Contact', 'Lead', 'Account', 'Case'] as const;
 const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 
@@ -56,63 +64,40 @@ function searchTerms(request: Row): string[][] {
       throw new Refusal(
         `numbers must hold objects with terms, a list of at most ${SNAPSHOT_MAX_TERMS_PER_NUMBER} strings.`
       );
-    return terms.map((t) => (typeof t === 'string' ? cleanTerm(t) : '')).filter((t) => t.length > 0);
+    return terms.map((t) => (typeof t === 'string' ? cleanTerm(t) : '')).filter(searchableTerm);
   });
 }
 
+/** The phone fields of an object the user can read (isAccessible()), standard and custom. */
 function phoneFields(ctx: LocalApexContext, sobject: string): string[] {
   return (ctx.describe(sobject)?.fields ?? [])
-    .filter((f) => f.type === 'phone')
+    .filter((f) => f.type === 'phone' && f.accessible)
     .map((f) => f.name)
     .sort();
 }
 
-function search(ctx: LocalApexContext, termsByNumber: string[][]): SnapshotResponse['records'] {
+function search(
+  ctx: LocalApexContext,
+  termsByNumber: string[][]
+): { records: SnapshotResponse['records']; unresolved: number[] } {
   const out: SnapshotResponse['records'] = [];
-  if (termsByNumber.length === 0) return out;
+  if (termsByNumber.length === 0) return { records: out, unresolved: [] };
   const person = (ctx.describe('Account')?.fields ?? []).some((f) => f.name === 'IsPersonAccount');
-  const phones = new Map(MATCHED.map((o) => [o, phoneFields(ctx, o)] as const));
-  const returning = MATCHED.map((o) => {
-    const fields = ['Id', 'Name', 'LastModifiedDate'];
-    if (o === 'Contact') fields.push('AccountId');
-    if (person && o !== 'Lead') fields.push('IsPersonAccount');
-    if (person && o === 'Account') fields.push('PersonContactId');
-    fields.push(...phones.get(o)!);
-    return `${o}(${fields.join(', ')}${o === 'Lead' ? ' WHERE IsConverted = false' : ''})`;
-  }).join(', ');
+  const phones = new Map(MATCHED_OBJECTS.map((o) => [o, phoneFields(ctx, o)] as const));
+  const returning = MATCHED_OBJECTS.map((o) => returningClause(o, phones.get(o)!, person)).join(', ');
   const seen = new Set<string>();
-  for (let start = 0; start < termsByNumber.length; start += SNAPSHOT_NUMBERS_PER_SEARCH) {
-    const query = termsByNumber
-      .slice(start, start + SNAPSHOT_NUMBERS_PER_SEARCH)
-      .flat()
-      .map((t) => `"${t}"`)
-      .join(' OR ');
-    if (query.length === 0) continue;
-    if (query.length > SOSL_MAX_QUERY_LENGTH)
-      throw new Refusal(
-        `The search forms of ${SNAPSHOT_NUMBERS_PER_SEARCH} numbers exceed ${SOSL_MAX_QUERY_LENGTH} characters.`
-      );
-    for (const row of ctx.search(`FIND {${query}} IN PHONE FIELDS RETURNING ${returning}`)) {
-      const sobject = (row.attributes as { type: (typeof MATCHED)[number] }).type;
-      const id = String(row.Id);
-      if (seen.has(id)) continue;
-      seen.add(id);
-      out.push({
-        sobject,
-        id,
-        name: str(row.Name),
-        accountId: sobject === 'Contact' ? str(row.AccountId) : null,
-        isPersonAccount: person && row.IsPersonAccount === true,
-        personContactId: sobject === 'Account' ? str(row.PersonContactId) : null,
-        lastModifiedDate: String(row.LastModifiedDate),
-        phones: phones
-          .get(sobject)!
-          .map((f) => str(row[f]))
-          .filter((p): p is string => p !== null)
-      });
+  const plan = new SearchPlan(termsByNumber, APEX_SOSL_PER_TRANSACTION);
+  for (let next = plan.next(); next; next = plan.next()) {
+    const rows = ctx.search(`FIND {${next.query}} IN PHONE FIELDS RETURNING ${returning}`);
+    plan.report(next, saturated(rows));
+    for (const row of rows) {
+      const record = snapshotRecord(row, phones.get((row.attributes as { type: 'Contact' }).type)!, person);
+      if (seen.has(record.id)) continue;
+      seen.add(record.id);
+      out.push(record);
     }
   }
-  return out;
+  return { records: out, unresolved: plan.unresolved };
 }
 
 function related(ctx: LocalApexContext, kind: unknown, contactIds: Set<string>): SnapshotResponse['related'] {
@@ -155,12 +140,12 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
     `SELECT ${fields.join(', ')} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = ${quote(ctx.orgId)} LIMIT 1`
   )[0];
   const settings = settingsRow ? Object.fromEntries(fields.map((f) => [f, settingsRow[f] ?? null])) : null;
-  const records = search(ctx, terms);
+  const { records, unresolved } = search(ctx, terms);
   const contactIds = new Set(records.filter((r) => r.sobject === 'Contact' && !r.isPersonAccount).map((r) => r.id));
   const keyed: SnapshotResponse['keyed'] = [];
   if (keys.length > 0) {
     for (const sobject of KEYED) {
-      const rows = ctx.query(
+      const rows = ctx.querySystem(
         `SELECT Id, Aircall_Key__c FROM ${sobject} WHERE Aircall_Key__c IN (${keys.map(quote).join(', ')}) LIMIT 2000`
       );
       for (const r of rows) keyed.push({ key: String(r.Aircall_Key__c), sobject, id: String(r.Id) });
@@ -185,7 +170,7 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
     externalIds.length === 0
       ? []
       : ctx
-          .query(
+          .querySystem(
             `SELECT Id, Aircall_Id__c, WhoId, WhatId FROM Task WHERE Aircall_Id__c IN (${externalIds.map(quote).join(', ')}) ORDER BY CreatedDate, Id LIMIT 2000`
           )
           .map((r) => ({
@@ -202,7 +187,11 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
     related: related(ctx, settings?.Related_Record__c, contactIds),
     users,
     tasks,
-    keyed
+    keyed,
+    unresolved,
+    unreadablePhoneFields: MATCHED_OBJECTS.flatMap((o) =>
+      (ctx.describe(o)?.fields ?? []).filter((f) => f.type === 'phone' && !f.accessible).map((f) => `${o}.${f.name}`)
+    ).sort()
   };
 }
 
@@ -222,8 +211,12 @@ export function localSnapshot(
       throw new Refusal('The request body must be a JSON object.');
     return { status: 200, body: read(ctx, body as Row) };
   } catch (error) {
-    if (!(error instanceof Refusal)) throw error;
-    return { status: 400, body: [{ errorCode: 'INVALID_REQUEST', message: error.message }] };
+    if (error instanceof Refusal)
+      return { status: 400, body: [{ errorCode: 'INVALID_REQUEST', message: error.message }] };
+    // As the Apex's catch-all: a SearchException, QueryException or NoAccessException of a
+    // read is answered, never left to the framework's 500 APEX_ERROR.
+    const message = error instanceof Error ? error.message : String(error);
+    return { status: 500, body: [{ errorCode: SNAPSHOT_FAILED, message }] };
   }
 }
 

@@ -13,8 +13,10 @@ export const SNAPSHOT_MAPPING = '/aircall/v1/snapshot';
 
 /** Entries per list in one request (the Apex refuses more: governor limits). */
 export const SNAPSHOT_MAX_ENTRIES = 200;
-/** Numbers per SOSL search inside the resource: 200 numbers are 10 searches, of Apex's 20. */
-export const SNAPSHOT_NUMBERS_PER_SEARCH = 20;
+/** At most this many numbers per SOSL search (the query's length usually caps it first: phone-search.ts). */
+export const SNAPSHOT_MAX_NUMBERS_PER_SEARCH = 100;
+/** SOSL searches one Apex transaction may run ("Execution Governors and Limits": 20). */
+export const APEX_SOSL_PER_TRANSACTION = 20;
 export const SNAPSHOT_MAX_TERMS_PER_NUMBER = 8;
 /** Over 4,000 characters a SearchQuery loses its logical operators (SOSL syntax reference). */
 export const SOSL_MAX_QUERY_LENGTH = 4000;
@@ -58,7 +60,15 @@ export const snapshotResponseSchema = z.object({
     z.object({ id, email: z.string(), aircallEmail: z.string().nullish(), isActive: z.boolean(), name: text })
   ),
   tasks: z.array(z.object({ id, externalId: z.string(), whoId: id.nullable(), whatId: id.nullable() })),
-  keyed: z.array(z.object({ key: z.string(), sobject: z.enum(['Contact', 'Lead', 'Account', 'Case']), id }))
+  keyed: z.array(z.object({ key: z.string(), sobject: z.enum(['Contact', 'Lead', 'Account', 'Case']), id })),
+  /**
+   * Indexes (in the request's numbers) of the numbers whose search could not be settled
+   * within the resource's limits (phone-search.ts): the service reads them again. Absent
+   * from an org whose package predates it.
+   */
+  unresolved: z.array(z.number().int().nonnegative()).default([]),
+  /** `Object.Field` of the phone fields the integration user cannot read: numbers held there are never found. */
+  unreadablePhoneFields: z.array(z.string()).default([])
 });
 export type SnapshotResponse = z.infer<typeof snapshotResponseSchema>;
 
@@ -73,3 +83,8 @@ export const SNAPSHOT_RESPONSE_KEYS = Object.keys(snapshotResponseSchema.shape) 
 
 /** Phone characters only: what the resource keeps of a search term. */
 export const cleanTerm = (term: string): string => term.replace(/[^0-9+() .-]/g, '').trim();
+/** Whether a cleaned term can be searched: SOSL refuses a one-character term (SearchException). */
+export const searchableTerm = (term: string): boolean => term.replace(/\D/g, '').length >= 2;
+
+/** The snapshot resource's answer when a read fails inside it (AircallSnapshotResource's catch-all). */
+export const SNAPSHOT_FAILED = 'SNAPSHOT_FAILED';

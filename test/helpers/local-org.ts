@@ -19,7 +19,8 @@ export {
 
 /** A local org with this package deployed, its snapshot resource answered. */
 export function testOrg(options: LocalOrgOptions & { seed?: 'demo' | 'none' } = {}): Promise<TestOrg> {
-  return localTestOrg({ apexRest: LOCAL_APEX_REST, ...options });
+  // Strict by default: Opportunities are Private (the integration user has no View All on them).
+  return localTestOrg({ apexRest: LOCAL_APEX_REST, sharing: { Opportunity: 'Private' }, ...options });
 }
 
 /** Writes the org-default Aircall_Settings__c row (created on first use). */

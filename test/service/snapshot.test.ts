@@ -8,12 +8,14 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FORCE_APP } from '../../src/paths';
 import { OrgGateway } from '../../src/salesforce/gateway';
+import { SEARCH_OBJECT_LIMIT } from '../../src/org-api/phone-search';
 import {
+  APEX_SOSL_PER_TRANSACTION,
   SNAPSHOT_CLASS,
   SNAPSHOT_MAPPING,
   SNAPSHOT_MAX_ENTRIES,
   SNAPSHOT_MAX_TERMS_PER_NUMBER,
-  SNAPSHOT_NUMBERS_PER_SEARCH,
+  SNAPSHOT_MAX_NUMBERS_PER_SEARCH,
   SNAPSHOT_REQUEST_KEYS,
   SNAPSHOT_RESPONSE_KEYS,
   SOSL_MAX_QUERY_LENGTH
@@ -43,7 +45,9 @@ describe('the Apex class keeps to the description', () => {
   it('has the described limits', () => {
     expect(constant(resource, 'MAX_ENTRIES')).toBe(SNAPSHOT_MAX_ENTRIES);
     expect(constant(resource, 'MAX_TERMS_PER_NUMBER')).toBe(SNAPSHOT_MAX_TERMS_PER_NUMBER);
-    expect(constant(search, 'NUMBERS_PER_SEARCH')).toBe(SNAPSHOT_NUMBERS_PER_SEARCH);
+    expect(constant(search, 'NUMBERS_PER_SEARCH')).toBe(SNAPSHOT_MAX_NUMBERS_PER_SEARCH);
+    expect(constant(search, 'OBJECT_LIMIT')).toBe(SEARCH_OBJECT_LIMIT);
+    expect(constant(search, 'SEARCH_BUDGET')).toBe(APEX_SOSL_PER_TRANSACTION);
     expect(constant(search, 'MAX_SEARCH_LENGTH')).toBe(SOSL_MAX_QUERY_LENGTH);
   });
 
