@@ -6,6 +6,15 @@
 import { existsSync } from 'node:fs';
 import { AircallSfError, ERROR_CODES } from './errors';
 
+/**
+ * How batches read the org (SF_READ_PATH): `apex`, the package's snapshot resource, one
+ * request; `rest`, documented REST resources only (src/org-api/rest-snapshot.ts), two
+ * requests, for orgs that cannot run the package's Apex; `auto` (the default), the Apex
+ * resource, falling back to REST while it is missing or failing.
+ */
+export type ReadPath = 'apex' | 'rest' | 'auto';
+export const READ_PATHS: readonly ReadPath[] = ['apex', 'rest', 'auto'];
+
 export type OrgAuth =
   | { readonly mode: 'access-token'; readonly instanceUrl: string; readonly accessToken: string }
   | {
@@ -48,6 +57,8 @@ export interface ServiceConfig {
   readonly apiVersion: string;
   readonly concurrency: number;
   readonly settingsTtlMs: number;
+  /** SF_READ_PATH: how batches read the org (apex, rest or auto; gateway.ts). */
+  readonly readPath: ReadPath;
   /** SF_REQUEST_TIMEOUT_MS: how long one org request may take before it is aborted and retried. */
   readonly requestTimeoutMs: number;
   /** METRICS_TOKEN: /metrics answers only this Bearer token. */
@@ -158,6 +169,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
         );
       return e164;
     });
+  const readPath = (get('SF_READ_PATH') ?? 'auto') as ReadPath;
+  if (!READ_PATHS.includes(readPath))
+    throw invalid(`SF_READ_PATH must be one of ${READ_PATHS.join(', ')} (got ${JSON.stringify(readPath)}).`);
   const requestTimeoutMs = Number(get('SF_REQUEST_TIMEOUT_MS') ?? 30_000);
   if (!Number.isInteger(requestTimeoutMs) || requestTimeoutMs < 100)
     throw invalid('SF_REQUEST_TIMEOUT_MS must be a whole number of milliseconds >= 100.');
@@ -207,6 +221,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     metricsToken: get('METRICS_TOKEN') ?? null,
     liveCallExpiryMs: expiryMinutes * 60_000,
     requestTimeoutMs,
+    readPath,
     port,
     dataDir: overrides.dataDir ?? get('DATA_DIR') ?? '.aircall-sf',
     databaseUrl,

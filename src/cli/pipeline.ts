@@ -91,7 +91,7 @@ export async function startPipeline(
   workerOptions: WorkerOptions = {}
 ): Promise<Pipeline> {
   const conn = await connect(auth, config.apiVersion, config.requestTimeoutMs);
-  const gateway = new OrgGateway(conn, config.apiVersion);
+  const gateway = new OrgGateway(conn, config.apiVersion, config.readPath);
   await gateway.init();
   const inbox = await openInbox(config, logger);
   const metrics = new Metrics();

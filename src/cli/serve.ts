@@ -71,6 +71,10 @@ export const serveCommand: Command = {
       webhookTokens: tokens,
       onAccepted: () => pipeline.worker.notify(),
       readiness: async () => (await readiness(pipeline)) ?? reconciler?.status.webhookProblem ?? null,
+      readStatus: () => ({
+        ...pipeline.gateway.readStatus(),
+        unreadablePhoneFields: pipeline.gateway.unreadablePhoneFields
+      }),
       metricsToken: config.metricsToken
     });
     const host = process.env.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0');

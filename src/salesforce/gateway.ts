@@ -10,9 +10,12 @@
  * 5 of them collections, 200 records per collection; no external id field in an upsert body.
  */
 import type { Connection } from 'jsforce';
+import type { ReadPath } from '../config';
 import { phoneSearchForms, samePhoneNumber } from '../aircall/phone';
 import type { SnapshotRequest, SnapshotResponse } from '../org-api/snapshot';
+import { RestSnapshotReader } from '../org-api/rest-snapshot';
 import {
+  SNAPSHOT_FAILED,
   SNAPSHOT_CLASS,
   SNAPSHOT_MAPPING,
   SNAPSHOT_MAX_ENTRIES,
@@ -136,15 +139,66 @@ interface Subrequest {
   body?: unknown;
 }
 
+/** In `auto`, how long the REST path is used after the Apex resource failed, before trying it again. */
+export const APEX_RETRY_MS = 10 * 60_000;
+/** Rounds of re-reading numbers a read left unresolved (each a request). */
+const UNRESOLVED_ROUNDS = 3;
+
+/** Answers of the Apex resource that mean it is missing or cannot answer: read through REST. */
+function apexUnavailable(error: OrgError): boolean {
+  return (
+    ['NOT_FOUND', 'NOT_IMPLEMENTED', 'APEX_ERROR', SNAPSHOT_FAILED, 'SNAPSHOT_UNREADABLE'].includes(error.code) ||
+    error.status === 404 ||
+    error.status >= 500
+  );
+}
+
 export class OrgGateway {
   identity: Identity = { userId: '', orgId: '' };
   /** Requests this gateway sent, by purpose (each is one API request). */
   readonly requests = new Map<string, number>();
+  private readonly rest: RestSnapshotReader;
+  /** In `auto`: until when the REST path is used, and why. */
+  private apexDownUntil = 0;
+  private apexDownReason: string | null = null;
+  /** The phone fields the integration user cannot read, as the last Apex read named them. */
+  unreadablePhoneFields: readonly string[] = [];
 
   constructor(
     readonly conn: Connection,
-    private readonly version: string
-  ) {}
+    private readonly version: string,
+    readonly readPath: ReadPath = 'auto',
+    private readonly now: () => number = Date.now
+  ) {
+    this.rest = new RestSnapshotReader(
+      (purpose, req) =>
+        this.call(purpose, () =>
+          this.conn.request<unknown>(
+            {
+              method: req.method,
+              url: req.url,
+              ...(req.body !== undefined
+                ? { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } }
+                : {})
+            },
+            NO_RETRY
+          )
+        ),
+      version,
+      now
+    );
+  }
+
+  /** The path batches read through now, and a warning when it is not the one configured. */
+  readStatus(): { path: 'apex' | 'rest'; warning: string | null } {
+    if (this.readPath === 'rest') return { path: 'rest', warning: null };
+    if (this.readPath === 'auto' && this.now() < this.apexDownUntil)
+      return {
+        path: 'rest',
+        warning: `Reading the org through the REST API (two requests a batch instead of one): the package's ${SNAPSHOT_CLASS} answered ${this.apexDownReason ?? 'an error'}. Deploy or fix the org package, or set SF_READ_PATH=rest.`
+      };
+    return { path: 'apex', warning: null };
+  }
 
   private count(purpose: string): void {
     this.requests.set(purpose, (this.requests.get(purpose) ?? 0) + 1);
@@ -221,38 +275,76 @@ export class OrgGateway {
       list.slice(i * SNAPSHOT_MAX_ENTRIES, (i + 1) * SNAPSHOT_MAX_ENTRIES);
     const responses: SnapshotResponse[] = [];
     for (let i = 0; i < parts; i += 1) {
-      const body: SnapshotRequest = {
+      let body: SnapshotRequest = {
         numbers: slice(numbers, i).map((n) => ({
-          terms: phoneSearchForms(n.e164).slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER)
+          // The E.164 form too: its '+' is escaped by the org side (phone-search.ts), never stripped here.
+          terms: [n.e164, ...phoneSearchForms(n.e164)].slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER)
         })),
         emails: slice(emails, i),
         externalIds: slice(externalIds, i),
         keys: slice(keys, i)
       };
-      const raw = await this.call('snapshot', () =>
-        this.conn.request<unknown>(
-          {
-            method: 'POST',
-            url: `${this.conn.instanceUrl}/services/apexrest${SNAPSHOT_MAPPING}`,
-            body: JSON.stringify(body),
-            headers: { 'Content-Type': 'application/json' }
-          },
-          NO_RETRY
-        )
-      );
-      const parsed = snapshotResponseSchema.safeParse(raw);
-      if (!parsed.success) {
-        const issue = parsed.error.issues[0];
+      let response = await this.readPart(body);
+      // Numbers the org could not settle within its limits (a switchboard number crowding a
+      // search): read again on their own, so no number is matched on a partial answer.
+      for (let round = 0; response.unresolved.length > 0 && round < UNRESOLVED_ROUNDS; round += 1) {
+        responses.push(response);
+        const again = response.unresolved.map((n) => body.numbers[n]!).filter(Boolean);
+        body = { numbers: again, emails: [], externalIds: [], keys: [] };
+        response = await this.readPart(body);
+      }
+      if (response.unresolved.length > 0)
         throw new OrgError(
-          'SNAPSHOT_UNREADABLE',
-          `The org's ${SNAPSHOT_CLASS} answered in a shape this version cannot read (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}). Deploy the org package (force-app) of this version.`,
+          'SNAPSHOT_UNRESOLVED',
+          `${response.unresolved.length} number(s) could not be searched within the org's limits after ${UNRESOLVED_ROUNDS} more reads; the batch is retried.`,
           [],
           0
         );
-      }
-      responses.push(parsed.data);
+      responses.push(response);
     }
     return this.assemble(numbers, responses);
+  }
+
+  /** One snapshot request by the configured path, falling back to REST in `auto`. */
+  private async readPart(body: SnapshotRequest): Promise<SnapshotResponse> {
+    if (this.readStatus().path === 'rest') return this.rest.read(body, this.identity);
+    try {
+      const response = await this.readApex(body);
+      this.apexDownUntil = 0;
+      this.unreadablePhoneFields = response.unreadablePhoneFields;
+      return response;
+    } catch (error) {
+      const orgError = toOrgError(error);
+      if (this.readPath !== 'auto' || !apexUnavailable(orgError)) throw orgError;
+      this.apexDownUntil = this.now() + APEX_RETRY_MS;
+      this.apexDownReason = `${orgError.code} (${orgError.message.slice(0, 120)})`;
+      return this.rest.read(body, this.identity);
+    }
+  }
+
+  private async readApex(body: SnapshotRequest): Promise<SnapshotResponse> {
+    const raw = await this.call('snapshot', () =>
+      this.conn.request<unknown>(
+        {
+          method: 'POST',
+          url: `${this.conn.instanceUrl}/services/apexrest${SNAPSHOT_MAPPING}`,
+          body: JSON.stringify(body),
+          headers: { 'Content-Type': 'application/json' }
+        },
+        NO_RETRY
+      )
+    );
+    const parsed = snapshotResponseSchema.safeParse(raw);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0];
+      throw new OrgError(
+        'SNAPSHOT_UNREADABLE',
+        `The org's ${SNAPSHOT_CLASS} answered in a shape this version cannot read (${issue?.path.join('.') ?? ''}: ${issue?.message ?? ''}). Deploy the org package (force-app) of this version.`,
+        [],
+        0
+      );
+    }
+    return parsed.data;
   }
 
   private assemble(numbers: readonly ReadNumber[], responses: readonly SnapshotResponse[]): OrgRead {

@@ -21,6 +21,8 @@ export interface AppDeps {
   readonly onAccepted?: () => void;
   /** Null when ready; otherwise why not (org unreachable, settings invalid, storage failing). */
   readonly readiness: () => Promise<string | null>;
+  /** How batches read the org now, with a warning when it is not the configured path (gateway.ts). */
+  readonly readStatus?: () => { path: string; warning: string | null; unreadablePhoneFields?: readonly string[] };
   /** When set, /metrics answers only `Authorization: Bearer <token>` (METRICS_TOKEN). */
   readonly metricsToken?: string | null;
 }
@@ -124,7 +126,19 @@ export function buildApp(deps: AppDeps): FastifyInstance {
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_req, reply) => {
     const problem = await deps.readiness();
-    return problem ? reply.code(503).send({ status: 'not ready', reason: problem }) : { status: 'ready' };
+    const read = deps.readStatus?.();
+    const warnings = [
+      ...(read?.warning ? [read.warning] : []),
+      ...(read?.unreadablePhoneFields?.length
+        ? [
+            `The integration user cannot read the phone fields ${read.unreadablePhoneFields.join(', ')}: numbers stored only there are never matched. Grant them read access (Aircall_Integration or another permission set).`
+          ]
+        : [])
+    ];
+    const extra = read ? { readPath: read.path, ...(warnings.length ? { warnings } : {}) } : {};
+    return problem
+      ? reply.code(503).send({ status: 'not ready', reason: problem, ...extra })
+      : { status: 'ready', ...extra };
   });
   app.get('/metrics', async (req, reply) => {
     if (

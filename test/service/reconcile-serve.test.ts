@@ -88,7 +88,7 @@ describe('serve reconciles with the Aircall API', () => {
 
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready' });
+      expect(await ready.json()).toEqual({ status: 'ready', readPath: 'apex' });
       expect(await serve.stop()).toBe(0);
     } finally {
       serve.cleanup();
