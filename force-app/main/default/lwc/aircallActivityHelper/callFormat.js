@@ -46,6 +46,19 @@ function directionOf(call) {
     return '';
 }
 
+/**
+ * The recording link only when it is an https URL: the Task field is plain text anyone with
+ * edit access can change, and a javascript: or data: URL in an href would run in the page.
+ */
+export function safeLink(url) {
+    if (typeof url !== 'string') return null;
+    try {
+        return new URL(url).protocol === 'https:' ? url : null;
+    } catch {
+        return null;
+    }
+}
+
 export function toView(call) {
     const isMessage = Boolean(call.type && call.type.startsWith('message_'));
     const direction = directionOf(call);
@@ -55,6 +68,7 @@ export function toView(call) {
     else if (call.type === 'missed' || call.type === 'outbound_unanswered') icon = 'utility:missed_call';
     return {
         ...call,
+        recordingUrl: safeLink(call.recordingUrl),
         isMessage,
         icon,
         directionLabel: direction,
