@@ -106,7 +106,10 @@ export const MESSAGES = {
   agentUserRequired: 'Give the username or the email of the Salesforce user.',
   agentUserNotFound: 'No active Salesforce user has the username or email {0}.',
   agentUserAmbiguous: 'Several active Salesforce users have the email {0}: give the username instead.',
-  agentEmailInvalid: 'The Aircall email {0} is not an email address: give the email the agent signs in to Aircall with.'
+  agentEmailInvalid:
+    'The Aircall email {0} is not an email address: give the email the agent signs in to Aircall with.',
+  agentEmailTaken:
+    "The Aircall email {0} is already mapped to {1}: an agent's calls can go to one Salesforce user only. Remove that mapping first."
 } as const;
 
 /** At most this many mapped agents are listed (the mapping is for the exceptions). */

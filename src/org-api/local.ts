@@ -154,7 +154,20 @@ export class LocalControllers {
     // As the Apex's EMAIL_PATTERN: a shape check of the agent's Aircall login.
     if (email && !/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(email))
       throw new ControllerError(formatMessage(MESSAGES.agentEmailInvalid, quoteValue(email)));
-    await this.conn.sobject('User').update({ Id: await this.findUser(key), Aircall_Email__c: email || null });
+    const userId = await this.findUser(key);
+    if (email) {
+      // As the Apex's refuseTakenEmail: one Aircall email, one Salesforce user (R12).
+      const taken = (
+        await this.conn.query<Row>(
+          `SELECT Id, Name FROM User WHERE Aircall_Email__c = ${soqlString(email)} AND Id != ${soqlString(userId)} LIMIT 1`
+        )
+      ).records[0];
+      if (taken)
+        throw new ControllerError(
+          formatMessage(MESSAGES.agentEmailTaken, quoteValue(email), quoteValue(String(taken.Name)))
+        );
+    }
+    await this.conn.sobject('User').update({ Id: userId, Aircall_Email__c: email || null });
     return this.getAgents();
   }
 
