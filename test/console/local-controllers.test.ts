@@ -148,6 +148,21 @@ describe('the agent mapping (R12), answered locally', () => {
       'Several active Salesforce users have the email "twin@acme.example": give the username instead.'
     );
   });
+
+  it('refuses an Aircall email already mapped to another user, naming that user (R12)', async () => {
+    const save = (salesforceUser: string, aircallEmail: string) =>
+      controllers.invoke('AircallAgentsController.saveAgent', { salesforceUser, aircallEmail });
+    await org.conn.sobject('User').create([
+      { Username: 'ann.first@acme.example.sf', Email: 'ann@acme.example', LastName: 'First', IsActive: true },
+      { Username: 'bob.second@acme.example.sf', Email: 'bob@acme.example', LastName: 'Second', IsActive: true }
+    ]);
+    await save('ann.first@acme.example.sf', 'shared@aircall-login.example');
+    expect(await messageOf(save('bob.second@acme.example.sf', 'shared@aircall-login.example'))).toBe(
+      'The Aircall email "shared@aircall-login.example" is already mapped to "First": an agent\'s calls can go to one Salesforce user only. Remove that mapping first.'
+    );
+    // The same email saved again on its own user is no conflict.
+    await expect(save('ann.first@acme.example.sf', 'shared@aircall-login.example')).resolves.toBeDefined();
+  });
 });
 
 describe('AircallCallsController, answered locally', () => {
