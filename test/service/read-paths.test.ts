@@ -119,8 +119,8 @@ describe('the Apex path and the REST path read the same snapshot', () => {
   });
 
   it('relates only the Opportunity the integration user can see (Private sharing)', () => {
-    expect(apex.openRelated.get(id.plus)!.map((o) => o.id)).toEqual([id.ownOpp]);
-    expect(rest.openRelated.get(id.plus)!.map((o) => o.id)).toEqual([id.ownOpp]);
+    expect(apex.openRelated.get(id.plus!)!.map((o) => o.id)).toEqual([id.ownOpp]);
+    expect(rest.openRelated.get(id.plus!)!.map((o) => o.id)).toEqual([id.ownOpp]);
   });
 
   it('gives the same settings, users, Tasks and identity', () => {
