@@ -30,6 +30,7 @@ const ADMIN_METADATA = join(__dirname, '..', 'fixtures', 'admin-metadata');
 describe('the Apex class keeps to the description', () => {
   const resource = apex(SNAPSHOT_CLASS);
   const search = apex('AircallPhoneSearch');
+  const plan = apex('AircallSearchPlan');
   const constant = (source: string, name: string) =>
     Number(new RegExp(`${name}\\s*=\\s*(\\d+);`).exec(source)?.[1] ?? NaN);
 
@@ -45,10 +46,10 @@ describe('the Apex class keeps to the description', () => {
   it('has the described limits', () => {
     expect(constant(resource, 'MAX_ENTRIES')).toBe(SNAPSHOT_MAX_ENTRIES);
     expect(constant(resource, 'MAX_TERMS_PER_NUMBER')).toBe(SNAPSHOT_MAX_TERMS_PER_NUMBER);
-    expect(constant(search, 'NUMBERS_PER_SEARCH')).toBe(SNAPSHOT_MAX_NUMBERS_PER_SEARCH);
+    expect(constant(plan, 'NUMBERS_PER_SEARCH')).toBe(SNAPSHOT_MAX_NUMBERS_PER_SEARCH);
     expect(constant(search, 'OBJECT_LIMIT')).toBe(SEARCH_OBJECT_LIMIT);
     expect(constant(search, 'SEARCH_BUDGET')).toBe(APEX_SOSL_PER_TRANSACTION);
-    expect(constant(search, 'MAX_SEARCH_LENGTH')).toBe(SOSL_MAX_QUERY_LENGTH);
+    expect(constant(plan, 'MAX_SEARCH_LENGTH')).toBe(SOSL_MAX_QUERY_LENGTH);
   });
 
   it('reads the Tasks and created records in a without-sharing inner class, in system mode', () => {
