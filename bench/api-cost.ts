@@ -15,7 +15,7 @@
  * webhook-to-Task latency (call.ended to Task written) p50/p95 against the scaled budget;
  * then an isolated call and a backlog.
  *
- *   npm run bench:api-cost          AGENTS=5,50,500 MINUTES=20 SPEED=20 CALLS_PER_AGENT_HOUR=12
+ *   npm run bench:api-cost          AGENTS=5,50,500 MINUTES=20 SPEED=20 CALLS_PER_AGENT_HOUR=12 READ_PATH=auto|apex|rest
  */
 import { join } from 'node:path';
 import { openDatabase } from '../src/sqlite';
@@ -28,6 +28,7 @@ const TEAMS = (process.env.AGENTS ?? '5,50,500').split(',').map(Number);
 const MINUTES = Number(process.env.MINUTES ?? 20);
 const SPEED = Number(process.env.SPEED ?? 20);
 const PER_AGENT_HOUR = Number(process.env.CALLS_PER_AGENT_HOUR ?? 12);
+const READ_PATH = process.env.READ_PATH ?? 'auto';
 /** The service's production latency budget and poll (AIRCALL_SF_BATCH_WINDOW_MS, Worker). */
 const BUDGET_MS = 10_000;
 const POLL_MS = 250;
@@ -124,6 +125,8 @@ function traffic(agents: number, seed: number, firstId: number): { events: Timed
 
 async function service(): Promise<TestService> {
   const svc = await testService({
+    // SF_READ_PATH as in production: the Apex snapshot (apex, auto) or the REST-only path (rest).
+    env: { SF_READ_PATH: READ_PATH },
     worker: {
       batchWindowMs: Math.round(BUDGET_MS / SPEED),
       pollMs: Math.max(5, Math.round(POLL_MS / SPEED)),
@@ -195,7 +198,7 @@ function latencies(svc: TestService, keys: readonly string[]): number[] {
 
 async function main(): Promise<void> {
   console.log(
-    `API cost, ${MINUTES} simulated minutes per team at SPEED ${SPEED} (budget ${BUDGET_MS} ms -> ${Math.round(BUDGET_MS / SPEED)} ms)`
+    `API cost, ${MINUTES} simulated minutes per team at SPEED ${SPEED} (budget ${BUDGET_MS} ms -> ${Math.round(BUDGET_MS / SPEED)} ms), SF_READ_PATH=${READ_PATH}`
   );
   let firstId = 70_000_000;
   for (const agents of TEAMS) {
