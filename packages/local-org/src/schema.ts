@@ -42,6 +42,8 @@ export interface FieldDef {
   readonly custom: boolean;
   /** A field the platform fills (Name of a Contact, IsClosed, CaseNumber…). */
   readonly derived?: boolean;
+  /** An Auto Number name field: its display format (`CR-{0000}`) and first number. */
+  readonly autoNumber?: { readonly format: string; readonly start: number };
 }
 
 export interface ChildRelationship {
@@ -510,6 +512,8 @@ interface ForceAppObject {
   label: string;
   customSetting: boolean;
   fields: FieldDef[];
+  /** The name field when it is an Auto Number (CustomObject nameField, type AutoNumber). */
+  autoNumber?: { format: string; start: number };
 }
 
 export function readForceApp(dir: string): ForceAppObject[] {
@@ -526,11 +530,20 @@ export function readForceApp(dir: string): ForceAppObject[] {
           .sort()
           .map((f) => customFieldFromXml(readFileSync(join(fieldsDir, f), 'utf8'), name))
       : [];
+    const nameField = xmlChildren(`<n>${meta.get('nameField') ?? ''}</n>`);
     out.push({
       name,
       label: decode(meta.get('label') ?? name),
       customSetting: meta.has('customSettingsType'),
-      fields
+      fields,
+      ...(nameField.get('type') === 'AutoNumber'
+        ? {
+            autoNumber: {
+              format: decode(nameField.get('displayFormat') ?? '{0}'),
+              start: Number(nameField.get('startingNumber') ?? 1)
+            }
+          }
+        : {})
     });
   }
   return out;
@@ -580,7 +593,10 @@ export function buildSchema(options: SchemaOptions = {}): Schema {
           str('Name', 38),
           ref('SetupOwnerId', ['Organization', 'User'], 'SetupOwner', { nillable: false, unique: true })
         ]
-      : [str('Name', 80)];
+      : custom.autoNumber
+        ? // "Auto Number ... read-only": the platform numbers each new record (CustomObject nameField).
+          [derived('Name', 'string', { length: 80, nillable: false, autoNumber: custom.autoNumber })]
+        : [str('Name', 80)];
     add({
       name: custom.name,
       label: custom.label,

@@ -181,9 +181,14 @@ export class SoqlEngine {
     }
     const predicate = node.where ? this.compileWhere(def, node.where as AnyNode, soql) : () => true;
     const narrowed = options.ids ?? (node.where ? this.indexedCandidates(def, node.where as AnyNode) : undefined);
+    // queryAll also reads the Recycle Bin: deleted rows with IsDeleted = true (resources_queryall).
+    const deleted = options.all ? this.store.deletedRecords(def.name) : [];
     const source = narrowed
-      ? [...narrowed].map((id) => this.store.table(def.name).get(id)).filter((r): r is Rec => r !== undefined)
-      : [...this.store.table(def.name).values()];
+      ? [
+          ...[...narrowed].map((id) => this.store.table(def.name).get(id)).filter((r): r is Rec => r !== undefined),
+          ...deleted.filter((r) => narrowed.has(String(r.Id)))
+        ]
+      : [...this.store.table(def.name).values(), ...deleted];
     // Sharing (user mode): records the user cannot see are not there for it.
     const access = this.access;
     let rows = source.filter((r) => (access ? access.canSee(def.name, r) : true) && predicate(r));

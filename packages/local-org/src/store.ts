@@ -297,6 +297,26 @@ export class Store {
     return def;
   }
 
+  /**
+   * The next value of an Auto Number field: the display format with `{0…}` replaced by the
+   * counter, zero-padded to the braces' width, and `{YYYY}` `{YY}` `{MM}` `{DD}` by the date
+   * (Salesforce Help, "Custom Field Attributes": display format of an Auto Number field).
+   * The counter is kept with the data.
+   */
+  private nextAutoNumber(object: string, spec: { format: string; start: number }): string {
+    const key = `autonumber.${object}`;
+    const n = Number(this.meta.get(key) ?? spec.start);
+    this.setMeta(key, String(n + 1));
+    const date = new Date(this.now());
+    const pad = (v: number, w: number) => String(v).padStart(w, '0');
+    return spec.format
+      .replace(/\{(0+)\}/g, (_m, zeros: string) => pad(n, zeros.length))
+      .replace(/\{YYYY\}/g, pad(date.getUTCFullYear(), 4))
+      .replace(/\{YY\}/g, pad(date.getUTCFullYear() % 100, 2))
+      .replace(/\{MM\}/g, pad(date.getUTCMonth() + 1, 2))
+      .replace(/\{DD\}/g, pad(date.getUTCDate(), 2));
+  }
+
   /** Inserts a record as the platform would, bypassing the setup-object guard (seeding). */
   insert(objectName: string, values: Rec, actor: Actor, options: { system?: boolean } = {}): string {
     const def = this.objectDef(objectName);
@@ -307,6 +327,7 @@ export class Store {
     return this.transaction(() => {
       const id = this.minter.next(def.keyPrefix);
       const rec = this.prepare(def, undefined, values, actor, options.system ?? false);
+      for (const f of def.fields.values()) if (f.autoNumber) rec[f.name] = this.nextAutoNumber(def.name, f.autoNumber);
       const now = sfDateTime(this.now());
       Object.assign(rec, {
         Id: id,
@@ -345,6 +366,20 @@ export class Store {
     });
   }
 
+  /**
+   * Deleted records, as the Recycle Bin keeps them for queryAll ("QueryAll", resources_queryall:
+   * "including records that have been deleted"; they come back with IsDeleted = true). Kept in
+   * memory only: a local org restarted on its data file forgets them (docs/local-org.md).
+   */
+  private readonly recycleBin = new Map<string, Map<string, Rec>>();
+
+  /** The deleted records of an object that are not live again (queryAll). */
+  deletedRecords(objectName: string): Rec[] {
+    const def = this.objectDef(objectName);
+    const live = this.table(def.name);
+    return [...(this.recycleBin.get(def.name)?.values() ?? [])].filter((r) => !live.has(String(r.Id)));
+  }
+
   delete(objectName: string, rawId: unknown): void {
     const def = this.objectDef(objectName);
     const id = canonicalId(rawId);
@@ -362,6 +397,10 @@ export class Store {
       if (def.name === 'Account' && typeof rec.PersonContactId === 'string') {
         this.write('Contact', rec.PersonContactId, undefined);
       }
+      const now = sfDateTime(this.now());
+      let bin = this.recycleBin.get(def.name);
+      if (!bin) this.recycleBin.set(def.name, (bin = new Map()));
+      bin.set(id, { ...rec, IsDeleted: true, LastModifiedDate: now, SystemModstamp: now });
       this.write(def.name, id, undefined);
     });
   }

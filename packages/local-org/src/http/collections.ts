@@ -76,13 +76,19 @@ export function collections(
     const def = objectOrThrow(org, type);
     checkUpsertAccess(org, def, org.store.schema.field(def, extField), ctx);
     return ok(
-      eachRecord(org, records, allOrNone, (r) => {
-        const value = Object.entries(r).find(([k]) => k.toLowerCase() === extField.toLowerCase())?.[1];
-        if (value === undefined || value === null)
-          throw new SfError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${extField}]`, [extField]);
-        const result = store.upsert(def.name, extField, text(value), strip(r), actor);
-        return { id: result.id, created: result.created };
-      })
+      eachRecord(
+        org,
+        records,
+        allOrNone,
+        (r) => {
+          const value = Object.entries(r).find(([k]) => k.toLowerCase() === extField.toLowerCase())?.[1];
+          if (value === undefined || value === null)
+            throw new SfError(400, 'REQUIRED_FIELD_MISSING', `Required fields are missing: [${extField}]`, [extField]);
+          const result = store.upsert(def.name, extField, text(value), strip(r), actor);
+          return { id: result.id, created: result.created };
+        },
+        true
+      )
     );
   }
   if (method === 'PATCH') {
@@ -104,8 +110,15 @@ function eachRecord<T>(
   org: LocalOrg,
   items: T[],
   allOrNone: boolean,
-  fn: (item: T) => { id: string; created?: boolean }
+  fn: (item: T) => { id: string; created?: boolean },
+  /**
+   * An upsert's results carry `created` on every record, failures included (false): the
+   * UpsertResult of the platform's result types always has it (the closest documented form;
+   * the collections page's example shows successes only).
+   */
+  upsert = false
 ): Rec[] {
+  const failed = (errors: Rec[]): Rec => ({ success: false, errors, ...(upsert ? { created: false } : {}) });
   const store = org.store;
   const asError = (e: SfError) => ({ statusCode: e.errorCode, message: e.message, fields: [...e.fields] });
   const saved = (r: { id: string; created?: boolean }): Rec => ({
@@ -122,7 +135,7 @@ function eachRecord<T>(
         results.push(saved(r));
       } catch (error) {
         if (!(error instanceof SfError)) throw error;
-        results.push({ success: false, errors: [asError(error)] });
+        results.push(failed([asError(error)]));
       }
     }
     return results;
@@ -149,18 +162,14 @@ function eachRecord<T>(
   if (errors.size === 0) return results;
   return items.map((_item, i) => {
     const e = errors.get(i);
-    return {
-      success: false,
-      errors: [
-        e
-          ? asError(e)
-          : {
-              statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
-              message:
-                'Record rolled back because not all records were valid and the request was using AllOrNone header',
-              fields: []
-            }
-      ]
-    };
+    return failed([
+      e
+        ? asError(e)
+        : {
+            statusCode: 'ALL_OR_NONE_OPERATION_ROLLED_BACK',
+            message: 'Record rolled back because not all records were valid and the request was using AllOrNone header',
+            fields: []
+          }
+    ]);
   });
 }

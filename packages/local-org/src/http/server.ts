@@ -114,12 +114,13 @@ export class LocalOrgServer {
         const userId = authenticate(this.org, req);
         if (path === '/services/oauth2/userinfo') reply = ok(userinfo(this.org, this.url, userId));
         else if (path.startsWith('/id/')) reply = ok(identity(this.org, this.url, userId));
-        else if (path.startsWith('/services/apexrest/')) {
+        else if (path.startsWith('/services/apexrest/') || path === '/services/apexrest') {
           await injectFault(this.org.faults, this.random, method);
           meter(this.org, 'apexrest', text);
+          // The path as sent, trailing slash kept: `/Name/` reaches a `/Name/*` mapping.
           const request = {
             method,
-            path: path.slice('/services/apexrest'.length),
+            path: url.pathname.slice('/services/apexrest'.length) || '/',
             params: url.searchParams,
             body: text
           };
@@ -156,7 +157,12 @@ export class LocalOrgServer {
     const [head, a, b] = parts;
     switch (head) {
       case undefined:
-        return ok(Object.fromEntries(RESOURCES.map((r) => [r, `/services/data/v${ctx.version}/${r}`])));
+        // Resources by Version (dome_discoveryresource): each resource's URI, and the caller's
+        // identity URL, absolute, as the documented example shows.
+        return ok({
+          ...Object.fromEntries(RESOURCES.map((r) => [r, `/services/data/v${ctx.version}/${r}`])),
+          identity: `${this.url}/id/${this.org.orgId}/${ctx.userId}`
+        });
       case 'limits':
         return limits(this.org);
       case 'query':

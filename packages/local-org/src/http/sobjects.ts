@@ -50,6 +50,9 @@ export function sobjects(
   if (parts[1] === 'describe' && parts.length === 2) return ok(describe(org, def, ctx));
   if (parts.length === 2) {
     const id = parts[1]!;
+    // An sObject sub-resource the local org does not serve (listviews, quickActions, updated…)
+    // is not a record Id: 404 NOT_FOUND as for any resource that does not exist, not MALFORMED_ID.
+    if (!looksLikeId(org, id)) throw notFound();
     if (method === 'GET') return ok(retrieve(org, def, id, query.get('fields'), ctx));
     if (method === 'PATCH') {
       store.update(def.name, id, asRecord(body), actor);
@@ -103,6 +106,14 @@ export function sobjects(
     return { status: 204 };
   }
   throw notFound();
+}
+
+/**
+ * Whether a path segment is meant as a record Id: it starts with a key prefix of this org
+ * (`001bad` is a malformed Account Id, answered MALFORMED_ID; `listviews` is a resource name).
+ */
+function looksLikeId(org: LocalOrg, value: string): boolean {
+  return /^[a-zA-Z0-9]+$/.test(value) && org.store.schema.byPrefix.has(value.slice(0, 3));
 }
 
 export function retrieve(org: LocalOrg, def: ObjectDef, rawId: string, fields: string | null, ctx: Ctx): Rec {
