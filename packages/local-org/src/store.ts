@@ -399,7 +399,7 @@ export class Store {
       }
       const now = sfDateTime(this.now());
       let bin = this.recycleBin.get(def.name);
-      if (!bin) this.recycleBin.set(def.name, (bin = new Map()));
+      if (!bin) this.recycleBin.set(def.name, (bin = new Map<string, Rec>()));
       bin.set(id, { ...rec, IsDeleted: true, LastModifiedDate: now, SystemModstamp: now });
       this.write(def.name, id, undefined);
     });
