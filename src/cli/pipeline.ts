@@ -14,11 +14,16 @@ import { openStorage, storageName } from '../inbox/open';
 import { Metrics } from '../metrics';
 import { connect } from '../salesforce/connection';
 import { OrgGateway } from '../salesforce/gateway';
+import { toOrgError } from '../salesforce/errors';
+import type { OrgWatch } from '../salesforce/org-watch';
+import { orgProblem, orgReadiness, watchOrg } from '../salesforce/org-watch';
 import type { WorkerOptions } from '../worker/worker';
 import { Worker } from '../worker/worker';
 import { SettingsSource } from '../worker/settings-source';
 
 export interface Pipeline {
+  /** Set when the org did not answer at start (serve only): it is asked again with backoff. */
+  readonly orgWatch: OrgWatch | null;
   readonly inbox: Inbox;
   readonly gateway: OrgGateway;
   readonly settings: SettingsSource;
@@ -76,11 +81,14 @@ export async function readiness(pipeline: Pipeline): Promise<string | null> {
   } catch (error) {
     return `The inbox cannot be written: ${error instanceof Error ? error.message : String(error)}`;
   }
+  // The last org request's outcome first: an outage shows at once, not after the settings cache.
+  const org = orgReadiness(pipeline.gateway);
+  if (org) return org;
   try {
     const result = await pipeline.settings.get();
     return result.ok ? null : result.errors[0]!.message;
   } catch (error) {
-    return `The org is not reachable: ${error instanceof Error ? error.message : String(error)}`;
+    return orgProblem(toOrgError(error), pipeline.gateway.conn.instanceUrl);
   }
 }
 
@@ -88,11 +96,20 @@ export async function startPipeline(
   auth: OrgAuth,
   config: ServiceConfig,
   logger: Logger,
-  workerOptions: WorkerOptions = {}
+  workerOptions: WorkerOptions = {},
+  options: { waitForOrg?: boolean } = {}
 ): Promise<Pipeline> {
   const conn = await connect(auth, config.apiVersion, config.requestTimeoutMs);
   const gateway = new OrgGateway(conn, config.apiVersion, config.readPath);
-  await gateway.init();
+  let orgWatch: OrgWatch | null = null;
+  try {
+    await gateway.init(options.waitForOrg ? 1 : 5);
+  } catch (error) {
+    // serve starts whatever the org does (org-watch.ts); one-shot commands fail with the reason.
+    const orgError = toOrgError(error);
+    if (!options.waitForOrg || !orgError.transient) throw orgError;
+    orgWatch = watchOrg(gateway, logger, orgError);
+  }
   const inbox = await openInbox(config, logger);
   const metrics = new Metrics();
   const settings = new SettingsSource(gateway, config.settingsTtlMs);
@@ -108,12 +125,14 @@ export async function startPipeline(
   // A new claimable item wakes the worker at once (with Postgres: one accepted by any process).
   inbox.onWork(() => worker.notify());
   return {
+    orgWatch,
     inbox,
     gateway,
     settings,
     worker,
     metrics,
     async close() {
+      orgWatch?.stop();
       await worker.stop();
       await inbox.close();
     }

@@ -40,7 +40,7 @@ export const serveCommand: Command = {
     }
     const logger = createLogger();
     const { auth, embedded } = await resolveOrg(config);
-    const pipeline = await startPipeline(auth, config, logger);
+    const pipeline = await startPipeline(auth, config, logger, {}, { waitForOrg: true });
     // The demo on the embedded org has an Aircall too: the local one, with a demo company.
     const demo = embedded && !config.aircallApi ? await startDemoAircall(config.dataDir) : null;
     const aircallApi = demo

@@ -30,6 +30,8 @@ async function postToken(
     signal: AbortSignal.timeout(DEFAULT_REQUEST_TIMEOUT_MS)
   });
   const body = (await res.json().catch(() => ({}))) as TokenResponse;
+  // A server error is an outage (retried), not a refusal of the credentials.
+  if (res.status >= 500) throw new Error(`the login server at ${loginUrl} answered HTTP ${res.status}`);
   if (!res.ok || !body.access_token) {
     // The description is Salesforce's; it never contains the secret we sent.
     throw new AircallSfError(
@@ -109,18 +111,28 @@ async function open(auth: OrgAuth, version: string): Promise<Connection> {
       loginUrl: auth.loginUrl
     });
     const conn = new Connection({ oauth2, instanceUrl: auth.instanceUrl, refreshToken: auth.refreshToken, version });
-    // jsforce refreshes on the first 401; start with a token so the first request is not a wasted one.
+    // jsforce refreshes on the first 401; start with a token so the first request is not a
+    // wasted one. A login server that does not answer leaves that to the first request.
     const first = await postToken(auth.loginUrl, {
       grant_type: 'refresh_token',
       refresh_token: auth.refreshToken,
       client_id: auth.clientId,
       ...(auth.clientSecret ? { client_secret: auth.clientSecret } : {})
+    }).catch((error: unknown) => {
+      if (error instanceof AircallSfError) throw error;
+      return null;
     });
-    conn.accessToken = first.accessToken;
+    if (first) conn.accessToken = first.accessToken;
     return conn;
   }
   const mint = minter(auth)!;
-  const first = await mint();
+  // A login server that does not answer (down, unreachable) is an outage, not a refusal: the
+  // connection starts without a token and mints one on its first request (jsforce refreshes
+  // on the 401), so the service can start and store webhooks meanwhile. A refusal still throws.
+  const first = await mint().catch((error: unknown) => {
+    if (error instanceof AircallSfError) throw error;
+    return { accessToken: '', instanceUrl: '' };
+  });
   return new Connection({
     instanceUrl: first.instanceUrl || auth.instanceUrl,
     accessToken: first.accessToken,

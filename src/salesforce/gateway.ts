@@ -208,13 +208,32 @@ export class OrgGateway {
     return this.conn.limitInfo?.apiUsage;
   }
 
+  /** The last org request's outcome: /readyz follows it, not a cache that lags an outage. */
+  lastResult: { readonly ok: boolean; readonly at: number; readonly error: OrgError | null } | null = null;
+
   private async call<T>(purpose: string, fn: () => Promise<T>): Promise<T> {
     this.count(purpose);
     try {
-      return await fn();
+      const result = await fn();
+      this.lastResult = { ok: true, at: this.now(), error: null };
+      return result;
     } catch (error) {
-      throw toOrgError(error);
+      const orgError = toOrgError(error);
+      // An answer that refuses one record or query still means the org answers.
+      const unreachable = orgError.code === 'NETWORK' || /^E[A-Z]+$/.test(orgError.code) || orgError.status >= 500;
+      this.lastResult = unreachable ? { ok: false, at: this.now(), error: orgError } : { ok: true, at: this.now(), error: null };
+      throw orgError;
     }
+  }
+
+  /** Whether the integration user's identity is known (init answered, or a snapshot did). */
+  get identified(): boolean {
+    return this.identity.orgId !== '';
+  }
+
+  /** Reads the identity when start-up could not (the org was down): settings are read by the org's Id. */
+  private async ensureIdentity(): Promise<void> {
+    if (!this.identified) await this.init(1);
   }
 
   private get base(): string {
@@ -243,6 +262,7 @@ export class OrgGateway {
 
   /** The org-default row of Aircall_Settings__c, or null (readiness and the CLI's checks; batches read it in their snapshot). */
   async readSettings(): Promise<SettingsRow | null> {
+    await this.ensureIdentity();
     const fields = SETTINGS_FIELDS.map((f) => f.apiName).join(', ');
     const soql = `SELECT ${fields} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = '${this.identity.orgId}' LIMIT 1`;
     const result = await this.call('settings', () =>
@@ -263,6 +283,7 @@ export class OrgGateway {
    * several requests.
    */
   async read(request: ReadRequest): Promise<OrgRead> {
+    await this.ensureIdentity();
     const numbers = [...new Map(request.numbers.map((n) => [n.e164, n])).values()];
     const emails = [...new Set(request.emails.map((e) => e.toLowerCase()))];
     const externalIds = [...new Set(request.externalIds)];

@@ -18,7 +18,7 @@ export {
 } from '../../packages/local-org/test/helpers';
 
 /** A local org with this package deployed, its snapshot resource answered. */
-export function testOrg(options: LocalOrgOptions & { seed?: 'demo' | 'none' } = {}): Promise<TestOrg> {
+export function testOrg(options: LocalOrgOptions & { seed?: 'demo' | 'none'; port?: number } = {}): Promise<TestOrg> {
   // Strict by default: Opportunities are Private (the integration user has no View All on them).
   return localTestOrg({ apexRest: LOCAL_APEX_REST, sharing: { Opportunity: 'Private' }, ...options });
 }

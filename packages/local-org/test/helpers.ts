@@ -20,7 +20,9 @@ export interface TestOrg extends RunningLocalOrg {
   connect(version?: string): Connection;
 }
 
-export async function testOrg(options: LocalOrgOptions & { seed?: 'demo' | 'none' } = {}): Promise<TestOrg> {
+export async function testOrg(
+  options: LocalOrgOptions & { seed?: 'demo' | 'none'; port?: number } = {}
+): Promise<TestOrg> {
   const running = await startLocalOrg({ port: 0, forceApp: FIXTURE_FORCE_APP, ...options });
   const connect = (version = API_VERSION) =>
     new Connection({ instanceUrl: running.instanceUrl, accessToken: running.accessToken, version });
