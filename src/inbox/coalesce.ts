@@ -2,10 +2,14 @@
  * How the events of one call or message fold into one item: the newest snapshot wins (an
  * older one arriving late never overwrites it), a readable snapshot is never replaced by
  * one the product cannot read, a voicemail seen once stays seen, and an item once final
- * stays final. The inbox stores events this way, and `explain` folds a file's events with
- * the same function, so the two cannot disagree.
+ * stays final. Comments are additive: the item keeps every comment any of its snapshots
+ * carried, whatever their order (Aircall's envelope timestamp is in seconds and delivery is
+ * unordered, so a `call.ended` without a comment can arrive after a `call.commented` of the
+ * same second). Tags come and go by their own events: on a tie of timestamps, the tags of a
+ * `call.tagged`/`call.untagged` win over those of another event. The inbox stores events this
+ * way, and `explain` folds a file's events with the same function, so the two cannot disagree.
  */
-import type { Classified } from '../aircall/classify';
+import type { CallComment, Classified } from '../aircall/classify';
 import type { AircallEvent } from '../aircall/read';
 
 export interface CoalescedItem {
@@ -42,10 +46,11 @@ export function coalesce(
     };
   }
   const replaces = current.classified === null ? true : event.classified !== null && event.timestamp >= current.dataTs;
+  const chosen = replaces ? snapshot : current;
+  const other = replaces ? current : snapshot;
+  const kept = current.classified === null || event.classified === null ? chosen : fold(chosen, other);
   const changed =
-    (replaces && JSON.stringify(event.data) !== JSON.stringify(current.data)) ||
-    (voicemailLeft && !current.voicemailLeft);
-  const kept = replaces ? snapshot : current;
+    JSON.stringify(kept.data) !== JSON.stringify(current.data) || (voicemailLeft && !current.voicemailLeft);
   return {
     item: {
       kind: current.kind,
@@ -59,5 +64,54 @@ export function coalesce(
       final: current.final || event.final
     },
     changed
+  };
+}
+
+interface Snapshot {
+  readonly event: string;
+  readonly data: Record<string, unknown>;
+  readonly classified: Classified | null;
+  readonly problem: string | null;
+  readonly dataTs: number;
+}
+
+const TAG_EVENTS = new Set(['call.tagged', 'call.untagged']);
+const rawKey = (c: unknown): string => {
+  const r = (c ?? {}) as { id?: unknown; content?: unknown; posted_at?: unknown };
+  return r.id !== undefined && r.id !== null ? `id:${String(r.id)}` : JSON.stringify([r.content, r.posted_at]);
+};
+const commentKey = (c: CallComment): string => JSON.stringify([c.content, c.postedAt, c.author]);
+
+function union<T>(first: readonly T[], second: readonly T[], key: (v: T) => string): T[] {
+  const seen = new Set(first.map(key));
+  return [...first, ...second.filter((v) => !seen.has(key(v)))];
+}
+
+/** The chosen snapshot with the other's comments added and, on a tie, a tag event's tags. */
+function fold(chosen: Snapshot, other: Snapshot): Snapshot {
+  const a = chosen.classified;
+  const b = other.classified;
+  if (a?.kind !== 'call' || b?.kind !== 'call') return chosen;
+  const rawComments = union(
+    Array.isArray(chosen.data.comments) ? (chosen.data.comments as unknown[]) : [],
+    Array.isArray(other.data.comments) ? (other.data.comments as unknown[]) : [],
+    rawKey
+  );
+  const comments = union(a.comments, b.comments, commentKey).sort(
+    (x, y) => (x.postedAt ?? Number.MAX_SAFE_INTEGER) - (y.postedAt ?? Number.MAX_SAFE_INTEGER)
+  );
+  const tagsFromOther =
+    other.dataTs === chosen.dataTs && TAG_EVENTS.has(other.event) && !TAG_EVENTS.has(chosen.event);
+  const data: Record<string, unknown> = { ...chosen.data };
+  if (rawComments.length > 0) data.comments = rawComments;
+  if (tagsFromOther) data.tags = other.data.tags;
+  if (rawComments.length === 0 && !tagsFromOther && comments.length === a.comments.length) return chosen;
+  return {
+    ...chosen,
+    // The item then names the tag event its tags come from, so a later event of the same
+    // second does not take them back (call data carries no field that could say so).
+    event: tagsFromOther ? other.event : chosen.event,
+    data,
+    classified: { ...a, comments, tags: tagsFromOther ? b.tags : a.tags }
   };
 }

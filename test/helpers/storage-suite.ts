@@ -87,6 +87,40 @@ export function storageSuite(engine: string, open: OpenInbox): void {
       expect(await inbox.depth()).toBe(0);
     });
 
+    it('loses no comment nor tag whatever the order of events of one second (each permutation)', async () => {
+      const same = T0 + 30;
+      const comment = { id: 77, content: 'Wants a quote', posted_at: same, posted_by: { name: 'Jane' } };
+      const tag = { id: 5, name: 'VIP' };
+      const events = [
+        read('call.ended', callData({ id: 40, raw_digits: digits(40) }), same),
+        read('call.commented', callData({ id: 40, raw_digits: digits(40), comments: [comment] }), same),
+        read('call.tagged', callData({ id: 40, raw_digits: digits(40), tags: [tag] }), same)
+      ];
+      const orders = [
+        [0, 1, 2],
+        [0, 2, 1],
+        [1, 0, 2],
+        [1, 2, 0],
+        [2, 0, 1],
+        [2, 1, 0]
+      ];
+      for (const [n, order] of orders.entries()) {
+        const key = `call:${40 + n}`;
+        for (const [i, e] of order.entries()) {
+          const event = events[e]!;
+          const data = { ...event.data, id: 40 + n };
+          await inbox.accept(read(event.event, data, same), `perm-${n}-${i}`);
+        }
+        const item = await inbox.item(key);
+        const classified = item!.classified as unknown as { comments: { content: string }[]; tags: string[] };
+        expect({ order, comments: classified.comments.map((c) => c.content), tags: classified.tags }).toEqual({
+          order,
+          comments: ['Wants a quote'],
+          tags: ['VIP']
+        });
+      }
+    });
+
     it('claims one item per number, none of a busy number or key, and a hot number does not block the others', async () => {
       // 300 calls of one number at the head of the queue, then 40 calls of 40 other numbers.
       const events: Promise<boolean>[] = [];
