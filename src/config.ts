@@ -57,6 +57,8 @@ export interface ServiceConfig {
   readonly apiVersion: string;
   readonly concurrency: number;
   readonly settingsTtlMs: number;
+  /** SF_NAMESPACE: the namespace of the installed managed package, or null (src/org-api/names.ts). */
+  readonly namespace: string | null;
   /** SF_READ_PATH: how batches read the org (apex, rest or auto; gateway.ts). */
   readonly readPath: ReadPath;
   /** SF_REQUEST_TIMEOUT_MS: how long one org request may take before it is aborted and retried. */
@@ -169,6 +171,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
         );
       return e164;
     });
+  const namespace = get('SF_NAMESPACE')?.trim() || null;
+  // A letter, then up to 14 letters or digits (the namespace prefix Salesforce allows).
+  if (namespace !== null && !/^[A-Za-z][A-Za-z0-9]{0,14}$/.test(namespace))
+    throw invalid(
+      `SF_NAMESPACE must be the package's namespace prefix (a letter, then up to 14 letters or digits), without "__" (got ${JSON.stringify(namespace)}).`
+    );
   const readPath = (get('SF_READ_PATH') ?? 'auto') as ReadPath;
   if (!READ_PATHS.includes(readPath))
     throw invalid(`SF_READ_PATH must be one of ${READ_PATHS.join(', ')} (got ${JSON.stringify(readPath)}).`);
@@ -222,6 +230,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     liveCallExpiryMs: expiryMinutes * 60_000,
     requestTimeoutMs,
     readPath,
+    namespace,
     port,
     dataDir: overrides.dataDir ?? get('DATA_DIR') ?? '.aircall-sf',
     databaseUrl,

@@ -14,6 +14,7 @@ import { openStorage, storageName } from '../inbox/open';
 import { Metrics } from '../metrics';
 import { connect } from '../salesforce/connection';
 import { OrgGateway } from '../salesforce/gateway';
+import { OrgNames } from '../org-api/names';
 import { toOrgError } from '../salesforce/errors';
 import type { OrgWatch } from '../salesforce/org-watch';
 import { orgProblem, orgReadiness, watchOrg } from '../salesforce/org-watch';
@@ -100,7 +101,7 @@ export async function startPipeline(
   options: { waitForOrg?: boolean } = {}
 ): Promise<Pipeline> {
   const conn = await connect(auth, config.apiVersion, config.requestTimeoutMs);
-  const gateway = new OrgGateway(conn, config.apiVersion, config.readPath);
+  const gateway = new OrgGateway(conn, config.apiVersion, config.readPath, Date.now, new OrgNames(config.namespace));
   let orgWatch: OrgWatch | null = null;
   try {
     await gateway.init(options.waitForOrg ? 1 : 5);

@@ -78,7 +78,7 @@ interface Snapshot {
 const TAG_EVENTS = new Set(['call.tagged', 'call.untagged']);
 const rawKey = (c: unknown): string => {
   const r = (c ?? {}) as { id?: unknown; content?: unknown; posted_at?: unknown };
-  return r.id !== undefined && r.id !== null ? `id:${String(r.id)}` : JSON.stringify([r.content, r.posted_at]);
+  return typeof r.id === 'number' || typeof r.id === 'string' ? `id:${r.id}` : JSON.stringify([r.content, r.posted_at]);
 };
 const commentKey = (c: CallComment): string => JSON.stringify([c.content, c.postedAt, c.author]);
 
@@ -100,8 +100,7 @@ function fold(chosen: Snapshot, other: Snapshot): Snapshot {
   const comments = union(a.comments, b.comments, commentKey).sort(
     (x, y) => (x.postedAt ?? Number.MAX_SAFE_INTEGER) - (y.postedAt ?? Number.MAX_SAFE_INTEGER)
   );
-  const tagsFromOther =
-    other.dataTs === chosen.dataTs && TAG_EVENTS.has(other.event) && !TAG_EVENTS.has(chosen.event);
+  const tagsFromOther = other.dataTs === chosen.dataTs && TAG_EVENTS.has(other.event) && !TAG_EVENTS.has(chosen.event);
   const data: Record<string, unknown> = { ...chosen.data };
   if (rawComments.length > 0) data.comments = rawComments;
   if (tagsFromOther) data.tags = other.data.tags;

@@ -19,6 +19,8 @@ import {
   searchableTerm
 } from './snapshot';
 import type { SnapshotResponse } from './snapshot';
+import { SNAPSHOT_MAPPING } from './snapshot';
+import { OrgNames } from './names';
 import { MATCHED_OBJECTS, SearchPlan, returningClause, saturated, snapshotRecord } from './phone-search';
 import { soqlString as quote } from './soql';
 
@@ -220,5 +222,27 @@ export function localSnapshot(
   }
 }
 
-/** The local org's `apexRest` option for this package. */
-export const LOCAL_APEX_REST = { '/aircall/v1/snapshot': localSnapshot } as const;
+/**
+ * The local org's `apexRest` option for this package, deployed with a namespace or without:
+ * the Apex runs inside its namespace and spells the package's names locally, so the stand-in
+ * does too and its context translates (names.ts) to the org's spelling and back.
+ */
+export function localApexRest(names: OrgNames = new OrgNames(null)): Record<string, typeof localSnapshot> {
+  const inNamespace = (ctx: LocalApexContext): LocalApexContext =>
+    names.namespace
+      ? {
+          userId: ctx.userId,
+          orgId: ctx.orgId,
+          query: (soql) => names.fromOrg(ctx.query(names.text(soql))) as Row[],
+          querySystem: (soql) => names.fromOrg(ctx.querySystem(names.text(soql))) as Row[],
+          search: (sosl) => names.fromOrg(ctx.search(names.text(sosl))) as Row[],
+          describe: (sobject) => {
+            const described = ctx.describe(names.name(sobject));
+            return described && { fields: described.fields.map((f) => ({ ...f, name: names.local(f.name) })) };
+          }
+        }
+      : ctx;
+  return { [names.apexRestPath(SNAPSHOT_MAPPING)]: (request, ctx) => localSnapshot(request, inNamespace(ctx)) };
+}
+
+export const LOCAL_APEX_REST = localApexRest();

@@ -13,6 +13,7 @@ import type { Connection } from 'jsforce';
 import type { ReadPath } from '../config';
 import { phoneSearchForms, samePhoneNumber } from '../aircall/phone';
 import type { SnapshotRequest, SnapshotResponse } from '../org-api/snapshot';
+import { OrgNames } from '../org-api/names';
 import { RestSnapshotReader } from '../org-api/rest-snapshot';
 import {
   SNAPSHOT_FAILED,
@@ -168,12 +169,14 @@ export class OrgGateway {
     readonly conn: Connection,
     private readonly version: string,
     readonly readPath: ReadPath = 'auto',
-    private readonly now: () => number = Date.now
+    private readonly now: () => number = Date.now,
+    /** The package's names as this org spells them (SF_NAMESPACE: a managed package's namespace). */
+    readonly names: OrgNames = new OrgNames(null)
   ) {
     this.rest = new RestSnapshotReader(
       (purpose, req) =>
         this.call(purpose, () =>
-          this.conn.request<unknown>(
+          this.request<unknown>(
             {
               method: req.method,
               url: req.url,
@@ -226,6 +229,25 @@ export class OrgGateway {
     }
   }
 
+  /**
+   * One REST request with the package's names spelled as the org does (names.ts): the URL
+   * (queries, external-id paths, the Apex resource's path) and the body's keys out, the
+   * answer's keys back to the local names the rest of the service uses.
+   */
+  private async request<T>(
+    req: { method: string; url: string; body?: string; headers?: Record<string, string> },
+    options?: typeof NO_RETRY
+  ): Promise<T> {
+    const names = this.names;
+    if (!names.namespace) return this.conn.request<T>(req as Parameters<Connection['request']>[0], options);
+    const mapped = {
+      ...req,
+      url: names.text(req.url),
+      ...(req.body !== undefined ? { body: JSON.stringify(names.toOrg(JSON.parse(req.body))) } : {})
+    };
+    return names.fromOrg(await this.conn.request<unknown>(mapped as Parameters<Connection['request']>[0], options)) as T;
+  }
+
   /** Whether the integration user's identity is known (init answered, or a snapshot did). */
   get identified(): boolean {
     return this.identity.orgId !== '';
@@ -245,7 +267,7 @@ export class OrgGateway {
     for (let attempt = 1; ; attempt += 1) {
       try {
         const info = await this.call('identity', () =>
-          this.conn.request<{ user_id: string; organization_id: string }>(
+          this.request<{ user_id: string; organization_id: string }>(
             { method: 'GET', url: `${this.conn.instanceUrl}/services/oauth2/userinfo` },
             NO_RETRY
           )
@@ -266,7 +288,7 @@ export class OrgGateway {
     const fields = SETTINGS_FIELDS.map((f) => f.apiName).join(', ');
     const soql = `SELECT ${fields} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = '${this.identity.orgId}' LIMIT 1`;
     const result = await this.call('settings', () =>
-      this.conn.request<QueryResponse>(
+      this.request<QueryResponse>(
         { method: 'GET', url: `${this.base}/query?q=${encodeURIComponent(soql)}` },
         NO_RETRY
       )
@@ -345,10 +367,10 @@ export class OrgGateway {
 
   private async readApex(body: SnapshotRequest): Promise<SnapshotResponse> {
     const raw = await this.call('snapshot', () =>
-      this.conn.request<unknown>(
+      this.request<unknown>(
         {
           method: 'POST',
-          url: `${this.conn.instanceUrl}/services/apexrest${SNAPSHOT_MAPPING}`,
+          url: `${this.conn.instanceUrl}/services/apexrest${this.names.apexRestPath(SNAPSHOT_MAPPING)}`,
           body: JSON.stringify(body),
           headers: { 'Content-Type': 'application/json' }
         },
@@ -571,7 +593,7 @@ export class OrgGateway {
     let response: CompositeResponse;
     try {
       response = await this.call('write', () =>
-        this.conn.request<CompositeResponse>({
+        this.request<CompositeResponse>({
           method: 'POST',
           url: `${this.base}/composite`,
           body: JSON.stringify({ allOrNone: false, compositeRequest: subrequests }),

@@ -18,6 +18,8 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { SfError } from './errors';
 import type { LocalOrg } from './org';
+import type { ForceAppSource } from './schema';
+import { forceAppDir } from './schema';
 import { parseSosl } from './sosl';
 import type { Rec } from './store';
 
@@ -75,8 +77,9 @@ export interface RestMapping {
 }
 
 /** The urlMapping of every deployed class annotated @RestResource, from the force-app folders. */
-export function restMappings(forceApps: readonly string[]): Map<string, RestMapping> {
+export function restMappings(forceApps: readonly ForceAppSource[]): Map<string, RestMapping> {
   const out = new Map<string, RestMapping>();
+  let namespace: string | undefined;
   const visit = (dir: string) => {
     for (const name of readdirSync(dir)) {
       const path = join(dir, name);
@@ -85,11 +88,16 @@ export function restMappings(forceApps: readonly string[]): Map<string, RestMapp
         const source = readFileSync(path, 'utf8');
         const m = /@RestResource\s*\(\s*urlMapping\s*=\s*'([^']+)'\s*\)/i.exec(source);
         const methods = [...source.matchAll(/@Http(Get|Post|Put|Patch|Delete)\b/gi)].map((h) => h[1]!.toUpperCase());
-        if (m) out.set(m[1]!, { className: name.replace(/\.cls$/, ''), methods });
+        // A namespaced package's mappings are below /<ns>/ (apex_classes_annotation_rest_resource).
+        if (m) out.set(`${namespace ? `/${namespace}` : ''}${m[1]!}`, { className: name.replace(/\.cls$/, ''), methods });
       }
     }
   };
-  for (const dir of forceApps) if (existsSync(dir)) visit(dir);
+  for (const source of forceApps) {
+    const dir = forceAppDir(source);
+    namespace = dir.namespace;
+    if (existsSync(dir.path)) visit(dir.path);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 /** The local org: a Salesforce-compatible REST server (README.md). */
 export { LocalOrg, ADMIN_USERNAME } from './org';
 export type { LocalOrgOptions } from './org';
+export type { ForceAppDir, ForceAppSource } from './schema';
 export { LocalOrgServer, API_VERSIONS } from './http/server';
 export { parseFaults, randomSource } from './faults';
 export type { FaultSpec } from './faults';

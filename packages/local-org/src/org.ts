@@ -3,6 +3,7 @@
  * the API meter and fault injection. `server.ts` puts HTTP in front of it.
  */
 import { createHmac, randomBytes } from 'node:crypto';
+import type { ForceAppSource } from './schema';
 import { buildSchema } from './schema';
 import { CASE_STATUSES, OPPORTUNITY_STAGES, TASK_STATUSES } from './schema';
 import { SoqlEngine } from './soql';
@@ -24,7 +25,7 @@ export interface LocalOrgOptions {
    * SFDX source folders (`force-app`, and an admin's own metadata) whose custom objects, fields
    * and Apex REST mappings are deployed; none when absent.
    */
-  readonly forceApp?: string | readonly string[];
+  readonly forceApp?: ForceAppSource | readonly ForceAppSource[];
   /** Handlers for the deployed Apex REST mappings (apex.ts): the local org cannot run Apex. */
   readonly apexRest?: Readonly<Record<string, ApexRestHandler>>;
   readonly faults?: FaultSpec;
@@ -59,7 +60,7 @@ export class LocalOrg {
   apiUsed: number;
 
   constructor(options: LocalOrgOptions = {}) {
-    const forceApps = options.forceApp === undefined ? [] : [options.forceApp].flat();
+    const forceApps: ForceAppSource[] = options.forceApp === undefined ? [] : [options.forceApp].flat();
     const schema = buildSchema({ personAccounts: options.personAccounts ?? false, forceApps });
     this.restMappings = restMappings(forceApps);
     this.permissionSets = loadPermissionSets(forceApps);

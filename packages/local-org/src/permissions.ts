@@ -29,6 +29,8 @@
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SfError } from './errors';
+import type { ForceAppSource } from './schema';
+import { forceAppDir, namespaced } from './schema';
 
 export interface PermissionSetDef {
   readonly name: string;
@@ -44,9 +46,13 @@ const blocks = (xml: string, name: string): string[] =>
 const yes = (xml: string, name: string) => tag(xml, name) === 'true';
 
 /** The permission sets of every `main/default/permissionsets` folder under the SFDX roots. */
-export function loadPermissionSets(roots: readonly string[]): Map<string, PermissionSetDef> {
+export function loadPermissionSets(roots: readonly ForceAppSource[]): Map<string, PermissionSetDef> {
   const sets = new Map<string, PermissionSetDef>();
-  for (const root of roots) {
+  for (const source of roots) {
+    const { path: root, namespace } = forceAppDir(source);
+    // A namespaced package's sets name its objects and fields with the namespace.
+    const ns = (name: string) => namespaced(name, namespace);
+    const field = (ref: string) => ref.split('.').map(ns).join('.');
     const dir = join(root, 'main', 'default', 'permissionsets');
     if (!existsSync(dir)) continue;
     for (const file of readdirSync(dir).filter((f) => f.endsWith('.permissionset-meta.xml'))) {
@@ -54,7 +60,7 @@ export function loadPermissionSets(roots: readonly string[]): Map<string, Permis
       const name = file.replace(/\.permissionset-meta\.xml$/, '');
       const objects = new Map<string, { read: boolean; create: boolean; edit: boolean; viewAll: boolean }>();
       for (const b of blocks(xml, 'objectPermissions')) {
-        objects.set(tag(b, 'object') ?? '', {
+        objects.set(ns(tag(b, 'object') ?? ''), {
           read: yes(b, 'allowRead'),
           create: yes(b, 'allowCreate'),
           edit: yes(b, 'allowEdit'),
@@ -64,11 +70,11 @@ export function loadPermissionSets(roots: readonly string[]): Map<string, Permis
       // Custom settings are read through "Custom Setting Definitions" access, not object permissions.
       for (const b of blocks(xml, 'customSettingAccesses')) {
         if (yes(b, 'enabled'))
-          objects.set(tag(b, 'name') ?? '', { read: true, create: false, edit: false, viewAll: false });
+          objects.set(ns(tag(b, 'name') ?? ''), { read: true, create: false, edit: false, viewAll: false });
       }
       const fields = new Map<string, { read: boolean; edit: boolean }>();
       for (const b of blocks(xml, 'fieldPermissions')) {
-        fields.set(tag(b, 'field') ?? '', { read: yes(b, 'readable'), edit: yes(b, 'editable') });
+        fields.set(field(tag(b, 'field') ?? ''), { read: yes(b, 'readable'), edit: yes(b, 'editable') });
       }
       const userPermissions = new Set(
         blocks(xml, 'userPermissions')

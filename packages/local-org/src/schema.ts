@@ -516,7 +516,8 @@ interface ForceAppObject {
   autoNumber?: { format: string; start: number };
 }
 
-export function readForceApp(dir: string): ForceAppObject[] {
+export function readForceApp(source: ForceAppSource): ForceAppObject[] {
+  const { path: dir, namespace } = forceAppDir(source);
   const objectsDir = join(dir, 'main', 'default', 'objects');
   if (!existsSync(objectsDir)) return [];
   const out: ForceAppObject[] = [];
@@ -529,10 +530,11 @@ export function readForceApp(dir: string): ForceAppObject[] {
           .filter((f) => f.endsWith('.field-meta.xml'))
           .sort()
           .map((f) => customFieldFromXml(readFileSync(join(fieldsDir, f), 'utf8'), name))
+          .map((f) => (namespace ? { ...f, name: namespaced(f.name, namespace) } : f))
       : [];
     const nameField = xmlChildren(`<n>${meta.get('nameField') ?? ''}</n>`);
     out.push({
-      name,
+      name: namespaced(name, namespace),
       label: decode(meta.get('label') ?? name),
       customSetting: meta.has('customSettingsType'),
       fields,
@@ -551,10 +553,29 @@ export function readForceApp(dir: string): ForceAppObject[] {
 
 // ---- assembly ---------------------------------------------------------------------------
 
+/**
+ * An SFDX source folder to deploy, and the namespace of the package it is (none for an
+ * admin's unpackaged metadata): its custom objects and fields are then `<ns>__Name__c`, its
+ * Apex REST mappings below `/<ns>/` (apex_classes_annotation_rest_resource).
+ */
+export interface ForceAppDir {
+  readonly path: string;
+  readonly namespace?: string;
+}
+export type ForceAppSource = string | ForceAppDir;
+export const forceAppDir = (source: ForceAppSource): ForceAppDir =>
+  typeof source === 'string' ? { path: source } : source;
+
+/** A custom name as a package with this namespace spells it (`Name__c` → `ns__Name__c`). */
+export function namespaced(name: string, namespace: string | undefined): string {
+  // `Name__c` has one `__`; `other__Name__c` already carries a namespace.
+  return namespace && name.endsWith('__c') && name.split('__').length === 2 ? `${namespace}__${name}` : name;
+}
+
 export interface SchemaOptions {
   readonly personAccounts?: boolean;
   /** force-app folders to deploy, in order; none when empty. */
-  readonly forceApps?: readonly string[];
+  readonly forceApps?: readonly ForceAppSource[];
 }
 
 export function buildSchema(options: SchemaOptions = {}): Schema {
