@@ -10,6 +10,9 @@ that URL exists, sets its events and re-enables it (Aircall disables a webhook t
 failing). Prints what to put in AIRCALL_WEBHOOK_TOKEN; the last stdout line is the webhook as
 JSON. Needs AIRCALL_API_ID and AIRCALL_API_TOKEN.`;
 
+/** The path serve answers Aircall's webhook on (server/app.ts). */
+export const WEBHOOK_PATH = '/webhooks/aircall';
+
 /** The events the product acts on (aircall/schemas.ts): a webhook with fewer misses updates. */
 export const WEBHOOK_EVENTS: readonly string[] = [...CALL_EVENTS, ...MESSAGE_EVENTS];
 
@@ -30,6 +33,19 @@ export const aircallWebhookCommand: Command = {
         `--url must be a URL such as https://aircall.acme.com/webhooks/aircall; got "${values.url}".`
       );
     }
+    // Aircall delivers webhooks over HTTPS only (reference/aircall.md §1), and serve answers
+    // one path: anything else would be a webhook that fails until Aircall disables it.
+    const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+    if (url.protocol !== 'https:' && !(url.protocol === 'http:' && loopback))
+      throw usageError(
+        USAGE,
+        `--url must be an https:// URL: Aircall delivers webhooks over HTTPS only (got ${url.protocol}//${url.host}). Put a reverse proxy with a certificate in front of serve (README, "Expose it to Aircall").`
+      );
+    if (url.pathname !== WEBHOOK_PATH || url.search !== '')
+      throw usageError(
+        USAGE,
+        `--url must end with ${WEBHOOK_PATH}, the only path serve answers webhooks on (got ${url.pathname}${url.search}).`
+      );
     const config = configFrom(values);
     const aircallApi = requireAircallApi(config, 'aircall-webhook');
     const api = new AircallApi(aircallApi);

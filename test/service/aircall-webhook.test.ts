@@ -49,6 +49,25 @@ describe('aircall-sf aircall-webhook', () => {
   it('refuses a URL that is not one', async () => {
     await expect(cli(['--url', 'not a url'])).rejects.toMatchObject({ code: 2 });
   }, 60_000);
+
+  it.each([
+    ['http:// on a public host', 'http://aircall.acme.example/webhooks/aircall', /https:\/\/ URL/],
+    ['another path', 'https://aircall.acme.example/hooks', /must end with \/webhooks\/aircall/],
+    ['a query string', 'https://aircall.acme.example/webhooks/aircall?x=1', /must end with/]
+  ])(
+    'refuses %s, and creates nothing',
+    async (_label, url, message) => {
+      const before = aircall.company.webhooks.size;
+      const failure = (await cli(['--url', url]).then(
+        () => ({ code: 0, stderr: '' }),
+        (error: unknown) => error
+      )) as { code: number; stderr: string };
+      expect(failure.code).toBe(2);
+      expect(failure.stderr).toMatch(message);
+      expect(aircall.company.webhooks.size).toBe(before);
+    },
+    60_000
+  );
 });
 
 describe('aircall-sf local-aircall', () => {
