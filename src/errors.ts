@@ -25,7 +25,9 @@ export const ERROR_CODES = {
   AIRCALL_API_REFUSED: 'AIRCALL_API_REFUSED',
   METRICS_TOKEN_INVALID: 'METRICS_TOKEN_INVALID',
   /** A console call to the local Apex controllers that the Apex would refuse too. */
-  CONTROLLER_REFUSED: 'CONTROLLER_REFUSED'
+  CONTROLLER_REFUSED: 'CONTROLLER_REFUSED',
+  /** The rules engine threw on an item (a bug): dead-lettered with the reason. */
+  ENGINE_FAILED: 'ENGINE_FAILED'
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
@@ -48,4 +50,9 @@ export class AircallSfError<C extends string = ErrorCode> extends Error {
   toJSON(): { code: C; message: string; details: Readonly<Record<string, unknown>> } {
     return { code: this.code, message: this.message, details: this.details };
   }
+}
+
+/** A dead letter's code: the `CODE: ` its stored reason starts with (org errors and the product's own). */
+export function deadLetterCode(reason: string | null | undefined): string | null {
+  return /^([A-Z][A-Z0-9_]+): /.exec(reason ?? '')?.[1] ?? null;
 }

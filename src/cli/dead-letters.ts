@@ -1,6 +1,7 @@
 import { AircallSfError, ERROR_CODES } from '../errors';
 import { openStorage } from '../inbox/open';
 import { createLogger } from '../logger';
+import { deadLetterCode } from '../errors';
 import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand, usageError } from './command';
 import { openPipeline } from './embedded';
@@ -23,11 +24,20 @@ export const deadLettersCommand: Command = {
     if (action === 'list') {
       const inbox = await openStorage(config);
       const dead = await inbox.deadLetters();
-      for (const item of dead) io.out(`${item.key}\tattempts ${item.attempts}\t${item.lastError ?? ''}`);
+      // The code first (docs/errors.md says what each means and what to do), then the reason.
+      for (const item of dead)
+        io.out(
+          `${item.key}\t${deadLetterCode(item.lastError) ?? '-'}\tattempts ${item.attempts}\t${item.lastError ?? ''}`
+        );
       io.out(
         JSON.stringify({
           deadLetters: dead.length,
-          items: dead.map((d) => ({ id: d.key, attempts: d.attempts, reason: d.lastError }))
+          items: dead.map((d) => ({
+            id: d.key,
+            code: deadLetterCode(d.lastError),
+            attempts: d.attempts,
+            reason: d.lastError
+          }))
         })
       );
       await inbox.close();

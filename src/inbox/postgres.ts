@@ -664,13 +664,15 @@ export class PostgresInbox implements Inbox {
         params
       );
       for (const row of rows) {
-        // Still unreadable: the worker dead-letters it again with the reason.
+        // Still unreadable: the worker dead-letters it again with the reading problem itself
+        // (not the last reason, which would be wrapped in one more copy at every retry).
         const read = reread(row);
         if (read.classified)
           await client.query('UPDATE aircall_items SET classified = $1 WHERE key = $2', [
             JSON.stringify(read.classified),
             row.key
           ]);
+        else await client.query('UPDATE aircall_items SET last_error = $1 WHERE key = $2', [read.problem, row.key]);
       }
       const result = await client.query(
         `UPDATE aircall_items SET state = 'pending', attempts = 0, next_attempt_at = 0,

@@ -502,10 +502,13 @@ export class SqliteInbox implements Inbox {
       const params = key ? [key] : [];
       const rows = this.stmt(`SELECT * FROM items WHERE ${where}`).all(...params) as Row[];
       const update = this.stmt('UPDATE items SET classified = ? WHERE key = ?');
+      const problem = this.stmt('UPDATE items SET last_error = ? WHERE key = ?');
       for (const row of rows) {
-        // Still unreadable: the worker dead-letters it again with the reason.
+        // Still unreadable: the worker dead-letters it again with the reading problem itself
+        // (not the last reason, which would be wrapped in one more copy at every retry).
         const read = reread(row);
         if (read.classified) update.run(JSON.stringify(read.classified), row.key);
+        else problem.run(read.problem, row.key);
       }
       const sql = `UPDATE items SET state = 'pending', attempts = 0, next_attempt_at = 0, ${RELEASE},
                      processed_version = MIN(processed_version, version - 1) WHERE ${where}`;

@@ -14,6 +14,7 @@ import type { Plan } from '../rules/types';
 import type { Metrics } from '../metrics';
 import type { Settings } from '../settings/schema';
 import { OrgError, toOrgError } from '../salesforce/errors';
+import { AircallSfError, ERROR_CODES, deadLetterCode } from '../errors';
 import type { OrgGateway, WriteItem, WriteResult } from '../salesforce/gateway';
 import type { SettingsSource } from './settings-source';
 import { buildSnapshots } from './snapshots';
@@ -299,8 +300,9 @@ export class Worker {
   /** The item as classified at the boundary, with what only the coalesced item and the company's lines tell. */
   private classify(item: InboxItem, ownNumbers: ReadonlySet<string>): Classified {
     if (!item.classified)
-      throw new Error(
-        `Aircall sent a ${item.kind} this version cannot read (${item.lastError ?? 'unknown reason'}). ` +
+      throw new AircallSfError(
+        ERROR_CODES.PAYLOAD_INVALID,
+        `${ERROR_CODES.PAYLOAD_INVALID}: Aircall sent a ${item.kind} this version cannot read (${item.lastError ?? 'unknown reason'}). ` +
           'It is kept: after an upgrade of aircall-sf, `aircall-sf dead-letters retry --all` reads it again.'
       );
     return inContext(item.classified, { voicemailLeft: item.voicemailLeft, ownNumbers });
@@ -323,9 +325,14 @@ export class Worker {
       );
       return;
     }
-    await this.inbox.deadLetter(item.key, error.reason);
+    await this.deadLetter(item, error.reason);
+  }
+
+  /** Every dead letter, whatever made it, is counted and logged at error level with its code and reason. */
+  private async deadLetter(item: InboxItem, reason: string): Promise<void> {
+    await this.inbox.deadLetter(item.key, reason);
     this.metrics.callsFailed.inc({ kind: item.kind });
-    this.logger.error({ item: item.key, code: error.code, reason: error.reason }, 'dead letter');
+    this.logger.error({ item: item.key, code: deadLetterCode(reason), reason }, 'dead letter');
   }
 
   /**
@@ -339,8 +346,7 @@ export class Worker {
       try {
         prepared.push({ item, classified: this.classify(item, ownNumbers) });
       } catch (error) {
-        await this.inbox.deadLetter(item.key, error instanceof Error ? error.message : String(error));
-        this.metrics.callsFailed.inc({ kind: item.kind });
+        await this.deadLetter(item, error instanceof Error ? error.message : String(error));
       }
     }
     if (prepared.length === 0) return;
@@ -373,11 +379,10 @@ export class Worker {
       try {
         result = plan({ item: p.classified, settings, org: snapshot.snapshotFor(subject(p)) });
       } catch (error) {
-        await this.inbox.deadLetter(
-          p.item.key,
-          `The rules engine could not plan this ${p.item.kind}: ${error instanceof Error ? error.message : String(error)}`
+        await this.deadLetter(
+          p.item,
+          `${ERROR_CODES.ENGINE_FAILED}: The rules engine could not plan this ${p.item.kind}: ${error instanceof Error ? error.message : String(error)}`
         );
-        this.metrics.callsFailed.inc({ kind: p.item.kind });
         continue;
       }
       if (result.outcome === 'skip') {

@@ -80,6 +80,37 @@ describe('a poison event among ordinary calls', () => {
   });
 });
 
+describe('a dead letter an operator can trust', () => {
+  it('is logged at error level with its code, and a retry keeps one copy of its reason', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const logger = pino(
+      { level: 'info' },
+      { write: (line: string) => void lines.push(JSON.parse(line) as Record<string, unknown>) }
+    );
+    const svc = await testService({ logger });
+    try {
+      await svc.post(envelope('call.ended', callData({ id: 34_001, started_at: 1e16 })));
+      await svc.settle();
+      const first = (await svc.pipeline.inbox.item('call:34001'))!;
+      expect(first.state).toBe('dead');
+      expect(first.lastError).toMatch(/^AIRCALL_PAYLOAD_INVALID: .*data\.started_at/);
+      expect(lines).toContainEqual(
+        expect.objectContaining({ level: 50, msg: 'dead letter', item: 'call:34001', code: 'AIRCALL_PAYLOAD_INVALID' })
+      );
+      for (let round = 0; round < 2; round += 1) {
+        expect(await svc.pipeline.inbox.retry('call:34001')).toBe(1);
+        svc.pipeline.worker.notify();
+        await svc.settle();
+      }
+      const again = (await svc.pipeline.inbox.item('call:34001'))!;
+      expect(again.state).toBe('dead');
+      expect(again.lastError!.split('cannot read')).toHaveLength(2);
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
 describe('a contact detail the org would refuse', () => {
   it.each([
     ['an invalid email', 'not an email'],
