@@ -224,7 +224,9 @@ export class OrgGateway {
       const orgError = toOrgError(error);
       // An answer that refuses one record or query still means the org answers.
       const unreachable = orgError.code === 'NETWORK' || /^E[A-Z]+$/.test(orgError.code) || orgError.status >= 500;
-      this.lastResult = unreachable ? { ok: false, at: this.now(), error: orgError } : { ok: true, at: this.now(), error: null };
+      this.lastResult = unreachable
+        ? { ok: false, at: this.now(), error: orgError }
+        : { ok: true, at: this.now(), error: null };
       throw orgError;
     }
   }
@@ -245,7 +247,9 @@ export class OrgGateway {
       url: names.text(req.url),
       ...(req.body !== undefined ? { body: JSON.stringify(names.toOrg(JSON.parse(req.body))) } : {})
     };
-    return names.fromOrg(await this.conn.request<unknown>(mapped as Parameters<Connection['request']>[0], options)) as T;
+    return names.fromOrg(
+      await this.conn.request<unknown>(mapped as Parameters<Connection['request']>[0], options)
+    ) as T;
   }
 
   /** Whether the integration user's identity is known (init answered, or a snapshot did). */
@@ -288,10 +292,7 @@ export class OrgGateway {
     const fields = SETTINGS_FIELDS.map((f) => f.apiName).join(', ');
     const soql = `SELECT ${fields} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = '${this.identity.orgId}' LIMIT 1`;
     const result = await this.call('settings', () =>
-      this.request<QueryResponse>(
-        { method: 'GET', url: `${this.base}/query?q=${encodeURIComponent(soql)}` },
-        NO_RETRY
-      )
+      this.request<QueryResponse>({ method: 'GET', url: `${this.base}/query?q=${encodeURIComponent(soql)}` }, NO_RETRY)
     );
     return result.records[0] ?? null;
   }

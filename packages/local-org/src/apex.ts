@@ -89,7 +89,8 @@ export function restMappings(forceApps: readonly ForceAppSource[]): Map<string, 
         const m = /@RestResource\s*\(\s*urlMapping\s*=\s*'([^']+)'\s*\)/i.exec(source);
         const methods = [...source.matchAll(/@Http(Get|Post|Put|Patch|Delete)\b/gi)].map((h) => h[1]!.toUpperCase());
         // A namespaced package's mappings are below /<ns>/ (apex_classes_annotation_rest_resource).
-        if (m) out.set(`${namespace ? `/${namespace}` : ''}${m[1]!}`, { className: name.replace(/\.cls$/, ''), methods });
+        if (m)
+          out.set(`${namespace ? `/${namespace}` : ''}${m[1]!}`, { className: name.replace(/\.cls$/, ''), methods });
       }
     }
   };
