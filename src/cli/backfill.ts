@@ -13,8 +13,9 @@ const USAGE = `Usage: aircall-sf backfill --from DATE --to DATE [--timeout SECON
 Lists, from Aircall's Public API, every call that started between --from and --to (ISO 8601,
 or unix seconds) and feeds each through the same inbox, coalescing and rules as a webhook, so a
 call that also came by webhook is still one Task. Progress goes to stderr; the last stdout line
-is {"calls":N,"logged":N,"skipped":N,"failed":N}. Exit code 0 unless a call failed; 2 when the
-org's settings are invalid. Interrupted, it continues where it stopped; run again, it logs
+is {"calls","logged","skipped","failed","alreadyLogged","alreadySkipped"}: what this run logged and
+skipped, and the calls an earlier run had already logged or skipped. Exit code 0 unless a call
+failed; 2 when the org's settings are invalid. Interrupted, it continues where it stopped; run again, it logs
 nothing twice. Needs AIRCALL_API_ID and AIRCALL_API_TOKEN (README, Configuration).
 
   --from DATE      the window's start (ISO 8601 or unix seconds)
@@ -90,9 +91,7 @@ export interface BackfillRun {
 }
 
 /** Lists the window's calls and feeds them to the pipeline's inbox; resolves when all are done. */
-export async function backfill(
-  run: BackfillRun
-): Promise<{ calls: number; logged: number; skipped: number; failed: number }> {
+export async function backfill(run: BackfillRun): Promise<BackfillResult> {
   const { api, pipeline, from, to, io } = run;
   await requireValidSettings(pipeline);
   pipeline.worker.start();
@@ -103,6 +102,8 @@ export async function backfill(
   if (start > from) io.err(`backfill: resuming at ${new Date(start * 1000).toISOString()}`);
   const began = Date.now();
   const keys = new Set<string>();
+  // Calls a run before this one had already logged or skipped: counted apart, not as this run's.
+  const done = new Set<string>();
   let calls = 0;
   const report = async (startedAt: number) => {
     const done = (startedAt - start) / Math.max(1, to - start);
@@ -120,7 +121,9 @@ export async function backfill(
     const read = apiCallEvent(call);
     if (read) {
       await pipeline.inbox.rememberLines([...read.lines]);
-      await pipeline.inbox.accept(read.event, read.digest);
+      const before = keys.has(read.event.key) ? undefined : await pipeline.inbox.item(read.event.key);
+      const changed = await pipeline.inbox.accept(read.event, read.digest);
+      if (!changed && (before?.state === 'logged' || before?.state === 'skipped')) done.add(read.event.key);
       keys.add(read.event.key);
       pipeline.worker.notify();
     }
@@ -132,9 +135,31 @@ export async function backfill(
   }
   await drain(pipeline, [...keys], run.timeoutMs);
   rmSync(run.progressFile, { force: true });
-  const result = await summary(pipeline, [...keys], calls);
+  const result = await summary(
+    pipeline,
+    [...keys].filter((k) => !done.has(k)),
+    calls
+  );
+  const earlier = await pipeline.inbox.counts([...done]);
   await report(to);
-  const line = { calls, logged: result.logged, skipped: result.skipped, failed: result.failed };
+  const line = {
+    calls,
+    logged: result.logged,
+    skipped: result.skipped,
+    failed: result.failed,
+    alreadyLogged: earlier.logged,
+    alreadySkipped: earlier.skipped
+  };
   io.out(JSON.stringify(line));
   return line;
+}
+
+/** What one run did: `logged` and `skipped` by this run; `already…`, by an earlier one (a second run: 0 logged). */
+export interface BackfillResult {
+  readonly calls: number;
+  readonly logged: number;
+  readonly skipped: number;
+  readonly failed: number;
+  readonly alreadyLogged: number;
+  readonly alreadySkipped: number;
 }

@@ -73,7 +73,14 @@ describe('a backfill of more than 10,000 calls in one window', () => {
     const line = await result;
     const skipped = internal().size;
     expect(skipped).toBeGreaterThan(0);
-    expect(line).toEqual({ calls: CALLS, logged: CALLS - skipped, skipped, failed: 0 });
+    expect(line).toEqual({
+      calls: CALLS,
+      logged: CALLS - skipped,
+      skipped,
+      failed: 0,
+      alreadyLogged: 0,
+      alreadySkipped: 0
+    });
     expect(JSON.parse(out.at(-1)!)).toEqual(line);
     expect(waits).toBeGreaterThan(0);
     expect(aircall.stats.limited).toBe(waits);
