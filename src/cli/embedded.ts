@@ -17,6 +17,7 @@ import { FORCE_APP } from '../paths';
 import type { WorkerOptions } from '../worker/worker';
 import type { Pipeline } from './pipeline';
 import { WEBHOOK_EVENTS } from './aircall-webhook';
+import { lockDataDir } from './data-dir-lock';
 import { requireWritableDataDir, startPipeline } from './pipeline';
 
 export interface EmbeddedOrg {
@@ -70,8 +71,13 @@ export function loadConsole(): typeof ConsoleModule {
  * logged in once (`sf org login access-token`) stays pointed at it; a port taken meanwhile
  * gives way to a free one, which is kept from then on.
  */
-export async function startEmbeddedOrg(dataDir: string): Promise<EmbeddedOrg> {
+export async function startEmbeddedOrg(
+  dataDir: string,
+  holder = process.argv[2] ?? 'aircall-sf'
+): Promise<EmbeddedOrg> {
   mkdirSync(dataDir, { recursive: true });
+  // Before the port is touched: a second process must not move it (data-dir-lock.ts).
+  const lock = lockDataDir(dataDir, holder);
   const dataFile = join(dataDir, 'local-org.sqlite');
   const portFile = join(dataDir, 'local-org.port');
   const localOrg = loadLocalOrg();
@@ -80,10 +86,15 @@ export async function startEmbeddedOrg(dataDir: string): Promise<EmbeddedOrg> {
   const kept = existsSync(portFile) ? Number(readFileSync(portFile, 'utf8').trim()) : 0;
   let started;
   try {
-    started = await start(Number.isInteger(kept) && kept > 0 && kept < 65536 ? kept : 0);
+    try {
+      started = await start(Number.isInteger(kept) && kept > 0 && kept < 65536 ? kept : 0);
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
+      started = await start(0);
+    }
   } catch (error) {
-    if ((error as { code?: string }).code !== 'EADDRINUSE') throw error;
-    started = await start(0);
+    lock.release();
+    throw error;
   }
   writeFileSync(portFile, `${new URL(started.instanceUrl).port}\n`);
   return {
@@ -91,7 +102,10 @@ export async function startEmbeddedOrg(dataDir: string): Promise<EmbeddedOrg> {
     accessToken: started.accessToken,
     orgId: started.org.orgId,
     dataFile,
-    close: () => started.close()
+    close: async () => {
+      await started.close();
+      lock.release();
+    }
   };
 }
 

@@ -8,7 +8,8 @@ import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand } from './command';
 import { backfill } from './backfill';
 import { DEMO_DAYS, loadConsole, resolveOrg, startDemoAircall } from './embedded';
-import { readiness, startPipeline } from './pipeline';
+import { lockDataDir } from './data-dir-lock';
+import { readiness, requireWritableDataDir, startPipeline } from './pipeline';
 import { Reconciler } from './reconcile';
 
 const USAGE = `Usage: aircall-sf serve [--port P] [--org URL] [--data-dir DIR]
@@ -39,6 +40,9 @@ export const serveCommand: Command = {
       tokens = [LOCAL_TOKEN];
     }
     const logger = createLogger();
+    // One serve per data dir, unless the inbox is PostgreSQL's (several nodes share it).
+    requireWritableDataDir(config.dataDir);
+    const lock = config.databaseUrl && config.org ? null : lockDataDir(config.dataDir, 'serve');
     const { auth, embedded } = await resolveOrg(config);
     const pipeline = await startPipeline(auth, config, logger, {}, { waitForOrg: true });
     // The demo on the embedded org has an Aircall too: the local one, with a demo company.
@@ -104,6 +108,7 @@ export const serveCommand: Command = {
       await pipeline.close();
       await demo?.close();
       await embedded?.close();
+      lock?.release();
       const code = (error as { code?: string }).code;
       if (code === 'EADDRINUSE' || code === 'EACCES')
         throw new AircallSfError(
@@ -172,6 +177,7 @@ export const serveCommand: Command = {
     await demoBackfill;
     await demo?.close();
     await embedded?.close();
+    lock?.release();
     return 0;
   }
 };
