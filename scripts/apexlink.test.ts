@@ -1,4 +1,4 @@
-import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { apexIssues, findJava } from './apexlink';
@@ -44,6 +44,13 @@ describe('ApexLink gate', () => {
     );
     expect(issues.find((i) => i.line === 3)!.message).toContain("'NUMBERS_PER_SEARCH' on 'AircallSnapshotResource'");
   }, 60_000);
+
+  it('runs last in npm test, so a machine without Java 21 runs every other check and test first', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+    const steps = pkg.scripts.test!.split(' && ');
+    expect(steps.at(-1)).toBe('npm run check:apex');
+    expect(steps.indexOf('npm run test:unit')).toBe(steps.length - 2);
+  });
 
   it('refuses a Java older than 21, saying which it found', () => {
     // A stand-in `java` that answers -version as Java 17 does.
