@@ -12,6 +12,7 @@
  * 4. run the scenarios (test/org/scenarios.org.test.ts): calls logged through the service's
  *    webhook, the records checked, and what they created deleted.
  */
+import { packageTests } from './package-version';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { SF_CLI_MISSING, findSf } from './sf-cli';
@@ -71,8 +72,10 @@ function prepareRealOrg(): void {
     'test',
     '--target-org',
     org,
+    // The package's own tests only: RunLocalTests would run every test of the customer's org.
     '--test-level',
-    'RunLocalTests',
+    'RunSpecifiedTests',
+    ...packageTests().flatMap((name) => ['--tests', name]),
     '--code-coverage',
     '--wait',
     '30'
