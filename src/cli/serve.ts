@@ -152,7 +152,8 @@ export const serveCommand: Command = {
           `  local org:   ${embedded.instanceUrl}   (data in ${embedded.dataFile}; the same port at every start)`,
           ...(demo
             ? [
-                `  local Aircall: ${demo.url}   (a demo company's ${DEMO_DAYS}-day history${demo.fresh ? ', being backfilled now' : ', backfilled'}; reconciled every 5 minutes)`
+                `  local Aircall: ${demo.url}   (a demo company's ${DEMO_DAYS}-day history${demo.fresh ? ', being backfilled now' : ', backfilled'}; reconciled every 5 minutes)`,
+                `  Aircall API: AIRCALL_API_URL=${demo.url} AIRCALL_API_ID=${demo.apiId} AIRCALL_API_TOKEN=${demo.apiToken} bin/aircall-sf agents`
               ]
             : []),
           `  sf CLI:      SF_ACCESS_TOKEN='${embedded.accessToken}' sf org login access-token --instance-url ${embedded.instanceUrl} --no-prompt --alias aircall-local`,

@@ -130,11 +130,16 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     const index = join(deps.distDir, 'index.html');
     const status = deps.status?.() ?? { building: false, error: null };
     if (status.building) {
+      // A page that reloads itself until the console is there (the browser shows it at once).
       return reply
         .code(503)
         .header('Retry-After', '5')
-        .type('text/plain; charset=utf-8')
-        .send('The local console is being built (about 20 s the first time): reload in a moment.');
+        .type('text/html; charset=utf-8')
+        .send(
+          '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3">' +
+            '<title>Aircall local console</title></head><body><p>The local console is being built (about 20 s the first time). ' +
+            'This page reloads by itself.</p></body></html>'
+        );
     }
     if (!existsSync(index)) {
       return reply

@@ -37,6 +37,17 @@ it('starts the embedded local org, says so, logs the sample call it prints, and 
     const callId = String((JSON.parse(body) as { data: { id: number } }).data.id);
     expect(await taskOf(banner, callId)).toBe(1);
     expect(((await (await fetch(`${base}/readyz`)).json()) as { status: string }).status).toBe('ready');
+    // The banner's Aircall API line holds credentials the local Aircall accepts (and no others).
+    const line =
+      /Aircall API: AIRCALL_API_URL=(\S+) AIRCALL_API_ID=(\S+) AIRCALL_API_TOKEN=(\S+) bin\/aircall-sf agents/.exec(
+        banner
+      )!;
+    const calls = (token: string) =>
+      fetch(`${line[1]}/v1/calls?per_page=1`, {
+        headers: { Authorization: `Basic ${Buffer.from(`${line[2]}:${token}`).toString('base64')}` }
+      });
+    expect((await calls(line[3]!)).status).toBe(200);
+    expect((await calls('wrong')).status).toBe(403);
     expect(await serve.stop()).toBe(0);
   } finally {
     serve.cleanup();
