@@ -124,7 +124,6 @@ export const serveCommand: Command = {
     pipeline.worker.pressure = () => app.webhooksArriving();
     pipeline.worker.start();
     demo?.addWebhook(`${base}/webhooks/aircall`);
-    reconciler?.start();
     // First start: the demo company's week of calls is logged as `aircall-sf backfill` would.
     const demoBackfill =
       demo?.fresh && api
@@ -138,10 +137,18 @@ export const serveCommand: Command = {
             rateLimitWaits: () => 0,
             io: { out: (line) => io.err(`demo backfill done: ${line}`), err: io.err }
           }).then(
-            () => demo.markBackfilled(),
+            () => {
+              demo.markBackfilled();
+              // The banner again, once the demo's week is in: the per-call lines above buried it.
+              io.out(`Ready: console ${base}/ , webhook POST ${base}/webhooks/aircall`);
+            },
             (error: unknown) => logger.warn({ err: error }, 'the demo backfill stopped; the next start resumes it')
           )
         : null;
+    // Reconciliation starts once the demo's backfill is done: both reading the same calls at
+    // once, it would warn of "calls no webhook had brought" on a fresh demo.
+    if (demoBackfill) void demoBackfill.then(() => reconciler?.start());
+    else reconciler?.start();
     if (embedded && localConsole) {
       io.out(
         [

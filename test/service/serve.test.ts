@@ -169,6 +169,10 @@ it("backfills the demo company's week on the first start, goes on logging webhoo
     expect(done.logged).toBeGreaterThan(0);
     expect(done.failed).toBe(0);
     expect(done.logged + done.skipped).toBe(done.calls);
+    // A fresh demo prints no warning or error (serve runs at LOG_LEVEL=warn here), and repeats
+    // the banner's essentials once its week of calls is in.
+    await first.waitFor(/Ready: console http:\/\/127\.0\.0\.1:\d+\//);
+    expect(first.output()).not.toMatch(/"level":(40|50|60)/);
     // The worker still runs once the backfill is over: the printed sample call is logged.
     const base = /POST (http:\/\/127\.0\.0\.1:\d+)\/webhooks\/aircall/.exec(first.output())![1]!;
     const body = /-d '(\{.*\})'/.exec(first.output())![1]!;
