@@ -8,7 +8,7 @@ import { openPipeline } from './embedded';
 import { apiCallEvent, drain, requireValidSettings, summary } from './feed';
 import type { Pipeline } from './pipeline';
 
-const USAGE = `Usage: aircall-sf backfill --from DATE --to DATE [--timeout SECONDS] [--org URL] [--data-dir DIR]
+const USAGE = `Usage: aircall-sf backfill --from DATE [--to DATE] [--timeout SECONDS] [--org URL] [--data-dir DIR]
 
 Lists, from Aircall's Public API, every call that started between --from and --to (ISO 8601,
 or unix seconds) and feeds each through the same inbox, coalescing and rules as a webhook, so a

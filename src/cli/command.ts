@@ -39,7 +39,10 @@ export function parseCommand(
       allowPositionals: true
     });
   } catch (error) {
-    throw usageError(text, error instanceof Error ? error.message : String(error));
+    // Node's parseArgs explains positionals after `--` for an unknown option: ours say it plainly.
+    const message = error instanceof Error ? error.message : String(error);
+    const unknown = /Unknown option '([^']+)'/.exec(message);
+    throw usageError(text, unknown ? `Unknown option ${unknown[1]}: see the options below.` : message);
   }
 }
 

@@ -25,4 +25,27 @@ describe('aircall-sf CLI', () => {
     expect(c.out[0]).toContain('Usage: aircall-sf');
     expect(await run(['--help'], capture().io)).toBe(0);
   });
+
+  it('aligns every command and option in one column', async () => {
+    const c = capture();
+    await run(['--help'], c.io);
+    const rows = c.out[0]!.split('\n').filter((l) => /^  \S/.test(l));
+    const columns = new Set(rows.map((l) => /^  .+? {2,}/.exec(l)![0].length));
+    expect(rows.length).toBeGreaterThan(10);
+    expect(columns.size).toBe(1);
+  });
+
+  it('says which option it does not know, without Node’s advice about positionals', async () => {
+    const c = capture();
+    expect(await run(['replay', '--bogus'], c.io)).toBe(2);
+    const message = c.err.join('\n');
+    expect(message).toContain('Unknown option --bogus');
+    expect(message).not.toContain('positional');
+  });
+
+  it('shows an option with a default as optional in the usage', async () => {
+    const c = capture();
+    await run(['backfill', '--help'], c.io);
+    expect(c.out[0]).toMatch(/backfill --from DATE \[--to DATE\]/);
+  });
 });

@@ -23,15 +23,17 @@ function version(): string {
 
 function help(): string {
   const lines = ['Usage: aircall-sf <command> [options]', '', 'Commands:'];
+  // One column for the summaries, as wide as the longest name.
+  const width = Math.max(...COMMANDS.map((c) => c.name.length), '--help, -h'.length) + 2;
   for (const command of [...COMMANDS].sort((a, b) => a.name.localeCompare(b.name))) {
-    lines.push(`  ${command.name.padEnd(14)} ${command.summary}`);
+    lines.push(`  ${command.name.padEnd(width)}${command.summary}`);
   }
   lines.push(
     '',
     'Run `aircall-sf <command> --help` for its options.',
     '',
-    '  --help, -h     this text',
-    '  --version      the version'
+    `  ${'--help, -h'.padEnd(width)}this text`,
+    `  ${'--version'.padEnd(width)}the version`
   );
   return lines.join('\n');
 }
