@@ -5,6 +5,7 @@ import type { AgentMatch } from '../rules/owner';
 import type { OrgUser } from '../rules/types';
 import { connect } from '../salesforce/connection';
 import { OrgGateway } from '../salesforce/gateway';
+import { OrgNames } from '../org-api/names';
 import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand, requireAircallApi, usageError } from './command';
 import { resolveOrg } from './embedded';
@@ -29,18 +30,33 @@ export interface AgentLine {
   /** aircall_email and email: matched; inactive: only an inactive user has the email; none; no_email. */
   readonly match: AgentMatch['by'] | 'no_email';
   readonly salesforceUserId: string | null;
+  /**
+   * Present when several active users carry this agent's Aircall Email: the calls go to the
+   * lowest Id (R12), the others never get them. The panel refuses a second one; older data or
+   * another tool may still hold it.
+   */
+  readonly conflict?: { readonly userIds: readonly string[] };
 }
 
 /** Pure: each agent with its match, in the order Aircall lists them. */
 export function agentLines(agents: readonly AircallApiUser[], users: readonly OrgUser[]): AgentLine[] {
   return agents.map((a) => {
     const match = a.email ? matchAgent(a.email, users) : null;
+    const wanted = a.email?.toLowerCase();
+    const mapped =
+      match?.by === 'aircall_email' && match.count > 1
+        ? users
+            .filter((u) => u.isActive && u.aircallEmail?.toLowerCase() === wanted)
+            .map((u) => u.id)
+            .sort()
+        : [];
     return {
       aircallUserId: a.id,
       name: a.name,
       email: a.email,
       match: match?.by ?? 'no_email',
-      salesforceUserId: match?.user?.id ?? null
+      salesforceUserId: match?.user?.id ?? null,
+      ...(mapped.length > 1 ? { conflict: { userIds: mapped } } : {})
     };
   });
 }
@@ -63,7 +79,10 @@ export const agentsCommand: Command = {
     try {
       const gateway = new OrgGateway(
         await connect(auth, config.apiVersion, config.requestTimeoutMs),
-        config.apiVersion
+        config.apiVersion,
+        config.readPath,
+        Date.now,
+        new OrgNames(config.namespace)
       );
       await gateway.init();
       // The snapshot the worker reads, for every agent's email at once (it pages them itself).
@@ -75,6 +94,11 @@ export const agentsCommand: Command = {
       await embedded?.close();
     }
     const unmatched = lines.filter((l) => !matched(l));
+    for (const line of lines.filter((l) => l.conflict))
+      io.err(
+        `The Aircall email ${line.email ?? ''} is set on ${line.conflict!.userIds.length} Salesforce users (${line.conflict!.userIds.join(', ')}): ` +
+          `the calls go to ${line.salesforceUserId ?? ''} only. Remove it from the others in the settings panel's Agents section.`
+      );
     for (const line of values.unmatched ? unmatched : lines) io.out(JSON.stringify(line));
     io.err(
       `${lines.length} Aircall agent(s): ${lines.length - unmatched.length} matched to a Salesforce user, ${unmatched.length} unmatched.` +

@@ -113,4 +113,29 @@ describe('agentLines', () => {
       { aircallUserId: 1, name: 'No Mail', email: null, match: 'no_email', salesforceUserId: null }
     ]);
   });
+
+  it('flags an Aircall email two active users carry: the calls go to the lowest Id, silently otherwise', () => {
+    const user = (id: string, aircallEmail: string | null) => ({
+      id,
+      email: `${id}@acme.example`,
+      aircallEmail,
+      isActive: true,
+      name: id
+    });
+    const [line] = agentLines(
+      [{ id: 7, name: 'Jane', email: 'Jane@Aircall.example' }],
+      [user('005000000000002AAA', 'jane@aircall.example'), user('005000000000001AAA', 'jane@aircall.example')]
+    );
+    expect(line).toMatchObject({
+      match: 'aircall_email',
+      salesforceUserId: '005000000000001AAA',
+      conflict: { userIds: ['005000000000001AAA', '005000000000002AAA'] }
+    });
+    expect(
+      agentLines(
+        [{ id: 8, name: 'Solo', email: 'solo@aircall.example' }],
+        [user('005000000000003AAA', 'solo@aircall.example')]
+      )[0]
+    ).not.toHaveProperty('conflict');
+  });
 });
