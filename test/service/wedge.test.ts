@@ -266,7 +266,8 @@ describe('the boundary', () => {
         done();
       }
     });
-    const svc = await testService({ logger: pino({ level: 'info' }, sink) });
+    // At debug, so the per-request line (with the URL) is written and checked too.
+    const svc = await testService({ logger: pino({ level: 'debug' }, sink) });
     try {
       await fetch(`${svc.url}/webhooks/aircall?token=SECRET-IN-QUERY`, {
         method: 'POST',
