@@ -19,6 +19,7 @@ import type { TestOrg } from '../helpers/local-org';
 import { testOrg } from '../helpers/local-org';
 import type { RunningService } from '../helpers/service';
 import { WEBHOOK_TOKEN, integrationLogin, runService } from '../helpers/service';
+import { escapeSearchTerm } from '../../src/org-api/phone-search';
 
 interface Target {
   readonly name: string;
@@ -127,7 +128,10 @@ beforeAll(async () => {
   // The org's search index sees a new record after a while: wait until the phone search finds it.
   const deadline = Date.now() + target.searchLagMs;
   for (;;) {
-    const found = await target.admin.search(`FIND {"${KNOWN}"} IN PHONE FIELDS RETURNING Contact(Id)`);
+    // The E.164 '+' is reserved in SOSL: escaped, as a real org requires (sforce_api_calls_sosl_examples).
+    const found = await target.admin.search(
+      `FIND {"${escapeSearchTerm(KNOWN)}"} IN PHONE FIELDS RETURNING Contact(Id)`
+    );
     if (found.searchRecords.some((r) => r.Id === contact.id)) break;
     if (Date.now() > deadline)
       throw new Error(`the phone search did not find ${KNOWN} within ${target.searchLagMs} ms`);
