@@ -54,19 +54,19 @@ export class SearchPlan {
   /**
    * @param termsByNumber the cleaned search forms of each number (a number without any is skipped)
    * @param budget the searches this plan may run (Apex: its share of the 20 SOSL per transaction)
+   * @param isolate one number per search: every record found is attributed to its number
    */
   constructor(
     private readonly termsByNumber: readonly (readonly string[])[],
-    private readonly budget: number
+    private readonly budget: number,
+    isolate = false
   ) {
+    const perSearch = isolate ? 1 : SNAPSHOT_MAX_NUMBERS_PER_SEARCH;
     let group: number[] = [];
     for (let n = 0; n < termsByNumber.length; n += 1) {
       if ((termsByNumber[n] ?? []).length === 0) continue;
       const longer = searchQuery(termsByNumber, [...group, n]);
-      if (
-        group.length > 0 &&
-        (longer.length > SOSL_MAX_QUERY_LENGTH || group.length >= SNAPSHOT_MAX_NUMBERS_PER_SEARCH)
-      ) {
+      if (group.length > 0 && (longer.length > SOSL_MAX_QUERY_LENGTH || group.length >= perSearch)) {
         this.queue.push(group);
         group = [];
       }
@@ -145,8 +145,31 @@ export function snapshotRecord(row: Row, phones: readonly string[], person: bool
     isPersonAccount: person && row.IsPersonAccount === true,
     personContactId: sobject === 'Account' ? str(row.PersonContactId) : null,
     lastModifiedDate: String(row.LastModifiedDate),
-    phones: phones.map((f) => str(row[f])).filter((p): p is string => p !== null)
+    phones: phones.map((f) => str(row[f])).filter((p): p is string => p !== null),
+    numbers: []
   };
+}
+
+/**
+ * Records once each, with the numbers one of which each holds: a record holds a number of
+ * every search that found it, so a later, narrower search narrows them (the intersection).
+ */
+export class FoundRecords {
+  private readonly byId = new Map<string, SnapshotRecord & { numbers: number[] }>();
+
+  add(record: SnapshotRecord, numbers: readonly number[]): void {
+    const known = this.byId.get(record.id);
+    if (!known) {
+      this.byId.set(record.id, { ...record, numbers: [...numbers] });
+      return;
+    }
+    const both = known.numbers.filter((n) => numbers.includes(n));
+    if (both.length > 0) known.numbers = both;
+  }
+
+  get records(): SnapshotRecord[] {
+    return [...this.byId.values()].map((r) => ({ ...r, numbers: [...r.numbers].sort((a, b) => a - b) }));
+  }
 }
 
 /** Whether a search's rows filled some object's limit (phone-search's saturation). */

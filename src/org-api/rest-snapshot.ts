@@ -25,6 +25,7 @@ import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
 import type { SnapshotRequest, SnapshotResponse } from './snapshot';
 import { SNAPSHOT_MAX_TERMS_PER_NUMBER, cleanTerm, searchableTerm } from './snapshot';
 import {
+  FoundRecords,
   MATCHED_OBJECTS,
   SEARCH_OBJECT_LIMIT,
   SearchPlan,
@@ -105,11 +106,11 @@ export class RestSnapshotReader {
 
   private async search(
     termsByNumber: string[][],
-    describe: Describe
+    describe: Describe,
+    isolate: boolean
   ): Promise<{ records: SnapshotResponse['records']; unresolved: number[] }> {
-    const records: SnapshotResponse['records'] = [];
-    const seen = new Set<string>();
-    const plan = new SearchPlan(termsByNumber, REST_SEARCH_BUDGET);
+    const found = new FoundRecords();
+    const plan = new SearchPlan(termsByNumber, REST_SEARCH_BUDGET, isolate);
     const sobjects = MATCHED_OBJECTS.map((object) => {
       const where = searchFilter(object);
       return {
@@ -129,13 +130,10 @@ export class RestSnapshotReader {
       plan.report(next, saturated(rows));
       for (const row of rows) {
         const type = (row.attributes as { type: MatchedObject }).type;
-        const record = snapshotRecord(row, describe.phones.get(type) ?? [], describe.person);
-        if (seen.has(record.id)) continue;
-        seen.add(record.id);
-        records.push(record);
+        found.add(snapshotRecord(row, describe.phones.get(type) ?? [], describe.person), next.numbers);
       }
     }
-    return { records, unresolved: plan.unresolved };
+    return { records: found.records, unresolved: plan.unresolved };
   }
 
   /** Runs queries (and the settings retrieve) in composites of at most COMPOSITE_QUERIES queries. */
@@ -172,7 +170,7 @@ export class RestSnapshotReader {
     );
     const describe = await this.describe();
     const { records, unresolved } = termsByNumber.some((t) => t.length > 0)
-      ? await this.search(termsByNumber, describe)
+      ? await this.search(termsByNumber, describe, request.isolate === true)
       : { records: [], unresolved: [] };
     const contactIds = records.filter((r) => r.sobject === 'Contact' && !r.isPersonAccount).map((r) => r.id);
     const settingsFields = SETTINGS_FIELDS.map((f) => f.apiName);

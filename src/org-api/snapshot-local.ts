@@ -21,7 +21,7 @@ import {
 import type { SnapshotResponse } from './snapshot';
 import { SNAPSHOT_MAPPING } from './snapshot';
 import { OrgNames } from './names';
-import { MATCHED_OBJECTS, SearchPlan, returningClause, saturated, snapshotRecord } from './phone-search';
+import { FoundRecords, MATCHED_OBJECTS, SearchPlan, returningClause, saturated, snapshotRecord } from './phone-search';
 import { soqlString as quote } from './soql';
 
 type Row = Record<string, unknown>;
@@ -80,26 +80,22 @@ function phoneFields(ctx: LocalApexContext, sobject: string): string[] {
 
 function search(
   ctx: LocalApexContext,
-  termsByNumber: string[][]
+  termsByNumber: string[][],
+  isolate: boolean
 ): { records: SnapshotResponse['records']; unresolved: number[] } {
-  const out: SnapshotResponse['records'] = [];
-  if (termsByNumber.length === 0) return { records: out, unresolved: [] };
+  if (termsByNumber.length === 0) return { records: [], unresolved: [] };
   const person = (ctx.describe('Account')?.fields ?? []).some((f) => f.name === 'IsPersonAccount');
   const phones = new Map(MATCHED_OBJECTS.map((o) => [o, phoneFields(ctx, o)] as const));
   const returning = MATCHED_OBJECTS.map((o) => returningClause(o, phones.get(o)!, person)).join(', ');
-  const seen = new Set<string>();
-  const plan = new SearchPlan(termsByNumber, APEX_SOSL_PER_TRANSACTION);
+  const found = new FoundRecords();
+  const plan = new SearchPlan(termsByNumber, APEX_SOSL_PER_TRANSACTION, isolate);
   for (let next = plan.next(); next; next = plan.next()) {
     const rows = ctx.search(`FIND {${next.query}} IN PHONE FIELDS RETURNING ${returning}`);
     plan.report(next, saturated(rows));
-    for (const row of rows) {
-      const record = snapshotRecord(row, phones.get((row.attributes as { type: 'Contact' }).type)!, person);
-      if (seen.has(record.id)) continue;
-      seen.add(record.id);
-      out.push(record);
-    }
+    for (const row of rows)
+      found.add(snapshotRecord(row, phones.get((row.attributes as { type: 'Contact' }).type)!, person), next.numbers);
   }
-  return { records: out, unresolved: plan.unresolved };
+  return { records: found.records, unresolved: plan.unresolved };
 }
 
 function related(ctx: LocalApexContext, kind: unknown, contactIds: Set<string>): SnapshotResponse['related'] {
@@ -142,7 +138,7 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
     `SELECT ${fields.join(', ')} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = ${quote(ctx.orgId)} LIMIT 1`
   )[0];
   const settings = settingsRow ? Object.fromEntries(fields.map((f) => [f, settingsRow[f] ?? null])) : null;
-  const { records, unresolved } = search(ctx, terms);
+  const { records, unresolved } = search(ctx, terms, request.isolate === true);
   const contactIds = new Set(records.filter((r) => r.sobject === 'Contact' && !r.isPersonAccount).map((r) => r.id));
   const keyed: SnapshotResponse['keyed'] = [];
   if (keys.length > 0) {

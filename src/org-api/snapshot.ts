@@ -30,6 +30,11 @@ export interface SnapshotRequest {
   readonly externalIds: readonly string[];
   /** Aircall_Key__c of the records the service may have created (`number:+E164`). */
   readonly keys: readonly string[];
+  /**
+   * One number per search, so that each record found is known to hold that number even when
+   * the user cannot read the field that holds it (phone-search.ts). Absent: false.
+   */
+  readonly isolate?: boolean;
 }
 
 const id = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce Id');
@@ -48,7 +53,9 @@ export const snapshotResponseSchema = z.object({
       isPersonAccount: z.boolean(),
       personContactId: id.nullable(),
       lastModifiedDate: z.string(),
-      phones: z.array(z.string())
+      phones: z.array(z.string()),
+      /** Indexes (in the request's numbers) of the numbers of the searches that found it. */
+      numbers: z.array(z.number().int().nonnegative()).default([])
     })
   ),
   related: z.object({
@@ -77,7 +84,8 @@ export const SNAPSHOT_REQUEST_KEYS = [
   'numbers',
   'emails',
   'externalIds',
-  'keys'
+  'keys',
+  'isolate'
 ] as const satisfies readonly (keyof SnapshotRequest)[];
 export const SNAPSHOT_RESPONSE_KEYS = Object.keys(snapshotResponseSchema.shape) as (keyof SnapshotResponse)[];
 

@@ -318,35 +318,101 @@ export class OrgGateway {
     const slice = <T>(list: readonly T[], i: number) =>
       list.slice(i * SNAPSHOT_MAX_ENTRIES, (i + 1) * SNAPSHOT_MAX_ENTRIES);
     const responses: SnapshotResponse[] = [];
+    // Which numbers' searches found each record (by E.164), across every request of this read.
+    const foundFor = new Map<string, Set<string>>();
+    const searchNumbers = (list: readonly ReadNumber[], isolate = false) =>
+      this.readNumbers(
+        {
+          numbers: list.map((n) => ({
+            // The E.164 form too: its '+' is escaped by the org side (phone-search.ts), never stripped here.
+            terms: [n.e164, ...phoneSearchForms(n.e164)].slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER)
+          })),
+          emails: [],
+          externalIds: [],
+          keys: [],
+          ...(isolate ? { isolate } : {})
+        },
+        list,
+        responses,
+        foundFor
+      );
     for (let i = 0; i < parts; i += 1) {
-      let body: SnapshotRequest = {
-        numbers: slice(numbers, i).map((n) => ({
-          // The E.164 form too: its '+' is escaped by the org side (phone-search.ts), never stripped here.
-          terms: [n.e164, ...phoneSearchForms(n.e164)].slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER)
-        })),
-        emails: slice(emails, i),
-        externalIds: slice(externalIds, i),
-        keys: slice(keys, i)
-      };
-      let response = await this.readPart(body);
-      // Numbers the org could not settle within its limits (a switchboard number crowding a
-      // search): read again on their own, so no number is matched on a partial answer.
-      for (let round = 0; response.unresolved.length > 0 && round < UNRESOLVED_ROUNDS; round += 1) {
-        responses.push(response);
-        const again = response.unresolved.map((n) => body.numbers[n]!).filter(Boolean);
-        body = { numbers: again, emails: [], externalIds: [], keys: [] };
-        response = await this.readPart(body);
+      const part = slice(numbers, i);
+      await this.readNumbers(
+        {
+          numbers: part.map((n) => ({
+            terms: [n.e164, ...phoneSearchForms(n.e164)].slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER)
+          })),
+          emails: slice(emails, i),
+          externalIds: slice(externalIds, i),
+          keys: slice(keys, i)
+        },
+        part,
+        responses,
+        foundFor
+      );
+    }
+    // A phone field the integration user cannot read can still make the search find a record
+    // that none of its readable phones confirms; left out, Unknown_Number__c would create a
+    // duplicate. Such a record found by a search of one number alone holds that number.
+    if (responses.some((r) => r.unreadablePhoneFields.length > 0)) {
+      const confirmed = (r: SnapshotResponse['records'][number]) =>
+        numbers.some((n) => r.phones.some((p) => samePhoneNumber(p, n.e164, n.hints)));
+      const unconfirmed = responses.flatMap((r) => r.records).filter((r) => !confirmed(r));
+      const unmatched = numbers.filter(
+        (n) =>
+          !responses.some((r) => r.records.some((c) => c.phones.some((p) => samePhoneNumber(p, n.e164, n.hints)))) &&
+          unconfirmed.some((r) => foundFor.get(r.id)?.has(n.e164))
+      );
+      const ambiguous = unmatched.filter((n) =>
+        unconfirmed.some((r) => foundFor.get(r.id)?.has(n.e164) && foundFor.get(r.id)!.size > 1)
+      );
+      if (ambiguous.length > 0) await searchNumbers(ambiguous, true);
+    }
+    return this.assemble(numbers, responses, foundFor);
+  }
+
+  /**
+   * One request for these numbers, and as many more as the numbers it left unresolved need
+   * (a switchboard number crowding a search): no number is matched on a partial answer.
+   */
+  private async readNumbers(
+    first: SnapshotRequest,
+    list: readonly ReadNumber[],
+    responses: SnapshotResponse[],
+    foundFor: Map<string, Set<string>>
+  ): Promise<void> {
+    let body = first;
+    let asked = list;
+    for (let round = 0; ; round += 1) {
+      const response = await this.readPart(body);
+      responses.push(response);
+      for (const r of response.records) {
+        // A record holds one of the numbers of each search that found it: the intersection narrows
+        // it down (to one, for an isolated search).
+        const of = new Set(r.numbers.map((n) => asked[n]?.e164).filter((e): e is string => !!e));
+        const known = foundFor.get(r.id);
+        const both = known ? [...known].filter((e) => of.has(e)) : [];
+        if (!known) foundFor.set(r.id, of);
+        else if (both.length > 0) foundFor.set(r.id, new Set(both));
       }
-      if (response.unresolved.length > 0)
+      if (response.unresolved.length === 0) return;
+      if (round >= UNRESOLVED_ROUNDS)
         throw new OrgError(
           'SNAPSHOT_UNRESOLVED',
           `${response.unresolved.length} number(s) could not be searched within the org's limits after ${UNRESOLVED_ROUNDS} more reads; the batch is retried.`,
           [],
           0
         );
-      responses.push(response);
+      asked = response.unresolved.map((n) => asked[n]!).filter(Boolean);
+      body = {
+        numbers: response.unresolved.map((n) => body.numbers[n]!).filter(Boolean),
+        emails: [],
+        externalIds: [],
+        keys: [],
+        ...(body.isolate ? { isolate: true } : {})
+      };
     }
-    return this.assemble(numbers, responses);
   }
 
   /** One snapshot request by the configured path, falling back to REST in `auto`. */
@@ -391,7 +457,11 @@ export class OrgGateway {
     return parsed.data;
   }
 
-  private assemble(numbers: readonly ReadNumber[], responses: readonly SnapshotResponse[]): OrgRead {
+  private assemble(
+    numbers: readonly ReadNumber[],
+    responses: readonly SnapshotResponse[],
+    foundFor: ReadonlyMap<string, ReadonlySet<string>> = new Map()
+  ): OrgRead {
     const first = responses[0]!;
     this.identity = { userId: first.userId, orgId: first.orgId };
     const found: CandidateRecord[] = [];
@@ -427,8 +497,15 @@ export class OrgGateway {
     }
     // Give each number the records that hold it; the engine confirms again (R4).
     const candidates = new Map<string, CandidateRecord[]>();
+    const holds = (c: CandidateRecord, n: ReadNumber) => c.phones.some((p) => samePhoneNumber(p, n.e164, n.hints));
     for (const n of numbers) {
-      const list = found.filter((c) => c.phones.some((p) => samePhoneNumber(p, n.e164, n.hints)));
+      const list = found.filter((c) => holds(c, n));
+      // No readable phone holds it, but a search of this number alone found a record none of
+      // the batch's numbers confirms: it holds the number in a field the user cannot read.
+      if (list.length === 0 && responses.some((r) => r.unreadablePhoneFields.length > 0))
+        for (const c of found)
+          if (foundFor.get(c.id)?.size === 1 && foundFor.get(c.id)!.has(n.e164) && !numbers.some((m) => holds(c, m)))
+            list.push({ ...c, phones: [n.e164] });
       const created = keyed.get(numberKey(n.e164));
       if (created && !list.some((c) => c.id === created.id)) {
         list.push({ kind: created.sobject as MatchKind, id: created.id, phones: [n.e164], lastModifiedDate: EPOCH });

@@ -14,7 +14,8 @@ import { OrgGateway } from '../../src/salesforce/gateway';
 import { SEARCH_OBJECT_LIMIT } from '../../src/org-api/phone-search';
 import type { TestOrg } from '../helpers/local-org';
 import { API_VERSION, FIXTURE_FORCE_APP, setOrgSettings, testOrg } from '../helpers/local-org';
-import { integrationLogin } from '../helpers/service';
+import { integrationLogin, testService } from '../helpers/service';
+import { callData, envelope } from '../fixtures/aircall-builders';
 
 const ADMIN_METADATA = join(__dirname, '..', 'fixtures', 'admin-metadata');
 let clock = Date.parse('2026-12-01T09:00:00Z');
@@ -99,11 +100,13 @@ describe('the Apex path and the REST path read the same snapshot', () => {
     expect(ids(rest, '+14155551212')).toEqual([id.us]);
   });
 
-  it('does not offer a record found only through a phone field the user cannot read, and names that field', () => {
-    expect(ids(apex, '+33170000001')).toEqual([]);
-    expect(ids(rest, '+33170000001')).toEqual([]);
-    // The Apex path names it (for /readyz); a REST describe cannot see it at all.
+  it('offers, on the Apex path, a record the number’s own search found through a phone field the user cannot read', () => {
+    // The Apex path knows the user cannot read Support_Phone__c, reads the number in a search of
+    // its own, and offers the record it found (no duplicate from Unknown_Number__c).
     expect(apexGateway.unreadablePhoneFields).toContain('Contact.Support_Phone__c');
+    expect(ids(apex, '+33170000001')).toEqual([id.hidden]);
+    // A REST describe cannot see the field at all: the REST path cannot tell (docs/architecture.md).
+    expect(ids(rest, '+33170000001')).toEqual([]);
   });
 
   it('finds a Lead by a national format and a created record by its key before the index has it', () => {
@@ -129,7 +132,8 @@ describe('the Apex path and the REST path read the same snapshot', () => {
     expect(rest.users).toEqual(apex.users);
     expect([...rest.tasks]).toEqual([...apex.tasks]);
     expect(rest.integrationUserId).toBe(apex.integrationUserId);
-    for (const e164 of NUMBERS.filter((n) => n !== SWITCHBOARD)) expect(ids(rest, e164)).toEqual(ids(apex, e164));
+    for (const e164 of NUMBERS.filter((n) => n !== SWITCHBOARD && n !== '+33170000001'))
+      expect(ids(rest, e164)).toEqual(ids(apex, e164));
   });
 
   it('the REST path costs its searches and one composite once it knows the settings row', async () => {
@@ -180,4 +184,30 @@ describe('auto falls back to REST when the Apex resource cannot answer', () => {
     await gateway.init();
     await expect(gateway.read(request)).rejects.toMatchObject({ code: 'NOT_IMPLEMENTED' });
   });
+});
+
+describe('a number held only in a phone field the integration user cannot read', () => {
+  it('logs on that record instead of creating a duplicate (Apex path)', async () => {
+    const org = await testOrg({ forceApp: [FIXTURE_FORCE_APP, ADMIN_METADATA] });
+    await setOrgSettings(org, { Unknown_Number__c: 'Contact' });
+    const hidden = (
+      (await org.conn.sobject('Contact').create({ LastName: 'Support', Support_Phone__c: '+33 1 70 00 00 55' })) as {
+        id: string;
+      }
+    ).id;
+    const svc = await testService({ existingOrg: org, env: { SF_READ_PATH: 'apex' } });
+    try {
+      const contactsBefore = (await org.conn.query('SELECT COUNT() FROM Contact')).totalSize;
+      await svc.post(envelope('call.ended', callData({ id: 5_600_001, raw_digits: '+33 1 70 00 00 55' })));
+      await svc.settle();
+      const task = await org.conn.query<{ WhoId: string }>(
+        "SELECT WhoId FROM Task WHERE Aircall_Id__c = 'call:5600001'"
+      );
+      expect(task.records.map((t) => t.WhoId)).toEqual([hidden]);
+      expect((await org.conn.query('SELECT COUNT() FROM Contact')).totalSize).toBe(contactsBefore);
+    } finally {
+      await svc.close();
+      await org.close();
+    }
+  }, 60_000);
 });
