@@ -22,7 +22,7 @@ describe('ApexLink gate', () => {
       [
         'public with sharing class AircallBroken {',
         '    public static Integer pages() {',
-        '        return AircallSnapshotResource.NUMBERS_PER_SEARCH;',
+        '        return AircallSnapshotResource.OBJECT_LIMIT;',
         '    }',
         '    public static void search() {',
         '        AircallPhoneSearch.nowhere();',
@@ -42,7 +42,7 @@ describe('ApexLink gate', () => {
         ['force-app/main/default/classes/AircallBroken.cls', 6]
       ])
     );
-    expect(issues.find((i) => i.line === 3)!.message).toContain("'NUMBERS_PER_SEARCH' on 'AircallSnapshotResource'");
+    expect(issues.find((i) => i.line === 3)!.message).toContain("'OBJECT_LIMIT' on 'AircallSnapshotResource'");
   }, 60_000);
 
   it('runs last in npm test, so a machine without Java 21 runs every other check and test first', () => {
