@@ -211,6 +211,9 @@ export function localSnapshot(
   } catch (error) {
     if (error instanceof Refusal)
       return { status: 400, body: [{ errorCode: 'INVALID_REQUEST', message: error.message }] };
+    // A governor limit's LimitException cannot be caught in Apex: it ends the request as the
+    // framework's 500 APEX_ERROR, so the stand-in lets it through too.
+    if (error instanceof Error && error.name === 'System.LimitException') throw error;
     // As the Apex's catch-all: a SearchException, QueryException or NoAccessException of a
     // read is answered, never left to the framework's 500 APEX_ERROR.
     const message = error instanceof Error ? error.message : String(error);

@@ -320,37 +320,18 @@ export class OrgGateway {
     const responses: SnapshotResponse[] = [];
     // Which numbers' searches found each record (by E.164), across every request of this read.
     const foundFor = new Map<string, Set<string>>();
-    const searchNumbers = (list: readonly ReadNumber[], isolate = false) =>
-      this.readNumbers(
-        {
-          numbers: list.map((n) => ({
-            // The E.164 form too: its '+' is escaped by the org side (phone-search.ts), never stripped here.
-            terms: [n.e164, ...phoneSearchForms(n.e164)].slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER)
-          })),
-          emails: [],
-          externalIds: [],
-          keys: [],
-          ...(isolate ? { isolate } : {})
-        },
-        list,
-        responses,
-        foundFor
-      );
+    // The E.164 form too: its '+' is escaped by the org side (phone-search.ts), never stripped here.
+    const termsOf = (list: readonly ReadNumber[]) =>
+      list.map((n) => ({ terms: [n.e164, ...phoneSearchForms(n.e164)].slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER) }));
     for (let i = 0; i < parts; i += 1) {
       const part = slice(numbers, i);
-      await this.readNumbers(
-        {
-          numbers: part.map((n) => ({
-            terms: [n.e164, ...phoneSearchForms(n.e164)].slice(0, SNAPSHOT_MAX_TERMS_PER_NUMBER)
-          })),
-          emails: slice(emails, i),
-          externalIds: slice(externalIds, i),
-          keys: slice(keys, i)
-        },
-        part,
-        responses,
-        foundFor
-      );
+      const body = {
+        numbers: termsOf(part),
+        emails: slice(emails, i),
+        externalIds: slice(externalIds, i),
+        keys: slice(keys, i)
+      };
+      await this.readNumbers(body, part, responses, foundFor);
     }
     // A phone field the integration user cannot read can still make the search find a record
     // that none of its readable phones confirms; left out, Unknown_Number__c would create a
@@ -367,7 +348,13 @@ export class OrgGateway {
       const ambiguous = unmatched.filter((n) =>
         unconfirmed.some((r) => foundFor.get(r.id)?.has(n.e164) && foundFor.get(r.id)!.size > 1)
       );
-      if (ambiguous.length > 0) await searchNumbers(ambiguous, true);
+      if (ambiguous.length > 0)
+        await this.readNumbers(
+          { numbers: termsOf(ambiguous), emails: [], externalIds: [], keys: [], isolate: true },
+          ambiguous,
+          responses,
+          foundFor
+        );
     }
     return this.assemble(numbers, responses, foundFor);
   }

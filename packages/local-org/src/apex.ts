@@ -119,16 +119,45 @@ export function resolveMapping(mappings: Iterable<string>, path: string): string
   return matches.sort((a, b) => b.length - a.length)[0];
 }
 
-export function apexContext(org: LocalOrg, userId: string): ApexContext {
+/**
+ * Per-transaction governor limits ("Execution Governors and Limits", apex_gov_limits): 100
+ * SOQL queries and 20 SOSL searches in a synchronous transaction. Past them Apex throws
+ * System.LimitException ("Too many SOQL queries: 101"), which code cannot catch: the request
+ * ends as an unhandled exception. Heap, CPU time and rows are not modelled (docs/local-org.md).
+ */
+export const APEX_LIMITS = { soql: 100, sosl: 20 } as const;
+
+/** What Apex throws past a governor limit: no handler may catch it (the stand-ins rethrow it). */
+export class ApexLimitException extends Error {
+  constructor(what: string, count: number) {
+    super(`Too many ${what}: ${count}`);
+    this.name = 'System.LimitException';
+  }
+}
+
+export function apexContext(
+  org: LocalOrg,
+  userId: string,
+  /** Set when a limit was exceeded: the request fails even if a handler caught the exception. */
+  state: { limit: ApexLimitException | null } = { limit: null }
+): ApexContext {
   const access = org.accessOf(userId);
   const asUser = access ? { access } : {};
+  const used = { soql: 0, sosl: 0 };
+  const count = (kind: 'soql' | 'sosl') => {
+    used[kind] += 1;
+    if (used[kind] > APEX_LIMITS[kind]) {
+      state.limit = new ApexLimitException(kind === 'soql' ? 'SOQL queries' : 'SOSL queries', used[kind]);
+      throw state.limit;
+    }
+  };
   return {
     userId,
     orgId: org.orgId,
-    query: (soql) => org.soql.run(soql, asUser).records,
-    querySystem: (soql) => org.soql.run(soql).records,
+    query: (soql) => (count('soql'), org.soql.run(soql, asUser).records),
+    querySystem: (soql) => (count('soql'), org.soql.run(soql).records),
     // Up to 2,000 rows, as an Apex SOSL statement returns (Apex Developer Guide, "Dynamic SOSL").
-    search: (sosl) => org.search.search(parseSosl(sosl), access),
+    search: (sosl) => (count('sosl'), org.search.search(parseSosl(sosl), access)),
     describe: (sobject) => {
       const def = org.store.schema.object(sobject);
       if (!def) return null;
@@ -169,15 +198,23 @@ export function apexRest(
       `${declared.className} maps ${mapping}, but the local org cannot run Apex and no handler was registered for it (option apexRest).`
     );
   try {
-    return org.store.transaction(() => handler(request, apexContext(org, userId)));
+    const state: { limit: ApexLimitException | null } = { limit: null };
+    return org.store.transaction(() => {
+      const reply = handler(request, apexContext(org, userId, state));
+      // Uncatchable in Apex: a handler that caught it still ends the request (and rolls back).
+      if (state.limit) throw state.limit;
+      return reply;
+    });
   } catch (error) {
     // A failed query inside Apex is an uncaught exception too, not the REST API's 400.
     const message =
       error instanceof SfError
         ? `${error.errorCode}: ${error.message}`
-        : error instanceof Error
-          ? error.message
-          : String(error);
+        : error instanceof ApexLimitException
+          ? `${error.name}: ${error.message}`
+          : error instanceof Error
+            ? error.message
+            : String(error);
     throw new SfError(500, 'APEX_ERROR', message);
   }
 }

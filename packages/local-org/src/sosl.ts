@@ -237,6 +237,23 @@ export function parseSosl(sosl: string): SearchSpec {
 /** SOSL Limits on Search Results (sforce_api_calls_sosl_limits): 2,000 rows from API v28.0. */
 export const MAX_SEARCH_ROWS = 2000;
 
+/** An overall limit spread evenly over objects with these counts; what one cannot use goes to the others. */
+export function evenShares(counts: readonly number[], limit: number): number[] {
+  const shares = counts.map(() => 0);
+  let left = limit;
+  for (let open = counts.filter((c) => c > 0).length; left > 0 && open > 0;) {
+    const each = Math.max(1, Math.floor(left / open));
+    open = 0;
+    for (let i = 0; i < counts.length && left > 0; i += 1) {
+      const take = Math.min(each, counts[i]! - shares[i]!, left);
+      shares[i]! += take;
+      left -= take;
+      if (shares[i]! < counts[i]!) open += 1;
+    }
+  }
+  return shares;
+}
+
 const DEFAULT_OBJECTS = ['Account', 'Contact', 'Lead', 'Case', 'Opportunity'];
 
 export class SearchEngine {
@@ -285,15 +302,15 @@ export class SearchEngine {
     const returning = spec.returning.length
       ? spec.returning
       : DEFAULT_OBJECTS.map((object) => ({ object, fields: 'Id', clauses: '' }));
-    // "SOSL returns at most 2,000 rows"; with per-object LIMITs, the objects are filled in
-    // the order of RETURNING until the overall limit is used up (SOSL Limits on Search
-    // Results, sforce_api_calls_sosl_limits). Which rows survive within an object is by
-    // relevance on Salesforce and undocumented; here it is the object's ORDER BY, else
+    // LIMIT n (sforce_api_calls_sosl_limit): at most 2,000 rows. "Object limits are evaluated
+    // in the order they are included in the query, and the maximum query limit is adjusted
+    // after each object is processed"; with an overall limit and no object limits, "results
+    // are evenly distributed among the objects returned". Which rows survive within an object
+    // is by relevance on Salesforce and undocumented; here it is the object's ORDER BY, else
     // creation order (docs/local-org.md, known differences).
     const overall = Math.min(spec.limit ?? MAX_SEARCH_ROWS, MAX_SEARCH_ROWS);
-    const out: Rec[] = [];
+    const perObject: Rec[][] = [];
     for (const r of returning) {
-      if (out.length >= overall) break;
       const def = this.store.schema.object(r.object);
       if (!def) throw new SfError(400, 'INVALID_TYPE', `sObject type '${r.object}' is not supported.`);
       const idsOfObject = new Set(
@@ -301,9 +318,17 @@ export class SearchEngine {
       );
       if (idsOfObject.size === 0) continue;
       const soql = `SELECT ${r.fields} FROM ${def.name} ${r.clauses}`.trim();
-      const result = this.soql.run(soql, { ids: idsOfObject, ...(access ? { access } : {}) });
-      out.push(...result.records.slice(0, overall - out.length));
+      perObject.push(this.soql.run(soql, { ids: idsOfObject, ...(access ? { access } : {}) }).records);
     }
+    const evenly = spec.limit !== undefined && !returning.some((r) => /(^|\s)LIMIT\s/i.test(` ${r.clauses}`));
+    const shares = evenly
+      ? evenShares(
+          perObject.map((rows) => rows.length),
+          overall
+        )
+      : null;
+    const out: Rec[] = [];
+    perObject.forEach((rows, i) => out.push(...rows.slice(0, shares ? shares[i] : Math.max(0, overall - out.length))));
     return out;
   }
 }

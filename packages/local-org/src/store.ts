@@ -368,7 +368,8 @@ export class Store {
 
   /**
    * Deleted records, as the Recycle Bin keeps them for queryAll ("QueryAll", resources_queryall:
-   * "including records that have been deleted"; they come back with IsDeleted = true). Kept in
+   * "returns records that are deleted because of a merge or delete"; they carry IsDeleted = true,
+   * sforce_api_calls_queryall). Merges and archived activities are not modelled. Kept in
    * memory only: a local org restarted on its data file forgets them (docs/local-org.md).
    */
   private readonly recycleBin = new Map<string, Map<string, Rec>>();

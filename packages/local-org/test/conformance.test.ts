@@ -16,6 +16,16 @@ let org: TestOrg;
 let user: { userId: string; accessToken: string };
 const echo: ApexRestHandler = (request, ctx) => {
   if (request.body === 'boom') throw new Error('System.NullPointerException: Attempt to de-reference a null object');
+  const sosl = /^sosl (\d+)( caught)?$/.exec(request.body);
+  if (sosl) {
+    try {
+      for (let n = 0; n < Number(sosl[1]); n += 1)
+        ctx.search('FIND {4155550142} IN PHONE FIELDS RETURNING Contact(Id)');
+    } catch (error) {
+      if (!sosl[2]) throw error;
+    }
+    return { status: 200, body: { searched: Number(sosl[1]) } };
+  }
   return {
     status: 200,
     body: {
@@ -156,6 +166,20 @@ describe('SOSL SearchQuery length (sforce_api_calls_sosl_syntax)', () => {
     const search = (q: string) => org.org.search.search(parseSosl(`FIND {${q}} IN PHONE FIELDS RETURNING Contact(Id)`));
     expect(search('"\\+33100000099"')).toHaveLength(1);
     expect(search(`"\\+33100000099" OR ${padding}`)).toHaveLength(0);
+  });
+});
+
+describe('Apex governor limits (apex_gov_limits: 20 SOSL searches per transaction)', () => {
+  it('answers 20 searches, and ends the 21st with the uncatchable LimitException as 500 APEX_ERROR', async () => {
+    expect((await raw(org, 'POST', '/services/apexrest/echo/limits', 'sosl 20')).status).toBe(200);
+    for (const body of ['sosl 21', 'sosl 21 caught']) {
+      const res = await raw(org, 'POST', '/services/apexrest/echo/limits', body);
+      expect(res.status).toBe(500);
+      expect((res.body as { errorCode: string; message: string }[])[0]).toMatchObject({
+        errorCode: 'APEX_ERROR',
+        message: 'System.LimitException: Too many SOSL queries: 21'
+      });
+    }
   });
 });
 

@@ -7,7 +7,7 @@
  */
 import { join } from 'node:path';
 import { apexContext } from '../src/apex';
-import { parseSearchQuery } from '../src/sosl';
+import { evenShares, parseSearchQuery } from '../src/sosl';
 import type { TestOrg } from './helpers';
 import { API_VERSION, FIXTURE_FORCE_APP, raw, testOrg } from './helpers';
 
@@ -121,6 +121,20 @@ describe('SOSL Limits on Search Results (sforce_api_calls_sosl_limits)', () => {
   it('returns at most 2,000 rows in all', async () => {
     const res = await search(org, 'FIND {33100000001} IN PHONE FIELDS RETURNING Contact(Id), Lead(Id)');
     expect((res.body as { searchRecords: unknown[] }).searchRecords).toHaveLength(2000);
+  });
+
+  it('with an overall LIMIT and no object limits, spreads the rows evenly (sforce_api_calls_sosl_limit)', async () => {
+    const res = await search(org, 'FIND {33100000001} IN PHONE FIELDS RETURNING Contact(Id), Lead(Id) LIMIT 20');
+    const types = (res.body as { searchRecords: { attributes: { type: string } }[] }).searchRecords.map(
+      (r) => r.attributes.type
+    );
+    expect(types.filter((t) => t === 'Contact')).toHaveLength(10);
+    expect(types.filter((t) => t === 'Lead')).toHaveLength(10);
+    // The page's example: 19 accounts and 35 contacts under LIMIT 20 are 10 and 10; what an
+    // object cannot use goes to the others.
+    expect(evenShares([19, 35], 20)).toEqual([10, 10]);
+    expect(evenShares([5, 35], 20)).toEqual([5, 15]);
+    expect(evenShares([0, 3, 100], 2000)).toEqual([0, 3, 100]);
   });
 
   it('fills the objects in RETURNING order, each up to its LIMIT, until the overall LIMIT', async () => {

@@ -14,8 +14,10 @@ export function search(org: LocalOrg, params: URLSearchParams, userId: string): 
 }
 
 /**
- * Parameterized Search (resources_search_parameterized): `q` is a SearchQuery without SOSL
- * clauses, read by the same rules as FIND's (reserved characters escaped); `in`, `fields`,
+ * Parameterized Search (resources_search_parameterized): `q` is "a search string" and "SOSL
+ * clauses aren't supported". The page does not say whether its reserved characters must be
+ * escaped as in FIND's SearchQuery; the local org reads `q` by FIND's rules (strict: a `+`
+ * unescaped is refused), docs/local-org.md says so. `in`, `fields`,
  * `sobjects[].fields|where|limit` and `overallLimit` become the search's scope and RETURNING.
  */
 export function parameterizedSearch(
