@@ -235,13 +235,24 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       item = await deps.inbox.item(key);
     }
     const state = item?.state ?? 'pending';
+    const placement = item?.placement ?? null;
+    const on = placement
+      ? ` on the ${placement.kind === 'PersonAccount' ? 'person account' : placement.kind} ${placement.id}`
+      : '';
     const summaries: Record<string, string> = {
-      logged: `Logged as Task ${item?.taskId ?? '(unknown)'} (Aircall_Id__c ${key}).`,
+      logged: `Logged as Task ${item?.taskId ?? '(unknown)'}${on} (Aircall_Id__c ${key}).`,
       skipped: `Not logged (${item?.lastError ?? 'the rules skipped it'}). See why in the Recent calls tab, or with \`bin/aircall-sf explain ${key}\`.`,
       dead: `Failed: ${item?.lastError ?? 'unknown error'}. See \`aircall-sf dead-letters\`.`,
       pending: `Accepted; still waiting to be logged (${item?.lastError ?? 'the worker has not finished'}).`
     };
-    return { key, state, taskId: item?.taskId ?? null, summary: summaries[state] };
+    return {
+      key,
+      state,
+      taskId: item?.taskId ?? null,
+      // The record it was logged on (maybe one the rules just created), for the console to link.
+      recordId: state === 'logged' ? (placement?.id ?? null) : null,
+      summary: summaries[state]
+    };
   });
 }
 
@@ -284,7 +295,8 @@ function recentView(item: InboxItem) {
     reason: item.state === 'skipped' ? reason : null,
     taskId: item.taskId,
     recordId: item.placement?.id ?? null,
-    at: new Date(item.changedAt).toISOString(),
+    // When the call started (or the message was sent), as Aircall says; else when it was received.
+    at: new Date(c === null ? item.changedAt : c.kind === 'call' ? c.startedAt : c.sentAt).toISOString(),
     trace: lines
   };
 }

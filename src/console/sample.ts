@@ -3,7 +3,7 @@
  * "send a sample call". They go through the real webhook endpoint like Aircall's own.
  */
 import { z } from 'zod';
-import { displayNumber, toE164 } from '../aircall/phone';
+import { ANONYMOUS, displayNumber, toE164 } from '../aircall/phone';
 
 export const SAMPLE_KINDS = [
   'inbound_answered',
@@ -18,7 +18,19 @@ export type SampleKind = (typeof SAMPLE_KINDS)[number];
 export const sampleRequestSchema = z
   .object({
     kind: z.enum(SAMPLE_KINDS).default('inbound_answered'),
-    phone: z.string().trim().min(4, 'give the external phone number').max(40).default('+33 6 12 34 56 78')
+    // Checked here, at once, like an empty one: a number the rules could never read would only
+    // come back as "not logged" after the round trip. "anonymous" is what Aircall sends for a
+    // hidden caller, so it stays possible (the rules skip it, NO_NUMBER).
+    phone: z
+      .string()
+      .trim()
+      .min(1, 'give the external phone number')
+      .max(40)
+      .refine(
+        (typed) => typed.toLowerCase() === ANONYMOUS || readable(typed) !== null,
+        'not a full phone number: give one such as +33 6 12 34 56 78 or (415) 555-0142, or "anonymous" for a hidden caller'
+      )
+      .default('+33 6 12 34 56 78')
   })
   .strict();
 export type SampleRequest = z.infer<typeof sampleRequestSchema>;
@@ -32,8 +44,12 @@ const LINE = { id: 1, name: 'Paris support', digits: '+33 1 76 00 00 00', countr
  * way a user who types `(415) 555-0142` means it. What reads as neither is sent as typed.
  */
 export function asAircallSends(typed: string): string {
-  const e164 = toE164(typed, LINE.country) ?? toE164(typed, 'US');
+  const e164 = readable(typed);
   return e164 ? displayNumber(e164, typed) : typed;
+}
+
+function readable(typed: string): string | null {
+  return toE164(typed, LINE.country) ?? toE164(typed, 'US');
 }
 
 /** Ids unique within this process even when two samples are sent in the same second. */

@@ -281,8 +281,13 @@ export function choose<C extends Candidate>(
   return chooser.rows;
 }
 
-/** When a batch that is not full may go (see `choose`; rows in the order they changed). */
+/**
+ * When a batch that is not full may go (see `choose`; rows in the order they changed). Items with
+ * no phone number (anonymous, unreadable) cost no org read to share: the engine skips them, so a
+ * batch of only those goes at once instead of waiting for company.
+ */
 export function batchDue(rows: readonly Candidate[], windowMs: number): number {
+  if (rows.every((r) => r.phone === null)) return Number.NEGATIVE_INFINITY;
   const first = rows.find((r) => r.processed_version === 0);
   return Math.min(
     first ? first.changed_at + windowMs : Number.POSITIVE_INFINITY,

@@ -203,6 +203,37 @@ describe('local console', () => {
     expect((await apex<{ agents: unknown[] }>('AircallAgentsController.getAgents', {})).agents).toEqual([]);
   }, 60_000);
 
+  it('after an invalid email, one "Map agent" click shows why, the button stays put, and the next click maps', async () => {
+    await page.goto(`${base}/#/settings`);
+    await page.locator('.no-agents').waitFor();
+    const saves: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().endsWith('AircallAgentsController.saveAgent')) saves.push(request.url());
+    };
+    page.on('request', onRequest);
+    const email = page.locator('lightning-input.aircall-email input');
+    const button = page.locator('lightning-button.add button');
+    await page.locator('lightning-input.salesforce-user input').fill('jane.doe@example.com');
+    await email.click();
+    await page.keyboard.type('jane@');
+    const offset = async () => (await button.boundingBox())!.y - (await email.boundingBox())!.y;
+    const before = await offset();
+    // The click blurs the field, which shows its message: the button must not move under the pointer.
+    await button.click();
+    await page.locator('lightning-input.aircall-email', { hasText: 'Enter a valid email address' }).waitFor();
+    expect(await offset()).toBe(before);
+    expect(saves).toEqual([]);
+
+    await email.click();
+    await page.keyboard.type('aircall-login.example');
+    await button.click();
+    await page.locator('table.agents th', { hasText: 'jane@aircall-login.example' }).waitFor();
+    expect(saves).toHaveLength(1);
+    page.off('request', onRequest);
+    await page.locator('table.agents lightning-button.remove button').click();
+    await page.locator('.no-agents').waitFor();
+  }, 60_000);
+
   it('sends a call through the webhook and shows it in the helper with the fields the rules promise', async () => {
     await page.goto(`${base}/#/records/Contact`);
     await page.locator('.record-list a', { hasText: 'Alice Martin' }).click();
@@ -254,6 +285,19 @@ describe('local console', () => {
     await page.locator('lightning-button.guidance-toggle button').click();
     await page.locator('.guidance', { hasText: 'Edit Page' }).waitFor();
     await page.screenshot({ path: join(SHOTS, 'record-page.png'), fullPage: true });
+
+    // The logged sample links to the record it was logged on.
+    await page.locator('.sample-status', { hasText: `Logged as Task ${answeredTask} on the Contact` }).waitFor();
+    const recordHref = new URL(page.url()).hash;
+    expect(recordHref).toMatch(/^#\/record\/003\w{15}$/);
+    expect(await page.locator('a.sample-record').getAttribute('href')).toBe(recordHref);
+
+    // A number the rules could never read is refused at once, like an empty one, and nothing is sent.
+    await page.locator('lightning-input.sample-phone input').fill('+33 6');
+    await page.locator('lightning-button.send-sample button').click();
+    await page
+      .locator('.sample-status', { hasText: 'Not sent: Invalid sample request: phone: not a full phone number' })
+      .waitFor();
   }, 90_000);
 
   it('lists the recent calls with their outcome and trace, a skipped one with its reason', async () => {
@@ -267,6 +311,11 @@ describe('local console', () => {
     const row = page.locator(`tr.recent[data-key="${key}"]`);
     await row.waitFor();
     expect(await row.getAttribute('data-state')).toBe('skipped');
+    // The call's own time (the sample started 120 s before it was sent), not when it was received.
+    const startedAt = (Math.floor(Number(key.slice('call:'.length)) / 1000) - 120) * 1000;
+    expect(await row.locator('.when').textContent()).toBe(
+      await page.evaluate((ms) => new Date(ms).toLocaleString(), startedAt)
+    );
     expect(await row.locator('.outcome').textContent()).toBe(
       'Not logged: The caller is anonymous or the number is not a full phone number, so it matches no record.'
     );

@@ -345,6 +345,12 @@ export function storageSuite(engine: string, open: OpenInbox): void {
         expect(await claim()).toEqual(['call:93']);
       });
 
+      it('does not hold an anonymous call, which needs no org read to share', async () => {
+        await inbox.accept(live(97), 'h');
+        await inbox.accept(read('call.ended', callData({ id: 98, raw_digits: 'anonymous' })), 'i');
+        expect(await claim()).toEqual(['call:98']);
+      });
+
       it('lets an update of a logged call wait for the next batch', async () => {
         await inbox.accept(ended(94), 'd');
         const [item] = await inbox.claim(25, none, none, 3000);

@@ -65,6 +65,10 @@ export default class AircallAgentMapping extends LightningElement {
     }
 
     async handleAdd() {
+        const inputs = [...this.template.querySelectorAll('.add-agent lightning-input')];
+        // Each field shows its own message (as on blur); nothing is sent while one is invalid.
+        inputs.forEach((input) => input.reportValidity());
+        if (inputs.some((input) => input.validity && input.validity.valid === false)) return;
         if (await this.save(this.salesforceUser, this.aircallEmail, 'Agent mapped')) {
             this.salesforceUser = '';
             this.aircallEmail = '';

@@ -45,6 +45,8 @@ export default class App extends LightningElement {
     sampleKind = 'inbound_answered';
     samplePhone = '';
     sampleStatus = '';
+    /** The record the last sample was logged on (maybe one the rules created), as a link. */
+    sampleRecordHref = null;
     sending = false;
     sampleOptions = SAMPLE_OPTIONS;
     recent = [];
@@ -105,6 +107,7 @@ export default class App extends LightningElement {
             this.record = undefined;
             this.recordError = undefined;
             this.sampleStatus = '';
+            this.sampleRecordHref = null;
             try {
                 this.record = await getJson(`/console/api/records/${encodeURIComponent(target.id)}`);
                 this.samplePhone = this.record.phone || '+33 6 12 34 56 78';
@@ -219,7 +222,12 @@ export default class App extends LightningElement {
         // (aria-live), rather than falling to <body>.
         this.template.querySelector('.sample-status').focus();
         this.sending = true;
-        this.sampleStatus = 'Sending the webhook…';
+        this.sampleRecordHref = null;
+        // Batching is on as in production: a call waits up to the batch window when others could
+        // share its org requests, so the wait is said rather than left to look like a hang.
+        this.sampleStatus =
+            'Sending the webhook, then waiting for the call to be logged: up to the batch window ' +
+            '(AIRCALL_SF_BATCH_WINDOW_MS, 10 s by default) when other calls could share its org requests…';
         try {
             const result = await getJson('/console/api/sample-call', {
                 method: 'POST',
@@ -227,6 +235,7 @@ export default class App extends LightningElement {
                 body: JSON.stringify({ kind: this.sampleKind, phone: this.samplePhone })
             });
             this.sampleStatus = result.summary;
+            this.sampleRecordHref = result.recordId ? `#/record/${result.recordId}` : null;
             this.helperVersion += 1;
         } catch (error) {
             this.sampleStatus = `Not sent: ${error.message}`;

@@ -100,6 +100,23 @@ describe('c-aircall-agent-mapping', () => {
         expect($('lightning-input.salesforce-user').value).toBe('nobody@nowhere.example');
     });
 
+    it('sends nothing while a field is invalid, and the next click after the fix saves', async () => {
+        const { $ } = await mount({ agents: [], canEdit: true });
+        await type($('lightning-input.salesforce-user'), 'ravi@acme.example');
+        await type($('lightning-input.aircall-email'), 'ravi@');
+        $('lightning-input.aircall-email').validity = { valid: false };
+        $('lightning-button.add').click();
+        await flush();
+        expect(saveAgent).not.toHaveBeenCalled();
+
+        await type($('lightning-input.aircall-email'), 'ravi@aircall-login.example');
+        $('lightning-input.aircall-email').validity = { valid: true };
+        saveAgent.mockResolvedValue({ agents: [RAVI], canEdit: true });
+        $('lightning-button.add').click();
+        await flush();
+        expect(saveAgent).toHaveBeenCalledTimes(1);
+    });
+
     it('without the Aircall_Admin permission set: the list only, no form and no Remove', async () => {
         const { element, $ } = await mount({ agents: [RAVI], canEdit: false });
         expect(element.shadowRoot.querySelectorAll('table.agents tbody tr')).toHaveLength(1);
