@@ -43,6 +43,21 @@ describe('aircall-sf CLI', () => {
     expect(message).not.toContain('positional');
   });
 
+  it('prints an error once at a terminal, with the code docs/errors.md lists; piped, the JSON line last', async () => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const at = (interactive: boolean) => ({
+      out: (l: string) => out.push(l),
+      err: (l: string) => err.push(l),
+      interactive
+    });
+    expect(await run(['replay', '/nonexistent/events.json'], at(true))).toBe(1);
+    expect(err).toEqual([expect.stringMatching(/^aircall-sf replay: INPUT_FILE_INVALID: Cannot read \/nonexistent/)]);
+    expect(out).toEqual([]);
+    expect(await run(['replay', '/nonexistent/events.json'], at(false))).toBe(1);
+    expect(JSON.parse(out.at(-1)!)).toMatchObject({ error: { code: 'INPUT_FILE_INVALID' } });
+  });
+
   it('shows an option with a default as optional in the usage', async () => {
     const c = capture();
     await run(['backfill', '--help'], c.io);

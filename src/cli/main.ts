@@ -61,7 +61,8 @@ export async function run(argv: readonly string[], io: Io = stdio): Promise<numb
     return await command.run(rest, io);
   } catch (error) {
     if (error instanceof AircallSfError) {
-      io.err(`aircall-sf ${name}: ${error.message}`);
+      // The code docs/errors.md lists, where a person reads it too (not only in the JSON line).
+      io.err(`aircall-sf ${name}: ${error.code}: ${error.message}`);
       // The JSON line is for programs; a person at a terminal reads the line above once.
       if (!io.interactive) io.out(JSON.stringify({ error: error.toJSON() }));
       return error.code === ERROR_CODES.SETTINGS_INVALID || error.code === ERROR_CODES.USAGE ? 2 : 1;

@@ -26,6 +26,8 @@ import { ROOT as PACKAGE_ROOT } from '../paths';
 
 const ROOT = PACKAGE_ROOT;
 export const CONSOLE_DIST = join(ROOT, 'dist', 'console');
+/** How long a build takes, said the same way by its log line, the "being built" page and the README. */
+export const BUILD_ESTIMATE = 'about 20 s';
 const FORCE_APP_LWC = join(ROOT, 'force-app', 'main', 'default', 'lwc');
 const CONSOLE_SRC = join(ROOT, 'src', 'console');
 const MODULES = join(CONSOLE_SRC, 'modules');
@@ -146,7 +148,7 @@ export async function buildConsole(
   if (!options.force && !isStale(outDir, hash)) {
     return { built: false, outDir, seconds: 0, bytes: statSync(join(outDir, 'app.js')).size };
   }
-  log('Building the local console (LWC bundles of force-app with LWC OSS), about 15 s…');
+  log(`Building the local console (LWC bundles of force-app with LWC OSS), ${BUILD_ESTIMATE}…`);
   /* eslint-disable @typescript-eslint/no-require-imports -- dev tools, loaded only to build */
   const { rollup } = require('rollup') as typeof Rollup;
   const lwc = (require('@lwc/rollup-plugin') as { default: (o: object) => object }).default;

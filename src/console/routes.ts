@@ -11,7 +11,7 @@ import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { Inbox, InboxItem } from '../inbox/inbox';
 import { ControllerError, LocalControllers } from '../org-api/local';
-import { SLDS_ASSETS } from './build';
+import { BUILD_ESTIMATE, SLDS_ASSETS } from './build';
 import { sampleEnvelope, sampleRequestSchema } from './sample';
 
 export interface ConsoleDeps {
@@ -137,7 +137,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
         .type('text/html; charset=utf-8')
         .send(
           '<!doctype html><html lang="en"><head><meta charset="utf-8"><meta http-equiv="refresh" content="3">' +
-            '<title>Aircall local console</title></head><body><p>The local console is being built (about 20 s the first time). ' +
+            `<title>Aircall local console</title></head><body><p>The local console is being built (${BUILD_ESTIMATE} the first time). ` +
             'This page reloads by itself.</p></body></html>'
         );
     }
@@ -165,9 +165,9 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     try {
       return await controllers.invoke(name, parseBody(req.body));
     } catch (error) {
-      if (error instanceof ControllerError || error instanceof SyntaxError) {
-        return reply.code(400).send({ message: error.message });
-      }
+      if (error instanceof ControllerError) return reply.code(400).send({ code: error.code, message: error.message });
+      if (error instanceof SyntaxError)
+        return reply.code(400).send({ message: `The body is not JSON: ${error.message}` });
       req.log.error({ err: error, method: name }, 'console Apex method failed');
       return reply.code(500).send({ message: `The local org could not answer ${name}: ${(error as Error).message}` });
     }

@@ -2,6 +2,9 @@
 import Fastify from 'fastify';
 import type { Connection } from 'jsforce';
 import type { Inbox } from '../../src/inbox/inbox';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { BUILD_ESTIMATE } from '../../src/console/build';
 import { registerConsole } from '../../src/console/routes';
 
 it('answers 503 with a page that reloads itself while the console is being built, then says how to build it', async () => {
@@ -21,10 +24,16 @@ it('answers 503 with a page that reloads itself while the console is being built
   expect(page.statusCode).toBe(503);
   expect(page.headers['content-type']).toMatch(/^text\/html/);
   expect(page.body).toMatch(/<meta http-equiv="refresh" content="\d+">/);
-  expect(page.body).toContain('being built');
+  expect(page.body).toContain(`being built (${BUILD_ESTIMATE} the first time)`);
   building = false;
   const missing = await app.inject({ method: 'GET', url: '/' });
   expect(missing.statusCode).toBe(503);
   expect(missing.body).toContain('npm run build:console');
   await app.close();
+});
+
+it('the README states the console build time as the log line and the page do', () => {
+  const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
+  expect(readme).toContain(`builds the console in the background (${BUILD_ESTIMATE})`);
+  expect(readme.match(/console[^.\n]*\babout \d+ s\b/g)).toEqual([`console in the background (${BUILD_ESTIMATE}`]);
 });
