@@ -9,7 +9,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -93,6 +93,18 @@ async function main(): Promise<void> {
     for (const dev of ['typescript', 'jest', 'eslint', 'tsx', '@aircall-sf']) {
       if (installed.includes(dev)) throw new Error(`the installed package brought ${dev}, a dev dependency`);
     }
+    // The README's count of what an operator installs, checked against what npm installed.
+    const hidden = JSON.parse(readFileSync(join(app, 'node_modules', '.package-lock.json'), 'utf8')) as {
+      packages: Record<string, unknown>;
+    };
+    const count = Object.keys(hidden.packages).filter((p) => p.startsWith('node_modules/')).length;
+    const stated = Number(
+      /about (\d+) packages; no local org/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1]
+    );
+    if (!(Math.abs(stated - count) <= count * 0.1)) {
+      throw new Error(`README says the package brings about ${stated} packages; npm installed ${count}`);
+    }
+    step(`${count} packages installed (README: about ${stated})`);
 
     const version = execFileSync(bin, ['--version'], { encoding: 'utf8' }).trim();
     step(`aircall-sf --version: ${version}`);
