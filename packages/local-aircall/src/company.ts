@@ -5,6 +5,7 @@
  * from a seed so a run is repeatable.
  */
 import { randomUUID } from 'node:crypto';
+import type { InsightCard } from './cards';
 
 export type Json = Record<string, unknown>;
 
@@ -63,6 +64,8 @@ export class Company {
   /** Sorted by started_at, then id. */
   readonly calls: AircallCall[] = [];
   readonly webhooks = new Map<string, AircallWebhook>();
+  /** The insight cards posted on each call, in order (cards.ts). */
+  readonly cards = new Map<number, InsightCard[]>();
   private nextCallId = 1_000_000;
 
   constructor(
@@ -93,6 +96,13 @@ export class Company {
 
   call(id: number): AircallCall | undefined {
     return this.calls.find((c) => c.id === id);
+  }
+
+  /** Keeps a card posted on a call. */
+  addCard(callId: number, card: InsightCard): void {
+    const list = this.cards.get(callId) ?? [];
+    list.push(card);
+    this.cards.set(callId, list);
   }
 
   createWebhook(input: { url: string; custom_name?: string; events?: string[] }): AircallWebhook {

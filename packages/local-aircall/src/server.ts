@@ -1,6 +1,6 @@
 /**
- * The Aircall Public API over HTTP, from Aircall's documentation as summarised in
- * ../../shared/reference/aircall.md §6 (each rule below says where the docs are silent):
+ * The Aircall Public API over HTTP, from Aircall's API reference (developer.aircall.io) and the
+ * open-source clients that quote it (README), each rule saying where the docs are silent:
  * - Basic auth `base64(api_id:api_token)`: no header 401, wrong credentials 403.
  * - A rate limit per company (120 requests a minute by default), over a fixed minute window.
  *   When it is reached: 429 with `X-AircallApi-Limit`, `-Remaining` and `-Reset` (unix
@@ -18,6 +18,7 @@
  *   paging; Aircall sunset `GET /v1/users` on 2026-09-30 (airbytehq/airbyte, the source-aircall
  *   users stream's migration to the User V2 API), so `/v1/users` is answered like any unknown
  *   path (what Aircall answers there now is not documented). Every other resource is `/v1` only.
+ * - Insight cards: `POST /v1/calls/:id/insight_cards` (cards.ts, with what the docs leave open).
  * - Webhooks: `POST /v1/webhooks` → 201 `{webhook}` (every event when `events` is omitted),
  *   `GET /v1/webhooks`, `GET|PUT|DELETE /v1/webhooks/:id`; `PUT {active:true}` re-enables.
  * Error bodies are `{error, troubleshoot}`: their form is not documented.
@@ -28,6 +29,7 @@
  */
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { readCard } from './cards';
 import type { AircallCall, Company, Json } from './company';
 
 export const DEFAULT_RATE_LIMIT = 120;
@@ -165,7 +167,15 @@ export function startLocalAircall(options: LocalAircallOptions, port = 0): Promi
       if (url.searchParams.get('order') === 'desc') calls = [...calls].reverse();
       return page(calls, 'calls', base, url.searchParams);
     }
-    if (resource === 'calls' && method === 'GET' && id !== undefined) {
+    if (resource === 'calls' && method === 'POST' && id !== undefined && parts[3] === 'insight_cards' && !parts[4]) {
+      const call = company.call(Number(id));
+      if (!call) return error(404, 'Not found', `No call ${id}`);
+      const card = readCard(await readBody(req));
+      if ('problem' in card) return error(422, 'Unprocessable Entity', card.problem);
+      company.addCard(call.id, { contents: card.contents, receivedAt: now() });
+      return { status: 201, body: null };
+    }
+    if (resource === 'calls' && method === 'GET' && id !== undefined && parts.length === 3) {
       const call = company.call(Number(id));
       return call ? { status: 200, body: { call } } : error(404, 'Not found', `No call ${id}`);
     }

@@ -1,9 +1,9 @@
 /**
- * What the local Aircall does, rule by rule, as Aircall documents it (src/server.ts cites
- * ../../shared/reference/aircall.md §6; where the docs are silent the test pins our choice).
+ * What the local Aircall does, rule by rule, as Aircall documents it (src/server.ts and
+ * src/cards.ts cite the pages; where the docs are silent the test pins our choice).
  */
 import type { RunningLocalAircall } from '../src';
-import { Company, QUERY_CAP, startLocalAircall } from '../src';
+import { Company, MAX_BLOCKS, MAX_TEXT, QUERY_CAP, startLocalAircall } from '../src';
 
 let clock = Date.UTC(2026, 10, 2, 9, 0, 30);
 let aircall: RunningLocalAircall;
@@ -118,5 +118,53 @@ describe('users (User V2 API)', () => {
     } finally {
       await own.close();
     }
+  });
+});
+
+describe('insight cards (developer.aircall.io/docs/insight-cards)', () => {
+  const post = (path: string, body: unknown) =>
+    fetch(`${aircall.url}${path}`, {
+      method: 'POST',
+      headers: { authorization: AUTH, 'content-type': 'application/json' },
+      body: JSON.stringify(body)
+    });
+  const callId = () => aircall.company.calls[0]!.id;
+
+  it('keeps a card of the documented blocks on the call, in order; 201', async () => {
+    // The documented example's three block types.
+    const contents = [
+      { type: 'title', text: 'Jane Doe', link: 'https://acme.my.salesforce.com/003000000000001' },
+      { type: 'shortText', label: 'Account', text: 'Acme' },
+      { type: 'link', label: 'Open in Salesforce', link: 'https://acme.my.salesforce.com/003000000000001' }
+    ];
+    const res = await post(`/v1/calls/${callId()}/insight_cards`, { contents });
+    expect(res.status).toBe(201);
+    await post(`/v1/calls/${callId()}/insight_cards`, { contents: [{ type: 'title', text: 'Second' }] });
+    expect(aircall.company.cards.get(callId())!.map((c) => c.contents)).toEqual([
+      contents,
+      [{ type: 'title', text: 'Second' }]
+    ]);
+  });
+
+  it('answers 404 for a call that does not exist, as GET /v1/calls/:id does', async () => {
+    expect((await post('/v1/calls/42/insight_cards', { contents: [{ type: 'title', text: 'x' }] })).status).toBe(404);
+  });
+
+  it.each([
+    ['no contents', {}],
+    ['empty contents', { contents: [] }],
+    ['an unknown block type', { contents: [{ type: 'image', text: 'x' }] }],
+    ['a title without text', { contents: [{ type: 'title' }] }],
+    ['a link without label', { contents: [{ type: 'link', link: 'https://example.com' }] }],
+    ['a property the block does not have', { contents: [{ type: 'title', text: 'x', label: 'y' }] }],
+    ['a link that is not http(s)', { contents: [{ type: 'title', text: 'x', link: 'javascript:alert(1)' }] }],
+    ['a text over the limit', { contents: [{ type: 'title', text: 'x'.repeat(MAX_TEXT + 1) }] }],
+    ['too many blocks', { contents: Array.from({ length: MAX_BLOCKS + 1 }, () => ({ type: 'title', text: 'x' })) }]
+  ])('refuses %s (422) and keeps nothing', async (_what, body) => {
+    const before = aircall.company.cards.get(callId())?.length ?? 0;
+    const res = await post(`/v1/calls/${callId()}/insight_cards`, body);
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { troubleshoot: string }).troubleshoot).toMatch(/contents|body/);
+    expect(aircall.company.cards.get(callId())?.length ?? 0).toBe(before);
   });
 });
