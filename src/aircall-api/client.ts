@@ -1,6 +1,7 @@
 /**
- * Aircall's Public API, read so that no call Aircall knows about is missed
- * (../../shared/reference/aircall.md §6): Basic auth, a request budget that leaves the rest of
+ * Aircall's Public API, read so that no call Aircall knows about is missed (Aircall's API
+ * reference, as quoted in packages/local-aircall/README.md), and written to for insight cards
+ * (developer.aircall.io/docs/insight-cards): Basic auth, a request budget that leaves the rest of
  * the company's 120 requests a minute to its other integrations, retries with backoff on 429
  * (until `X-AircallApi-Reset`) and 5xx, and calls listed through time windows small enough that
  * the silent 10,000-item cap of a query never hides one. Answers are checked at the boundary.
@@ -81,9 +82,23 @@ export interface AircallApiUser {
 export type AircallWebhook = z.infer<typeof webhookSchema>;
 export type AircallApiCall = Record<string, unknown> & { id?: unknown; started_at?: unknown };
 
+/** An insight card's blocks (developer.aircall.io/docs/insight-cards). */
+export type InsightBlock =
+  | { readonly type: 'title'; readonly text: string; readonly link?: string }
+  | { readonly type: 'shortText'; readonly text: string; readonly label?: string; readonly link?: string }
+  | { readonly type: 'link'; readonly link: string; readonly label: string };
+
+/** Why a card was not posted: each is counted, none is retried later (a card is only worth it live). */
+export type CardDrop = 'budget' | 'late' | 'call_not_found' | 'refused' | 'unavailable';
+export type CardOutcome =
+  { readonly posted: true } | { readonly posted: false; readonly reason: CardDrop; readonly detail: string };
+
 export class AircallApi {
   private readonly intervalMs: number;
+  private readonly perMinute: number;
   private nextSlot = 0;
+  /** When each request of the last minute was sent, cards and the rest together. */
+  private sent: number[] = [];
   private readonly now: () => number;
   private readonly sleep: (ms: number) => Promise<void>;
 
@@ -91,17 +106,86 @@ export class AircallApi {
     private readonly config: AircallApiConfig,
     private readonly events: ClientEvents = {}
   ) {
-    this.intervalMs = 60_000 / (config.requestsPerMinute ?? AIRCALL_COMPANY_RATE_LIMIT / 2);
+    this.perMinute = config.requestsPerMinute ?? AIRCALL_COMPANY_RATE_LIMIT / 2;
+    this.intervalMs = 60_000 / this.perMinute;
     this.now = config.now ?? Date.now;
     this.sleep = config.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
   }
 
-  /** Waits for this client's next slot in its share of the company's budget. */
+  /**
+   * Waits for this client's next slot in its share of the company's budget. The rest
+   * (reconciliation, backfill, webhook checks) is paced one slot per interval; a card takes
+   * a slot at once and pushes the paced requests back by one (see `cardSlot`).
+   */
   private async budget(): Promise<void> {
     const now = this.now();
     const slot = Math.max(now, this.nextSlot);
     this.nextSlot = slot + this.intervalMs;
     if (slot > now) await this.sleep(slot - now);
+    this.record(this.now());
+  }
+
+  private record(at: number): void {
+    this.sent.push(at);
+    if (this.sent.length > 4 * this.perMinute) this.sent = this.sent.filter((t) => t > at - 60_000);
+  }
+
+  /** Requests sent in the last minute. */
+  private sentLastMinute(now: number): number {
+    let n = 0;
+    for (let i = this.sent.length - 1; i >= 0 && this.sent[i]! > now - 60_000; i -= 1) n += 1;
+    return n;
+  }
+
+  /**
+   * A slot for a card, now or never: cards come first, so one goes while the last minute holds
+   * fewer than the share's requests, and the paced requests move back one interval to make
+   * room; a card never waits for a slot (it is only worth something while the call rings).
+   */
+  private cardSlot(): boolean {
+    const now = this.now();
+    if (this.sentLastMinute(now) >= this.perMinute) return false;
+    this.nextSlot = Math.max(this.nextSlot, now) + this.intervalMs;
+    this.record(now);
+    return true;
+  }
+
+  /**
+   * Posts an insight card on a live call, once: no retry (a retry would cost a second request
+   * for a card that is late already), no wait for the budget. `deadline` (ms): past it the
+   * card is dropped unsent.
+   */
+  async postInsightCard(callId: number, contents: readonly InsightBlock[], deadline: number): Promise<CardOutcome> {
+    if (this.now() > deadline) return { posted: false, reason: 'late', detail: 'the call no longer rings or runs' };
+    if (!this.cardSlot())
+      return {
+        posted: false,
+        reason: 'budget',
+        detail: `AIRCALL_API_REQUESTS_PER_MINUTE (${this.perMinute}) is used up`
+      };
+    const auth = `Basic ${Buffer.from(`${this.config.apiId}:${this.config.apiToken}`).toString('base64')}`;
+    let res: Response;
+    try {
+      res = await fetch(new URL(`/v1/calls/${callId}/insight_cards`, this.config.url), {
+        method: 'POST',
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        body: JSON.stringify({ contents }),
+        signal: AbortSignal.timeout(Math.max(1, deadline - this.now()))
+      });
+    } catch (error) {
+      return { posted: false, reason: 'unavailable', detail: (error as Error).message };
+    }
+    const text = await res.text().catch(() => '');
+    if (res.ok) return { posted: true };
+    if (res.status === 401 || res.status === 403)
+      throw new AircallSfError(
+        ERROR_CODES.AIRCALL_API_AUTH,
+        `Aircall refused the credentials (${res.status}): check AIRCALL_API_ID and AIRCALL_API_TOKEN (Aircall: Integrations & API > API keys).`
+      );
+    if (res.status === 404) return { posted: false, reason: 'call_not_found', detail: `Aircall has no call ${callId}` };
+    if (res.status === 429) return { posted: false, reason: 'budget', detail: "Aircall's rate limit (429)" };
+    if (res.status >= 500) return { posted: false, reason: 'unavailable', detail: `Aircall answered ${res.status}` };
+    return { posted: false, reason: 'refused', detail: `Aircall answered ${res.status}: ${text.slice(0, 200)}` };
   }
 
   async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {

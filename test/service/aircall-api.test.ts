@@ -92,3 +92,60 @@ describe('AircallApi against the local Aircall', () => {
     expect(enabled).toMatchObject({ active: true, events: ['call.ended', 'message.received'] });
   });
 });
+
+describe('insight cards: first in the budget, once, never queued', () => {
+  const TITLE = [{ type: 'title', text: 'Alice Martin' }] as const;
+
+  it('posts a card at once, one request, even while paced requests wait their turn', async () => {
+    const api = client({ requestsPerMinute: 6 });
+    const id = aircall.company.calls[0]!.id;
+    const before = aircall.stats.requests;
+    // A paced request first: the next paced slot is now 10 s away; the card does not wait for it.
+    await api.numbers();
+    const start = clock;
+    expect(await api.postInsightCard(id, TITLE, clock + 1500)).toEqual({ posted: true });
+    expect(clock).toBe(start);
+    expect(aircall.stats.requests - before).toBe(2);
+    expect(aircall.company.cards.get(id)!.at(-1)!.contents).toEqual(TITLE);
+  });
+
+  it('drops a card when the share of the last minute is used, without a request; paced requests make room for cards', async () => {
+    const api = client({ requestsPerMinute: 2 });
+    const id = aircall.company.calls[1]!.id;
+    expect(await api.postInsightCard(id, TITLE, clock + 1500)).toEqual({ posted: true });
+    expect(await api.postInsightCard(id, TITLE, clock + 1500)).toEqual({ posted: true });
+    const before = aircall.stats.requests;
+    expect(await api.postInsightCard(id, TITLE, clock + 1500)).toMatchObject({ posted: false, reason: 'budget' });
+    expect(aircall.stats.requests).toBe(before);
+    // The paced requests wait until the cards' minute has passed.
+    const start = clock;
+    await api.numbers();
+    expect(clock - start).toBeGreaterThanOrEqual(60_000);
+  });
+
+  it('says why a card was not posted: a late card is not sent, an unknown call, an error, each with one request at most', async () => {
+    const api = client({ requestsPerMinute: 60 });
+    const before = aircall.stats.requests;
+    expect(await api.postInsightCard(1, TITLE, clock - 1)).toMatchObject({ posted: false, reason: 'late' });
+    expect(aircall.stats.requests).toBe(before);
+    expect(await api.postInsightCard(42, TITLE, clock + 1500)).toMatchObject({
+      posted: false,
+      reason: 'call_not_found'
+    });
+    const id = aircall.company.calls[2]!.id;
+    expect(await api.postInsightCard(id, [{ type: 'title', text: 'x'.repeat(300) }], clock + 1500)).toMatchObject({
+      posted: false,
+      reason: 'refused'
+    });
+    aircall.setFailureRate(1);
+    try {
+      expect(await api.postInsightCard(id, TITLE, clock + 1500)).toMatchObject({
+        posted: false,
+        reason: 'unavailable'
+      });
+    } finally {
+      aircall.setFailureRate(0);
+    }
+    expect(aircall.stats.requests - before).toBe(3);
+  });
+});
