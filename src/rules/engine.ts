@@ -30,6 +30,7 @@ import type {
   Plan,
   RecordRef,
   RelatedPlan,
+  SkipPlan,
   SkipReason,
   TargetPlan,
   TraceLine
@@ -54,7 +55,7 @@ export function renderTrace(trace: readonly TraceLine[]): string {
   return trace.map((l) => `${l.rule}: ${l.text}`).join('\n');
 }
 
-function skip(item: Classified, trace: Trace, reason: SkipReason): Plan {
+function skip(item: Classified, trace: Trace, reason: SkipReason): SkipPlan {
   trace.add('SKIP', `${reason}: ${SKIP_REASONS[reason]}`);
   return { outcome: 'skip', externalId: item.externalId, reason, trace: trace.lines };
 }
@@ -92,11 +93,16 @@ function normaliseCandidates(candidates: readonly CandidateRecord[]): CandidateR
   return out;
 }
 
-function matchRecord(item: Classified, e164: string, org: OrgSnapshot, trace: Trace): CandidateRecord | null {
+/** The records that hold the number in a phone field (R4's candidates, converted Leads left out). */
+function holders(item: Classified, e164: string, org: OrgSnapshot): CandidateRecord[] {
   const hints = [item.line.country];
-  const confirmed = normaliseCandidates(org.candidates).filter(
+  return normaliseCandidates(org.candidates).filter(
     (c) => !(c.kind === 'Lead' && c.isConverted) && c.phones.some((p) => samePhoneNumber(p, e164, hints))
   );
+}
+
+function matchRecord(item: Classified, e164: string, org: OrgSnapshot, trace: Trace): CandidateRecord | null {
+  const confirmed = holders(item, e164, org);
   if (confirmed.length === 0) {
     trace.add('R4', `no record has ${e164} in a phone field (${org.candidates.length} search candidates checked)`);
     return null;
@@ -450,4 +456,55 @@ export function plan(input: EngineInput): Plan {
     task: { fields, who, what, createOnly: ['TaskSubtype'] },
     trace: trace.lines
   };
+}
+
+/** What the rules would do with a call that rings now: the same matching as `plan`, for its insight card. */
+export interface RingingPreview {
+  readonly outcome: 'preview';
+  /** The record the Task would go on, or the one that would be created; null when none would be. */
+  readonly target: TargetPlan | null;
+  readonly related: RelatedPlan | null;
+  /** How many records hold the number (the chosen one included). */
+  readonly holders: number;
+  readonly trace: readonly TraceLine[];
+}
+
+/**
+ * The record a ringing call would be logged on and the Case or Opportunity it would be related
+ * to, by the rules `plan` applies once the call has ended (R3 to R8), so that the card and the
+ * Task never disagree. The call workflow (R1) and business hours (R2) are not asked: the card
+ * says who is calling whatever is logged. Internal calls and hidden numbers get no preview.
+ */
+export function previewRinging(input: EngineInput): RingingPreview | SkipPlan {
+  const { item, settings, org } = input;
+  const trace = new Trace();
+  if (item.otherParty.internal) {
+    trace.add('P2', `${item.otherParty.e164 ?? ''} is one of the company's Aircall numbers`);
+    return skip(item, trace, 'INTERNAL_CALL');
+  }
+  const e164 = item.otherParty.e164;
+  if (!e164) {
+    trace.add('P3', `the other party is ${item.otherParty.anonymous ? 'anonymous' : `"${item.otherParty.raw}"`}`);
+    return skip(item, trace, 'NO_NUMBER');
+  }
+  const ownerId = chooseOwner(item, org, new Trace());
+  const match = matchRecord(item, e164, org, trace);
+  let target: TargetPlan | null = null;
+  if (match) {
+    target = {
+      kind: 'existing',
+      sobject: match.kind,
+      id: match.id,
+      name: match.name ?? null,
+      accountId: match.accountId ?? null,
+      personContactId: match.personContactId ?? null
+    };
+  } else if (settings.unknownNumber !== 'None') {
+    target = recordToCreate(item, settings.unknownNumber, ownerId, trace);
+    trace.add('R3', `Unknown_Number__c is ${settings.unknownNumber}: a new ${settings.unknownNumber} would be created`);
+  } else {
+    trace.add('R3', 'Unknown_Number__c is None: nothing would be created');
+  }
+  const related = target ? relate(item, target, settings, org, null, ownerId, trace) : null;
+  return { outcome: 'preview', target, related, holders: holders(item, e164, org).length, trace: trace.lines };
 }
