@@ -126,6 +126,17 @@ function matchRecord(item: Classified, e164: string, org: OrgSnapshot, trace: Tr
   return chosen;
 }
 
+function existingTarget(match: CandidateRecord): TargetPlan {
+  return {
+    kind: 'existing',
+    sobject: match.kind,
+    id: match.id,
+    name: match.name ?? null,
+    accountId: match.accountId ?? null,
+    personContactId: match.personContactId ?? null
+  };
+}
+
 /** An update of a logged item: the record its Task is on, as it was placed. */
 function keptRecord(placed: Placement, trace: Trace): CandidateRecord {
   trace.add('R4', `already logged on ${placed.kind} ${placed.id}: the update keeps the Task there`);
@@ -413,14 +424,7 @@ export function plan(input: EngineInput): Plan {
   const match = placed ? keptRecord(placed, trace) : matchRecord(item, e164, org, trace);
   let target: TargetPlan;
   if (match) {
-    target = {
-      kind: 'existing',
-      sobject: match.kind,
-      id: match.id,
-      name: match.name ?? null,
-      accountId: match.accountId ?? null,
-      personContactId: match.personContactId ?? null
-    };
+    target = existingTarget(match);
   } else if (settings.unknownNumber === 'None') {
     trace.add('R3', 'Unknown_Number__c is None: nothing is created');
     return skip(item, trace, 'UNKNOWN_NUMBER');
@@ -491,14 +495,7 @@ export function previewRinging(input: EngineInput): RingingPreview | SkipPlan {
   const match = matchRecord(item, e164, org, trace);
   let target: TargetPlan | null = null;
   if (match) {
-    target = {
-      kind: 'existing',
-      sobject: match.kind,
-      id: match.id,
-      name: match.name ?? null,
-      accountId: match.accountId ?? null,
-      personContactId: match.personContactId ?? null
-    };
+    target = existingTarget(match);
   } else if (settings.unknownNumber !== 'None') {
     target = recordToCreate(item, settings.unknownNumber, ownerId, trace);
     trace.add('R3', `Unknown_Number__c is ${settings.unknownNumber}: a new ${settings.unknownNumber} would be created`);
