@@ -16,7 +16,8 @@ describe('settings (contract §1)', () => {
       unknownNumber: 'None',
       relatedRecord: 'None',
       createCase: false,
-      logMessages: true
+      logMessages: true,
+      insightCards: true
     });
   });
 
@@ -31,7 +32,8 @@ describe('settings (contract §1)', () => {
       Unknown_Number__c: 'Lead',
       Related_Record__c: 'Case',
       Create_Case__c: true,
-      Log_Messages__c: false
+      Log_Messages__c: false,
+      Insight_Cards__c: false
     };
     const settings = parseSettingsOrThrow({ ...row, Id: 'a00000000000001AAA', SetupOwnerId: '00D000000000001AAA' });
     expect(settings.callWorkflow.outbound_unanswered).toBe('DoNothing');
@@ -71,6 +73,7 @@ describe('settings (contract §1)', () => {
   it('describes every contract field once, with unique API names', () => {
     const names = SETTINGS_FIELDS.map((f) => f.apiName);
     expect(new Set(names).size).toBe(names.length);
-    expect(names).toHaveLength(10);
+    // The ten of contract §1, and Insight_Cards__c (issue #32: insight cards).
+    expect(names).toHaveLength(11);
   });
 });

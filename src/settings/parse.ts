@@ -45,7 +45,8 @@ export function parseSettings(row: SettingsRow | null | undefined): SettingsResu
       unknownNumber: values.unknownNumber as UnknownNumberChoice,
       relatedRecord: values.relatedRecord as RelatedRecordChoice,
       createCase: values.createCase as boolean,
-      logMessages: values.logMessages as boolean
+      logMessages: values.logMessages as boolean,
+      insightCards: values.insightCards as boolean
     }
   };
 }

@@ -171,6 +171,15 @@ export const SETTINGS_FIELDS = [
     help: 'Log Aircall SMS, MMS and WhatsApp messages as Tasks.',
     rule: 'R14',
     default: true
+  },
+  {
+    kind: 'checkbox',
+    key: 'insightCards',
+    apiName: 'Insight_Cards__c',
+    label: 'Show Salesforce in insight cards',
+    help: "While a call rings, show the agent the caller's Salesforce record in an Aircall insight card (needs the Aircall API key and the call.created event).",
+    rule: 'C1',
+    default: true
   }
 ] as const satisfies readonly SettingsField[];
 
@@ -183,6 +192,8 @@ export interface Settings {
   readonly relatedRecord: RelatedRecordChoice;
   readonly createCase: boolean;
   readonly logMessages: boolean;
+  /** C1: post an insight card while a call rings (src/cards/). */
+  readonly insightCards: boolean;
 }
 
 export const SETTINGS_OBJECT = 'Aircall_Settings__c';

@@ -205,6 +205,15 @@ export const SETTINGS_FIELDS = [
         help: 'Log Aircall SMS, MMS and WhatsApp messages as Tasks.',
         rule: 'R14',
         default: true
+    },
+    {
+        apiName: 'Insight_Cards__c',
+        key: 'insightCards',
+        kind: 'checkbox',
+        label: 'Show Salesforce in insight cards',
+        help: "While a call rings, show the agent the caller's Salesforce record in an Aircall insight card (needs the Aircall API key and the call.created event).",
+        rule: 'C1',
+        default: true
     }
 ];
 export const AIRCALL_TYPE_LABELS = {

@@ -8,6 +8,7 @@ import {
     BUSINESS_HOURS,
     BUSINESS_HOURS_OPTIONS,
     CREATE_CASE,
+    INSIGHT_CARDS,
     LOG_MESSAGES,
     RELATED_RECORD,
     UNKNOWN_NUMBER,
@@ -39,6 +40,8 @@ export default class AircallSettingsPanel extends LightningElement {
     createCaseLabel = field(CREATE_CASE).label;
     logMessagesLabel = field(LOG_MESSAGES).label;
     logMessagesHelp = field(LOG_MESSAGES).help;
+    insightCardsLabel = field(INSIGHT_CARDS).label;
+    insightCardsHelp = field(INSIGHT_CARDS).help;
 
     connectedCallback() {
         this.load();
@@ -115,6 +118,9 @@ export default class AircallSettingsPanel extends LightningElement {
     get logMessages() {
         return this.values[LOG_MESSAGES] === true;
     }
+    get insightCards() {
+        return this.values[INSIGHT_CARDS] === true;
+    }
 
     change(apiName, value) {
         this.values = applyChange(this.values, apiName, value);
@@ -138,6 +144,10 @@ export default class AircallSettingsPanel extends LightningElement {
     }
     handleLogMessagesChange(event) {
         this.change(LOG_MESSAGES, event.target.checked);
+    }
+
+    handleInsightCardsChange(event) {
+        this.change(INSIGHT_CARDS, event.target.checked);
     }
 
     handleCancel() {

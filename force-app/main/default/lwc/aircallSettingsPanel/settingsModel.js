@@ -14,6 +14,7 @@ export const UNKNOWN_NUMBER = 'Unknown_Number__c';
 export const RELATED_RECORD = 'Related_Record__c';
 export const CREATE_CASE = 'Create_Case__c';
 export const LOG_MESSAGES = 'Log_Messages__c';
+export const INSIGHT_CARDS = 'Insight_Cards__c';
 
 export function field(apiName) {
     return FIELDS.get(apiName);

@@ -183,16 +183,29 @@ describe('c-aircall-settings-panel', () => {
         expect($('lightning-input.create-case').disabled).toBe(true);
     });
 
-    it('turns messages off', async () => {
-        const { element, $ } = await mount();
-        const toggle = $('lightning-input.log-messages');
+    /** Switches a toggle off and saves: what the panel sends. */
+    async function switchOffAndSave(element, toggle) {
         toggle.checked = false;
         toggle.dispatchEvent(new CustomEvent('change'));
         await flush();
         saveSettings.mockResolvedValue(VIEW);
         saveButton(element).click();
         await flush();
+    }
+
+    it('turns messages off', async () => {
+        const { element, $ } = await mount();
+        await switchOffAndSave(element, $('lightning-input.log-messages'));
         expect(saveSettings).toHaveBeenCalledWith({ values: { Log_Messages__c: false } });
+    });
+
+    it('turns insight cards off, with their help written out', async () => {
+        const { element, $ } = await mount();
+        expect($('.insight-cards-help').textContent).toContain('insight card');
+        const toggle = $('lightning-input.insight-cards');
+        expect(toggle.checked).toBe(true);
+        await switchOffAndSave(element, toggle);
+        expect(saveSettings).toHaveBeenCalledWith({ values: { Insight_Cards__c: false } });
     });
 
     it('is read-only for users without the admin permission set', async () => {
