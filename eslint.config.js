@@ -24,6 +24,19 @@ const LAYERS = {
     inbox: ['aircall', 'rules', 'sqlite.ts', 'errors.ts'],
     salesforce: ['org-api', 'rules', 'aircall', 'settings', 'config.ts', 'errors.ts'],
     worker: ['inbox', 'salesforce', 'rules', 'aircall', 'settings', 'metrics.ts', 'errors.ts'],
+    // Insight cards: the worker's snapshot and the engine's matching, posted through the Aircall API.
+    cards: [
+        'worker',
+        'inbox',
+        'salesforce',
+        'rules',
+        'aircall',
+        'aircall-api',
+        'org-api',
+        'settings',
+        'metrics.ts',
+        'errors.ts'
+    ],
     server: ['inbox', 'aircall', 'metrics.ts', 'errors.ts'],
     console: ['org-api', 'inbox', 'settings', 'aircall', 'paths.ts', 'errors.ts']
 };

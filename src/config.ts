@@ -75,6 +75,8 @@ export interface ServiceConfig {
    * live, updates); alone, it goes at once.
    */
   readonly batchWindowMs: number;
+  /** AIRCALL_CARD_WINDOW_MS: how long a ringing call waits for others to share its card's org read. */
+  readonly cardWindowMs: number;
   /**
    * Aircall's Public API (AIRCALL_API_ID, AIRCALL_API_TOKEN, AIRCALL_API_URL, and
    * AIRCALL_API_REQUESTS_PER_MINUTE: this service's share of the company's 120); null when no
@@ -188,6 +190,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const batchWindowMs = Number(get('AIRCALL_SF_BATCH_WINDOW_MS') ?? 10000);
   if (!Number.isInteger(batchWindowMs) || batchWindowMs < 0 || batchWindowMs > 60_000)
     throw invalid('AIRCALL_SF_BATCH_WINDOW_MS must be a whole number of milliseconds from 0 to 60000.');
+  const cardWindowMs = Number(get('AIRCALL_CARD_WINDOW_MS') ?? 1000);
+  if (!Number.isInteger(cardWindowMs) || cardWindowMs < 0 || cardWindowMs > 5000)
+    throw invalid('AIRCALL_CARD_WINDOW_MS must be a whole number of milliseconds from 0 to 5000.');
   const apiId = get('AIRCALL_API_ID');
   const apiToken = get('AIRCALL_API_TOKEN');
   if (Boolean(apiId) !== Boolean(apiToken))
@@ -224,6 +229,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     org,
     aircallApi,
     batchWindowMs,
+    cardWindowMs,
     webhookTokens: tokens,
     companyNumbers,
     metricsToken: get('METRICS_TOKEN') ?? null,

@@ -129,6 +129,17 @@ export class Metrics {
     'Times the service re-enabled a webhook Aircall had disabled.',
     'counter'
   );
+  readonly cardsPosted = new Family('aircall_cards_posted_total', 'Insight cards posted on ringing calls.', 'counter');
+  readonly cardsNotPosted = new Family(
+    'aircall_cards_not_posted_total',
+    'Ringing calls that got no insight card, by reason (none is queued for later).',
+    'counter'
+  );
+  readonly cardLatency = new Histogram(
+    'aircall_card_seconds',
+    'From call.created accepted to its insight card posted.',
+    [0.25, 0.5, 1, 1.5, 2, 5, 10]
+  );
   readonly latency = new Histogram(
     'aircall_webhook_to_task_seconds',
     'From the event that changed an item to its Task written.',
@@ -138,6 +149,8 @@ export class Metrics {
   render(): string {
     // Every Family field is rendered: a metric added above cannot be forgotten here.
     const families = Object.values(this).filter((v): v is Family => v instanceof Family);
-    return [...families.flatMap((f) => f.render()), ...this.latency.render()].join('\n') + '\n';
+    return (
+      [...families.flatMap((f) => f.render()), ...this.latency.render(), ...this.cardLatency.render()].join('\n') + '\n'
+    );
   }
 }

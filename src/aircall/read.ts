@@ -10,7 +10,7 @@
  */
 import { createHash } from 'node:crypto';
 import { AircallSfError } from '../errors';
-import type { Classified } from './classify';
+import type { Classified, ClassifiedCall } from './classify';
 import { classifyCall, classifyMessage } from './classify';
 import { toE164 } from './phone';
 import { ID_PATTERN, isUsedEvent, parseCall, parseEnvelope, parseMessage } from './schemas';
@@ -42,7 +42,12 @@ export interface ReadEnvelope {
   readonly event: AircallEvent | null;
   /** E.164 numbers of the company's Aircall lines this envelope names. */
   readonly lines: readonly string[];
+  /** A call that starts ringing (`call.created`), for its insight card; null otherwise or unreadable. */
+  readonly ringing?: ClassifiedCall | null;
 }
+
+/** The events that start a call's insight card (developer.aircall.io/docs/insight-cards listens to call.created). */
+export const CARD_EVENTS: readonly string[] = ['call.created'];
 
 export interface ReadOptions {
   /** When the event arrived (ms), for an envelope whose timestamp cannot be read. */
@@ -62,7 +67,16 @@ export function readResource(resource: Resource, data: unknown): Classified {
 export function readEnvelope(json: unknown, options: ReadOptions): ReadEnvelope {
   const envelope = parseEnvelope(json);
   const lines = linesOf(envelope.resource, envelope.data);
-  if (!isUsedEvent(envelope.event)) return { name: envelope.event, event: null, lines };
+  if (!isUsedEvent(envelope.event)) {
+    if (!CARD_EVENTS.includes(envelope.event)) return { name: envelope.event, event: null, lines };
+    let ringing: ClassifiedCall | null = null;
+    try {
+      ringing = classifyCall(parseCall(envelope.data));
+    } catch (error) {
+      if (!(error instanceof AircallSfError)) throw error;
+    }
+    return { name: envelope.event, event: null, lines, ringing };
+  }
   const kind = envelope.event.startsWith('call.') ? 'call' : 'message';
   const timestamp = envelope.timestamp ?? options.receivedAt;
   const resource = { kind, event: envelope.event, timestamp } as const;

@@ -21,6 +21,8 @@ import { orgProblem, orgReadiness, watchOrg } from '../salesforce/org-watch';
 import type { WorkerOptions } from '../worker/worker';
 import { Worker } from '../worker/worker';
 import { SettingsSource } from '../worker/settings-source';
+import type { AircallApi } from '../aircall-api/client';
+import { CARD_DEFAULTS, CardService } from '../cards/service';
 
 export interface Pipeline {
   /** Set when the org did not answer at start (serve only): it is asked again with backoff. */
@@ -138,4 +140,30 @@ export async function startPipeline(
       await inbox.close();
     }
   };
+}
+
+/**
+ * Insight cards on a running pipeline (src/cards/): `serve` hands it each call.created, and the
+ * worker's trace says what became of each call's card.
+ */
+export function startCards(
+  pipeline: Pipeline,
+  api: AircallApi | null,
+  logger: Logger,
+  options: Partial<typeof CARD_DEFAULTS> = {}
+): CardService {
+  const cards = new CardService(
+    {
+      gateway: pipeline.gateway,
+      inbox: pipeline.inbox,
+      settings: pipeline.settings,
+      api,
+      metrics: pipeline.metrics,
+      logger,
+      ownNumbers: () => pipeline.worker.ownNumbers()
+    },
+    { ...CARD_DEFAULTS, ...options }
+  );
+  pipeline.worker.cardNote = (key) => cards.noteFor(key);
+  return cards;
 }

@@ -9,7 +9,7 @@ import { COMMON_OPTIONS, configFrom, parseCommand } from './command';
 import { backfill } from './backfill';
 import { DEMO_DAYS, loadConsole, resolveOrg, startDemoAircall } from './embedded';
 import { lockDataDir } from './data-dir-lock';
-import { readiness, requireWritableDataDir, startPipeline } from './pipeline';
+import { readiness, requireWritableDataDir, startCards, startPipeline } from './pipeline';
 import { Reconciler } from './reconcile';
 
 const USAGE = `Usage: aircall-sf serve [--port P] [--org URL] [--data-dir DIR]
@@ -28,6 +28,14 @@ export const serveCommand: Command = {
   summary: 'run the webhook service (npm start)',
   usage: USAGE,
   async run(args, io) {
+    // Listening for the stop from the first moment: a SIGTERM during start-up (a console build
+    // in progress) stops the service once it has started, instead of killing it half-way.
+    // `on`, not `once`: a library's signal-exit handler (the console build's) re-raises the
+    // signal when it sees no other listener, which would kill the process mid-shutdown.
+    const stopRequested = new Promise<void>((resolve) => {
+      process.on('SIGTERM', () => resolve());
+      process.on('SIGINT', () => resolve());
+    });
     const { values } = parseCommand(USAGE, args, { port: { type: 'string' } });
     const config = configFrom(values, typeof values.port === 'string' ? { port: values.port } : {});
     let tokens = config.webhookTokens;
@@ -68,12 +76,15 @@ export const serveCommand: Command = {
             () => pipeline.worker.notify()
           )
         : null;
+    // Insight cards while calls ring (src/cards/): Salesforce in the agent's Aircall phone.
+    const cards = startCards(pipeline, api, logger, { windowMs: config.cardWindowMs });
     const app = buildApp({
       inbox: pipeline.inbox,
       metrics: pipeline.metrics,
       logger,
       webhookTokens: tokens,
       onAccepted: () => pipeline.worker.notify(),
+      onRinging: (call) => cards.offer(call),
       readiness: async () => (await readiness(pipeline)) ?? reconciler?.status.webhookProblem ?? null,
       readStatus: () => ({
         ...pipeline.gateway.readStatus(),
@@ -172,15 +183,11 @@ export const serveCommand: Command = {
     } else {
       io.out(`Aircall call logging is running: POST ${base}/webhooks/aircall, logging to ${auth.instanceUrl}`);
     }
-    // `on`, not `once`: a library's signal-exit handler (the console build's) re-raises the
-    // signal when it sees no other listener, which would kill the process mid-shutdown.
-    await new Promise<void>((resolve) => {
-      process.on('SIGTERM', () => resolve());
-      process.on('SIGINT', () => resolve());
-    });
+    await stopRequested;
     logger.info('stopping: no new events; finishing what is in flight');
     await reconciler?.stop();
     await app.close();
+    await cards.stop();
     await pipeline.close();
     await demoBackfill;
     await demo?.close();

@@ -36,6 +36,7 @@ import {
 } from './phone-search';
 import type { MatchedObject } from './phone-search';
 import { soqlString as quote } from './soql';
+import { DETAIL_FIELDS, idsOf, lastCallsFrom, lastCallsSoql, taskOwnerIds, withDetails } from './card-details';
 
 type Row = Record<string, unknown>;
 
@@ -189,21 +190,33 @@ export class RestSnapshotReader {
       contactIds.length > 0 ? `Id IN ${inList(contactIds)}` : null,
       request.keys.length > 0 ? `Aircall_Key__c IN ${inList(request.keys)}` : null
     ].filter(Boolean);
+    // An insight card's details ride in the same queries (card-details.ts): no request more.
+    const details = request.details === true;
+    const detailFields = (object: keyof typeof DETAIL_FIELDS) =>
+      details ? DETAIL_FIELDS[object].map((f) => `, ${f}`).join('') : '';
     if (contactWhere.length > 0)
       queries.push({
         ref: 'contacts',
         soql:
-          'SELECT Id, Aircall_Key__c, ' +
-          '(SELECT Id, LastModifiedDate FROM Cases WHERE IsClosed = false ORDER BY LastModifiedDate DESC LIMIT 200), ' +
-          '(SELECT OpportunityId, Opportunity.LastModifiedDate FROM OpportunityContactRoles WHERE Opportunity.IsClosed = false LIMIT 200) ' +
+          `SELECT Id, Aircall_Key__c${detailFields('Contact')}, ` +
+          '(SELECT Id, LastModifiedDate, CaseNumber, Subject, Status FROM Cases WHERE IsClosed = false ORDER BY LastModifiedDate DESC LIMIT 200), ' +
+          '(SELECT OpportunityId, Opportunity.LastModifiedDate, Opportunity.Name, Opportunity.StageName FROM OpportunityContactRoles WHERE Opportunity.IsClosed = false LIMIT 200) ' +
           `FROM Contact WHERE ${contactWhere.join(' OR ')} LIMIT 2000`
       });
-    if (request.keys.length > 0)
-      for (const object of ['Lead', 'Account'])
+    for (const object of ['Lead', 'Account'] as const) {
+      const found = details ? idsOf(records, object) : [];
+      const where = [
+        request.keys.length > 0 ? `Aircall_Key__c IN ${inList(request.keys)}` : null,
+        found.length > 0 ? `Id IN ${inList(found)}` : null
+      ].filter(Boolean);
+      if (where.length > 0)
         queries.push({
           ref: `keyed${object}`,
-          soql: `SELECT Id, Aircall_Key__c FROM ${object} WHERE Aircall_Key__c IN ${inList(request.keys)} LIMIT 2000`
+          soql: `SELECT Id, Aircall_Key__c${detailFields(object)} FROM ${object} WHERE ${where.join(' OR ')} LIMIT 2000`
         });
+    }
+    const owners = taskOwnerIds(records);
+    if (details && owners.size > 0) queries.push({ ref: 'lastCalls', soql: lastCallsSoql([...owners.keys()]) });
     const settingsQuery = {
       ref: 'settings',
       soql: `SELECT Id, ${settingsFields.join(', ')} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = ${quote(identity.orgId)} LIMIT 1`
@@ -239,7 +252,8 @@ export class RestSnapshotReader {
         keyed.push({ key: c.Aircall_Key__c, sobject: 'Contact', id: String(c.Id) });
     for (const object of ['Lead', 'Account'] as const)
       for (const r of rowsOf(`keyed${object}`))
-        keyed.push({ key: String(r.Aircall_Key__c), sobject: object, id: String(r.Id) });
+        if (typeof r.Aircall_Key__c === 'string' && request.keys.includes(r.Aircall_Key__c))
+          keyed.push({ key: r.Aircall_Key__c, sobject: object, id: String(r.Id) });
     const kind = settings?.Related_Record__c;
     const related: SnapshotResponse['related'] = { kind: null, records: [] };
     if (kind === 'Case' || kind === 'Opportunity') {
@@ -249,11 +263,21 @@ export class RestSnapshotReader {
         for (const child of children)
           related.records.push(
             kind === 'Case'
-              ? { contactId: String(c.Id), id: String(child.Id), lastModifiedDate: String(child.LastModifiedDate) }
+              ? {
+                  contactId: String(c.Id),
+                  id: String(child.Id),
+                  lastModifiedDate: String(child.LastModifiedDate),
+                  number: str(child.CaseNumber),
+                  title: str(child.Subject),
+                  status: str(child.Status)
+                }
               : {
                   contactId: String(c.Id),
                   id: String(child.OpportunityId),
-                  lastModifiedDate: str((child.Opportunity as Row | null)?.LastModifiedDate) ?? ''
+                  lastModifiedDate: str((child.Opportunity as Row | null)?.LastModifiedDate) ?? '',
+                  number: null,
+                  title: str((child.Opportunity as Row | null)?.Name),
+                  status: str((child.Opportunity as Row | null)?.StageName)
                 }
           );
       }
@@ -262,8 +286,11 @@ export class RestSnapshotReader {
       userId: identity.userId,
       orgId: identity.orgId,
       settings,
-      records,
+      records: details
+        ? withDetails(records, [...contacts, ...rowsOf('keyedLead'), ...rowsOf('keyedAccount')])
+        : records,
       related,
+      lastCalls: details ? lastCallsFrom(rowsOf('lastCalls'), owners) : [],
       users: rowsOf('users').map((r) => ({
         id: String(r.Id),
         email: String(r.Email),

@@ -23,6 +23,15 @@ import { SNAPSHOT_MAPPING } from './snapshot';
 import { OrgNames } from './names';
 import { FoundRecords, MATCHED_OBJECTS, SearchPlan, returningClause, saturated, snapshotRecord } from './phone-search';
 import { soqlString as quote } from './soql';
+import {
+  DETAIL_FIELDS,
+  idsOf,
+  lastCallsFrom,
+  lastCallsSoql,
+  recordDetailsSoql,
+  taskOwnerIds,
+  withDetails
+} from './card-details';
 
 type Row = Record<string, unknown>;
 
@@ -103,28 +112,52 @@ function related(ctx: LocalApexContext, kind: unknown, contactIds: Set<string>):
   const ids = [...contactIds].map(quote).join(', ');
   if (kind === 'Case') {
     const rows = ctx.query(
-      `SELECT Id, ContactId, LastModifiedDate FROM Case WHERE IsClosed = false AND ContactId IN (${ids}) ORDER BY LastModifiedDate DESC LIMIT 2000`
+      `SELECT Id, ContactId, LastModifiedDate, CaseNumber, Subject, Status FROM Case WHERE IsClosed = false AND ContactId IN (${ids}) ORDER BY LastModifiedDate DESC LIMIT 2000`
     );
     return {
       kind,
       records: rows.map((r) => ({
         contactId: String(r.ContactId),
         id: String(r.Id),
-        lastModifiedDate: String(r.LastModifiedDate)
+        lastModifiedDate: String(r.LastModifiedDate),
+        number: str(r.CaseNumber),
+        title: str(r.Subject),
+        status: str(r.Status)
       }))
     };
   }
   const rows = ctx.query(
-    `SELECT OpportunityId, ContactId, Opportunity.LastModifiedDate FROM OpportunityContactRole WHERE Opportunity.IsClosed = false AND ContactId IN (${ids}) LIMIT 2000`
+    `SELECT OpportunityId, ContactId, Opportunity.LastModifiedDate, Opportunity.Name, Opportunity.StageName FROM OpportunityContactRole WHERE Opportunity.IsClosed = false AND ContactId IN (${ids}) LIMIT 2000`
   );
   return {
     kind,
-    records: rows.map((r) => ({
-      contactId: String(r.ContactId),
-      id: String(r.OpportunityId),
-      lastModifiedDate: str((r.Opportunity as Row | null)?.LastModifiedDate) ?? ''
-    }))
+    records: rows.map((r) => {
+      const opportunity = r.Opportunity as Row | null;
+      return {
+        contactId: String(r.ContactId),
+        id: String(r.OpportunityId),
+        lastModifiedDate: str(opportunity?.LastModifiedDate) ?? '',
+        number: null,
+        title: str(opportunity?.Name),
+        status: str(opportunity?.StageName)
+      };
+    })
   };
+}
+
+/** AircallCardDetails.recordDetails: owners and Accounts, in user mode. */
+function recordDetails(ctx: LocalApexContext, records: SnapshotResponse['records']): SnapshotResponse['records'] {
+  const rows = (Object.keys(DETAIL_FIELDS) as (keyof typeof DETAIL_FIELDS)[]).flatMap((sobject) => {
+    const ids = idsOf(records, sobject);
+    return ids.length > 0 ? ctx.query(recordDetailsSoql(sobject, ids)) : [];
+  });
+  return withDetails(records, rows);
+}
+
+/** AircallCardDetails.lastCalls: the newest Task of each record, in user mode. */
+function lastCalls(ctx: LocalApexContext, records: SnapshotResponse['records']): SnapshotResponse['lastCalls'] {
+  const owners = taskOwnerIds(records);
+  return lastCallsFrom(ctx.query(lastCallsSoql([...owners.keys()])), owners);
 }
 
 function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
@@ -138,7 +171,10 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
     `SELECT ${fields.join(', ')} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = ${quote(ctx.orgId)} LIMIT 1`
   )[0];
   const settings = settingsRow ? Object.fromEntries(fields.map((f) => [f, settingsRow[f] ?? null])) : null;
-  const { records, unresolved } = search(ctx, terms, request.isolate === true);
+  const found = search(ctx, terms, request.isolate === true);
+  const { unresolved } = found;
+  const details = request.details === true && found.records.length > 0;
+  const records = details ? recordDetails(ctx, found.records) : found.records;
   const contactIds = new Set(records.filter((r) => r.sobject === 'Contact' && !r.isPersonAccount).map((r) => r.id));
   const keyed: SnapshotResponse['keyed'] = [];
   if (keys.length > 0) {
@@ -187,6 +223,7 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
     tasks,
     keyed,
     unresolved,
+    lastCalls: details ? lastCalls(ctx, records) : [],
     unreadablePhoneFields: MATCHED_OBJECTS.flatMap((o) =>
       (ctx.describe(o)?.fields ?? []).filter((f) => f.type === 'phone' && !f.accessible).map((f) => `${o}.${f.name}`)
     ).sort()

@@ -35,6 +35,11 @@ export interface SnapshotRequest {
    * the user cannot read the field that holds it (phone-search.ts). Absent: false.
    */
   readonly isolate?: boolean;
+  /**
+   * For an insight card (src/cards/): each record found also with its owner's and its
+   * Account's (a Lead's company) names, and the last call logged on each. Absent: false.
+   */
+  readonly details?: boolean;
 }
 
 const id = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce Id');
@@ -55,13 +60,41 @@ export const snapshotResponseSchema = z.object({
       lastModifiedDate: z.string(),
       phones: z.array(z.string()),
       /** Indexes (in the request's numbers) of the numbers of the searches that found it. */
-      numbers: z.array(z.number().int().nonnegative()).default([])
+      numbers: z.array(z.number().int().nonnegative()).default([]),
+      /** With `details`: the owner's name, and the Account's name (a Lead's Company). */
+      ownerName: text.optional(),
+      accountName: text.optional()
     })
   ),
   related: z.object({
     kind: z.enum(['Case', 'Opportunity']).nullable(),
-    records: z.array(z.object({ contactId: id, id, lastModifiedDate: z.string() }))
+    records: z.array(
+      z.object({
+        contactId: id,
+        id,
+        lastModifiedDate: z.string(),
+        /** CaseNumber; an Opportunity has none. Absent from an org whose package predates cards. */
+        number: text.optional(),
+        /** The Case's Subject or the Opportunity's Name. */
+        title: text.optional(),
+        /** The Case's Status or the Opportunity's StageName. */
+        status: text.optional()
+      })
+    )
   }),
+  /** With `details`: the last call or message logged on each record found (its newest Task). */
+  lastCalls: z
+    .array(
+      z.object({
+        recordId: id,
+        createdDate: z.string(),
+        ownerName: text,
+        subject: text,
+        type: text,
+        description: text
+      })
+    )
+    .default([]),
   // aircallEmail: absent from an org whose package predates the mapping (R12).
   users: z.array(
     z.object({ id, email: z.string(), aircallEmail: z.string().nullish(), isActive: z.boolean(), name: text })
@@ -85,7 +118,8 @@ export const SNAPSHOT_REQUEST_KEYS = [
   'emails',
   'externalIds',
   'keys',
-  'isolate'
+  'isolate',
+  'details'
 ] as const satisfies readonly (keyof SnapshotRequest)[];
 export const SNAPSHOT_RESPONSE_KEYS = Object.keys(snapshotResponseSchema.shape) as (keyof SnapshotResponse)[];
 

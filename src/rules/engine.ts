@@ -405,6 +405,7 @@ function gate(item: Classified, settings: Settings, trace: Trace): { skip: SkipR
 export function plan(input: EngineInput): Plan {
   const { item, settings, org } = input;
   const trace = new Trace();
+  if (input.card) trace.add('C1', input.card);
   const gated = gate(item, settings, trace);
   if ('skip' in gated) return skip(item, trace, gated.skip);
 

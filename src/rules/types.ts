@@ -72,6 +72,8 @@ export interface EngineInput {
   readonly item: Classified;
   readonly settings: Settings;
   readonly org: OrgSnapshot;
+  /** What happened to the call's insight card while it rang (C1), when known: a line of the trace. */
+  readonly card?: string | null;
 }
 
 /** A record the plan writes, referenced before it has an Id. */

@@ -70,6 +70,20 @@ export interface ReadRequest {
   readonly emails: readonly string[];
   /** Aircall_Id__c of the batch's items. */
   readonly externalIds: readonly string[];
+  /** For an insight card: the records' owners and Accounts, and their last calls (card-details.ts). */
+  readonly details?: boolean;
+}
+
+/** What an insight card shows beyond the match (read with `details`; related titles always come). */
+export interface CardDetails {
+  readonly records: ReadonlyMap<string, { readonly ownerName: string | null; readonly accountName: string | null }>;
+  /** Open Cases and Opportunities by Id: CaseNumber, Subject or Name, Status or StageName. */
+  readonly related: ReadonlyMap<
+    string,
+    { readonly number: string | null; readonly title: string | null; readonly status: string | null }
+  >;
+  /** The newest Aircall Task per record Id. */
+  readonly lastCalls: ReadonlyMap<string, SnapshotResponse['lastCalls'][number]>;
 }
 
 export interface ExistingTask {
@@ -91,6 +105,7 @@ export interface OrgRead {
   /** Tasks already logged, by Aircall_Id__c. */
   readonly tasks: ReadonlyMap<string, ExistingTask>;
   readonly integrationUserId: string;
+  readonly details: CardDetails;
 }
 
 export interface WriteItem {
@@ -329,7 +344,8 @@ export class OrgGateway {
         numbers: termsOf(part),
         emails: slice(emails, i),
         externalIds: slice(externalIds, i),
-        keys: slice(keys, i)
+        keys: slice(keys, i),
+        ...(request.details ? { details: true } : {})
       };
       await this.readNumbers(body, part, responses, foundFor);
     }
@@ -457,13 +473,22 @@ export class OrgGateway {
     const users: OrgUser[] = [];
     const tasks = new Map<string, ExistingTask>();
     const keyed = new Map<string, { sobject: string; id: string }>();
+    const details = {
+      records: new Map<string, { ownerName: string | null; accountName: string | null }>(),
+      related: new Map<string, { number: string | null; title: string | null; status: string | null }>(),
+      lastCalls: new Map<string, SnapshotResponse['lastCalls'][number]>()
+    };
     for (const response of responses) {
       for (const r of response.records) {
+        if (r.ownerName !== undefined || r.accountName !== undefined)
+          details.records.set(r.id, { ownerName: r.ownerName ?? null, accountName: r.accountName ?? null });
         if (seen.has(r.id)) continue;
         seen.add(r.id);
         found.push(toCandidate(r));
       }
+      for (const c of response.lastCalls) if (!details.lastCalls.has(c.recordId)) details.lastCalls.set(c.recordId, c);
       for (const r of response.related.records) {
+        details.related.set(r.id, { number: r.number ?? null, title: r.title ?? null, status: r.status ?? null });
         const list = openRelated.get(r.contactId) ?? [];
         if (!list.some((x) => x.id === r.id)) list.push({ id: r.id, lastModifiedDate: r.lastModifiedDate });
         openRelated.set(r.contactId, list);
@@ -506,7 +531,8 @@ export class OrgGateway {
       openRelated,
       users,
       tasks,
-      integrationUserId: first.userId
+      integrationUserId: first.userId,
+      details
     };
   }
 

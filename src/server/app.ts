@@ -5,6 +5,7 @@
 import Fastify, { LogController } from 'fastify';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
+import type { ClassifiedCall } from '../aircall/classify';
 import type { Inbox } from '../inbox/inbox';
 import { ERROR_CODES } from '../errors';
 import type { Metrics } from '../metrics';
@@ -19,6 +20,8 @@ export interface AppDeps {
   readonly webhookTokens: readonly string[];
   /** Called after an event is stored, to wake the worker. */
   readonly onAccepted?: () => void;
+  /** A call that starts ringing (call.created, not stored): its insight card (src/cards/). */
+  readonly onRinging?: (call: ClassifiedCall) => void;
   /** Null when ready; otherwise why not (org unreachable, settings invalid, storage failing). */
   readonly readiness: () => Promise<string | null>;
   /** How batches read the org now, with a warning when it is not the configured path (gateway.ts). */
@@ -104,6 +107,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       req.log.warn({ err: error }, 'could not store the company lines of an event');
     }
     if (outcome.reason === 'ignored') {
+      if (outcome.ringing && deps.onRinging) deps.onRinging(outcome.ringing);
       deps.metrics.eventsIgnored.inc({ event: outcome.event });
       return reply.code(200).send({ status: 'ignored' });
     }

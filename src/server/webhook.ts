@@ -4,6 +4,7 @@
  * read once, here, into the product's types (aircall/read.ts).
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
+import type { ClassifiedCall } from '../aircall/classify';
 import type { AircallEvent } from '../aircall/read';
 import { readEnvelope } from '../aircall/read';
 import type { ErrorCode } from '../errors';
@@ -16,7 +17,14 @@ export type WebhookOutcome =
       readonly code: ErrorCode;
       readonly message: string;
     }
-  | { readonly status: 200; readonly reason: 'ignored'; readonly event: string; readonly lines: readonly string[] }
+  | {
+      readonly status: 200;
+      readonly reason: 'ignored';
+      readonly event: string;
+      readonly lines: readonly string[];
+      /** A call that starts ringing: not stored, offered to its insight card (src/cards/). */
+      readonly ringing: ClassifiedCall | null;
+    }
   | {
       readonly status: 200;
       readonly reason: 'accepted';
@@ -132,7 +140,8 @@ export function readWebhook(
   }
   try {
     const read = readEnvelope(json, { receivedAt });
-    if (!read.event) return { status: 200, reason: 'ignored', event: read.name, lines: read.lines };
+    if (!read.event)
+      return { status: 200, reason: 'ignored', event: read.name, lines: read.lines, ringing: read.ringing ?? null };
     // The delivery's identity: an exact redelivery has the same digest and changes nothing.
     return {
       status: 200,

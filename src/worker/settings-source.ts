@@ -24,6 +24,11 @@ export class SettingsSource {
     return result;
   }
 
+  /** The settings seen within the TTL, without asking the org; null when there are none. */
+  peek(): SettingsResult | null {
+    return this.cached && this.now() - this.cached.at < this.ttlMs ? this.cached.result : null;
+  }
+
   /** The settings a batch just read. */
   observe(result: SettingsResult): void {
     this.cached = { result, at: this.now() };

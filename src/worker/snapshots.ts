@@ -1,7 +1,7 @@
 import type { Classified } from '../aircall/classify';
 import type { Inbox } from '../inbox/inbox';
 import type { CandidateRecord, MatchKind, OrgSnapshot, Placement } from '../rules/types';
-import type { ExistingTask, OrgGateway } from '../salesforce/gateway';
+import type { CardDetails, ExistingTask, OrgGateway } from '../salesforce/gateway';
 import type { SettingsResult } from '../settings/parse';
 import { parseSettings } from '../settings/parse';
 
@@ -18,18 +18,21 @@ export interface BatchSnapshot {
   snapshotFor(subject: SnapshotSubject): OrgSnapshot;
   /** The Task already logged for this Aircall_Id__c, if any. */
   taskFor(externalId: string): ExistingTask | null;
+  /** Owners, Accounts, open records' titles and last calls (complete when read with `details`). */
+  readonly details: CardDetails;
 }
 
 /**
  * One read of the org for a batch (the snapshot resource): settings, phone matches, open
  * Cases or Opportunities, users, Tasks already logged and the records this service created.
- * The inbox's memory of created records is added too (it costs nothing). Used by the worker
- * and by `explain`.
+ * The inbox's memory of created records is added too (it costs nothing). Used by the worker,
+ * by `explain` and by insight cards (with `details`).
  */
 export async function buildSnapshots(
   gateway: OrgGateway,
   inbox: Inbox,
-  prepared: readonly SnapshotSubject[]
+  prepared: readonly SnapshotSubject[],
+  options: { readonly details?: boolean } = {}
 ): Promise<BatchSnapshot> {
   const numbers = new Map<string, (string | null)[]>();
   for (const p of prepared) {
@@ -41,7 +44,8 @@ export async function buildSnapshots(
   const read = await gateway.read({
     numbers: [...numbers].map(([e164, hints]) => ({ e164, hints })),
     emails,
-    externalIds: prepared.map((p) => p.classified.externalId)
+    externalIds: prepared.map((p) => p.classified.externalId),
+    ...(options.details ? { details: true } : {})
   });
   const candidates = new Map<string, CandidateRecord[]>(read.candidates);
   for (const [e164, record] of await inbox.knownNumbers([...numbers.keys()])) {
@@ -59,6 +63,7 @@ export async function buildSnapshots(
   const related = Object.fromEntries(read.openRelated);
   return {
     settings: parseSettings(read.settingsRow),
+    details: read.details,
     taskFor: (externalId) => read.tasks.get(externalId) ?? null,
     snapshotFor: (p) => {
       const e164 = p.classified.otherParty.e164;

@@ -116,6 +116,8 @@ export class Worker {
 
   /** Whether the HTTP server is busy with webhooks (set by `serve`): the worker then yields. */
   pressure: () => boolean = () => false;
+  /** What happened to a call's insight card, for its trace (src/cards/); none by default. */
+  cardNote: (key: string) => string | null = () => null;
 
   /** Why the inbox cannot be written, while the circuit is open; null when it can. */
   storageProblem: string | null = null;
@@ -292,7 +294,8 @@ export class Worker {
   }
 
   /** The company's lines: every line an event named (kept by the inbox), and the configured ones. */
-  private ownNumbers(): ReadonlySet<string> {
+  /** The company's lines: the ones events named, and AIRCALL_COMPANY_NUMBERS. */
+  ownNumbers(): ReadonlySet<string> {
     const seen = this.inbox.companyLines();
     return this.options.companyLines.length === 0 ? seen : new Set([...seen, ...this.options.companyLines]);
   }
@@ -377,7 +380,12 @@ export class Worker {
     for (const p of prepared) {
       let result: Plan;
       try {
-        result = plan({ item: p.classified, settings, org: snapshot.snapshotFor(subject(p)) });
+        result = plan({
+          item: p.classified,
+          settings,
+          org: snapshot.snapshotFor(subject(p)),
+          card: this.cardNote(p.item.key)
+        });
       } catch (error) {
         await this.deadLetter(
           p.item,

@@ -9,7 +9,9 @@ import type { ServiceConfig } from '../../src/config';
 import { loadConfig } from '../../src/config';
 import { buildApp } from '../../src/server/app';
 import type { Pipeline } from '../../src/cli/pipeline';
-import { readiness, startPipeline } from '../../src/cli/pipeline';
+import { readiness, startCards, startPipeline } from '../../src/cli/pipeline';
+import { AircallApi } from '../../src/aircall-api/client';
+import type { CardService } from '../../src/cards/service';
 import type { WorkerOptions } from '../../src/worker/worker';
 import type { TestOrg } from './local-org';
 import { testDatabase } from './postgres';
@@ -21,6 +23,8 @@ export const INTEGRATION_USERNAME = 'integration@local-org.invalid';
 export interface TestService {
   org: TestOrg;
   pipeline: Pipeline;
+  /** Insight cards (posted through AIRCALL_API_* when the env gives them). */
+  cards: CardService;
   url: string;
   dataDir: string;
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
@@ -77,6 +81,9 @@ export async function testService(
     get pipeline() {
       return running.pipeline;
     },
+    get cards() {
+      return running.cards;
+    },
     get url() {
       return running.url;
     },
@@ -104,6 +111,7 @@ export async function testService(
 /** The service as `serve` runs it (pipeline, worker, Fastify app on port 0) on a given org. */
 export interface RunningService {
   readonly pipeline: Pipeline;
+  readonly cards: CardService;
   readonly url: string;
   post(body: unknown, headers?: Record<string, string>): Promise<{ status: number; body: Record<string, unknown> }>;
   /** Waits until no final item is waiting (logged, skipped or dead). */
@@ -118,16 +126,21 @@ export async function runService(
   workerOptions: WorkerOptions
 ): Promise<RunningService> {
   let pipeline!: Pipeline;
+  let cards!: CardService;
   let app!: ReturnType<typeof buildApp>;
   let url = '';
   const start = async () => {
     pipeline = await startPipeline(config.org!, config, logger, workerOptions);
+    cards = startCards(pipeline, config.aircallApi ? new AircallApi(config.aircallApi) : null, logger, {
+      windowMs: config.cardWindowMs
+    });
     app = buildApp({
       inbox: pipeline.inbox,
       metrics: pipeline.metrics,
       logger,
       webhookTokens: config.webhookTokens,
       onAccepted: () => pipeline.worker.notify(),
+      onRinging: (call) => cards.offer(call),
       readiness: () => readiness(pipeline),
       metricsToken: config.metricsToken
     });
@@ -141,6 +154,9 @@ export async function runService(
   return {
     get pipeline() {
       return pipeline;
+    },
+    get cards() {
+      return cards;
     },
     get url() {
       return url;
@@ -164,11 +180,13 @@ export async function runService(
     },
     async restart() {
       await app.close();
+      await cards.stop();
       await pipeline.close();
       await start();
     },
     async close() {
       await app.close();
+      await cards.stop();
       await pipeline.close();
     }
   };
