@@ -1,4 +1,5 @@
 import { AircallApi } from '../aircall-api/client';
+import { CARD_EVENTS } from '../aircall/read';
 import { CALL_EVENTS, MESSAGE_EVENTS } from '../aircall/schemas';
 import type { Command } from './command';
 import { configFrom, parseCommand, requireAircallApi, usageError } from './command';
@@ -13,8 +14,11 @@ JSON. Needs AIRCALL_API_ID and AIRCALL_API_TOKEN.`;
 /** The path serve answers Aircall's webhook on (server/app.ts). */
 export const WEBHOOK_PATH = '/webhooks/aircall';
 
-/** The events the product acts on (aircall/schemas.ts): a webhook with fewer misses updates. */
-export const WEBHOOK_EVENTS: readonly string[] = [...CALL_EVENTS, ...MESSAGE_EVENTS];
+/**
+ * The events the product acts on (aircall/schemas.ts): a webhook with fewer misses updates;
+ * call.created starts a call's insight card (aircall/read.ts, src/cards/).
+ */
+export const WEBHOOK_EVENTS: readonly string[] = [...CARD_EVENTS, ...CALL_EVENTS, ...MESSAGE_EVENTS];
 
 export const aircallWebhookCommand: Command = {
   name: 'aircall-webhook',
