@@ -34,7 +34,9 @@ describe('aircall-sf aircall-webhook', () => {
     const webhook = last(stdout);
     expect(webhook).toMatchObject({ url: URL_, active: true, events: [...WEBHOOK_EVENTS] });
     expect(stderr).toContain(`Set AIRCALL_WEBHOOK_TOKEN=${String(webhook.token)}`);
-    expect(WEBHOOK_EVENTS).toEqual(expect.arrayContaining(['call.created', 'call.ended', 'call.tagged', 'message.received']));
+    expect(WEBHOOK_EVENTS).toEqual(
+      expect.arrayContaining(['call.created', 'call.ended', 'call.tagged', 'message.received'])
+    );
   }, 60_000);
 
   it('run again after Aircall disabled it: the same webhook, re-enabled, no second one', async () => {
