@@ -15,9 +15,16 @@
  * webhook-to-Task latency (call.ended to Task written) p50/p95 against the scaled budget;
  * then an isolated call and a backlog.
  *
- *   npm run bench:api-cost          AGENTS=5,50,500 MINUTES=20 SPEED=20 CALLS_PER_AGENT_HOUR=12 READ_PATH=auto|apex|rest
+ * With CARDS=on, every call.created also gets its insight card (src/cards/) from a local Aircall
+ * that knows the calls: the card's window and the Aircall budget are scaled by SPEED like the
+ * rest (1 s -> 1000/SPEED ms; 120 requests a minute -> 120 x SPEED), and it prints the cards
+ * posted and dropped, the Aircall requests, and call.created-to-card latency.
+ *
+ *   npm run bench:api-cost          AGENTS=5,50,500 MINUTES=20 SPEED=20 CALLS_PER_AGENT_HOUR=12 READ_PATH=auto|apex|rest CARDS=off|on
  */
 import { join } from 'node:path';
+import type { RunningLocalAircall } from '@aircall-sf/local-aircall';
+import { Company, startLocalAircall } from '@aircall-sf/local-aircall';
 import { openDatabase } from '../src/sqlite';
 import { AGENT, PARIS_LINE, callData, envelope } from '../test/fixtures/aircall-builders';
 import { dayNumber } from '../test/helpers/day';
@@ -29,6 +36,10 @@ const MINUTES = Number(process.env.MINUTES ?? 20);
 const SPEED = Number(process.env.SPEED ?? 20);
 const PER_AGENT_HOUR = Number(process.env.CALLS_PER_AGENT_HOUR ?? 12);
 const READ_PATH = process.env.READ_PATH ?? 'auto';
+const CARDS = process.env.CARDS === 'on';
+/** The cards' production window (AIRCALL_CARD_WINDOW_MS) and Aircall budget (the company's 120 a minute). */
+const CARD_WINDOW_MS = 1000;
+const AIRCALL_PER_MINUTE = 120;
 /** The service's production latency budget and poll (AIRCALL_SF_BATCH_WINDOW_MS, Worker). */
 const BUDGET_MS = 10_000;
 const POLL_MS = 250;
@@ -123,10 +134,21 @@ function traffic(agents: number, seed: number, firstId: number): { events: Timed
   return { events, calls };
 }
 
+let aircall: RunningLocalAircall | null = null;
+
 async function service(): Promise<TestService> {
+  const cardEnv: Record<string, string> = aircall
+    ? {
+        AIRCALL_API_URL: aircall.url,
+        AIRCALL_API_ID: aircall.company.apiId,
+        AIRCALL_API_TOKEN: aircall.company.apiToken,
+        AIRCALL_CARD_WINDOW_MS: String(Math.round(CARD_WINDOW_MS / SPEED))
+      }
+    : {};
   const svc = await testService({
     // SF_READ_PATH as in production: the Apex snapshot (apex, auto) or the REST-only path (rest).
-    env: { SF_READ_PATH: READ_PATH },
+    env: { SF_READ_PATH: READ_PATH, ...cardEnv },
+    aircallRequestsPerMinute: AIRCALL_PER_MINUTE * SPEED,
     worker: {
       batchWindowMs: Math.round(BUDGET_MS / SPEED),
       pollMs: Math.max(5, Math.round(POLL_MS / SPEED)),
@@ -168,12 +190,34 @@ const diff = (after: Map<string, number>, before: Map<string, number>): Record<s
     [...after].map(([k, v]): [string, number] => [k, v - (before.get(k) ?? 0)]).filter(([, v]) => v > 0)
   );
 
+/** When each call.created was sent (ms), for the card latency. */
+const createdAt = new Map<number, number>();
+
+/** Cards posted for these calls, and call.created sent to card received (ms). */
+function cardFigures(ids: readonly number[]): { posted: number; latency: number[] } {
+  const latency: number[] = [];
+  let posted = 0;
+  for (const id of ids) {
+    const card = aircall?.company.cards.get(id)?.[0];
+    if (!card) continue;
+    posted += 1;
+    latency.push(card.receivedAt - createdAt.get(id)!);
+  }
+  return { posted, latency };
+}
+
 async function replay(svc: TestService, events: Timed[]): Promise<void> {
   const started = Date.now();
   const sent: Promise<void>[] = [];
   for (const e of events) {
     const wait = started + (e.at * 1000) / SPEED - Date.now();
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    // A call Aircall knows: its card can be posted (the local Aircall answers 404 otherwise).
+    if (aircall && e.body.event === 'call.created') {
+      const data = e.body.data as { id: number; started_at: number };
+      aircall.company.addCall({ id: data.id, started_at: data.started_at });
+      createdAt.set(data.id, Date.now());
+    }
     // Not awaited one by one: Aircall does not wait for one webhook before sending the next.
     sent.push(
       svc.post(e.body).then((res) => {
@@ -200,6 +244,15 @@ async function main(): Promise<void> {
   console.log(
     `API cost, ${MINUTES} simulated minutes per team at SPEED ${SPEED} (budget ${BUDGET_MS} ms -> ${Math.round(BUDGET_MS / SPEED)} ms), SF_READ_PATH=${READ_PATH}`
   );
+  if (CARDS) {
+    aircall = await startLocalAircall({
+      company: new Company('bench-id', 'bench-token'),
+      rateLimit: AIRCALL_PER_MINUTE * SPEED
+    });
+    console.log(
+      `insight cards on: window ${CARD_WINDOW_MS} ms -> ${Math.round(CARD_WINDOW_MS / SPEED)} ms, Aircall budget ${AIRCALL_PER_MINUTE}/min -> ${AIRCALL_PER_MINUTE * SPEED}/min`
+    );
+  }
   let firstId = 70_000_000;
   for (const agents of TEAMS) {
     const svc = await service();
@@ -208,6 +261,7 @@ async function main(): Promise<void> {
     firstId += calls + 1;
     const before = requests(svc);
     const meter = svc.org.org.apiUsed;
+    const aircallBefore = aircall?.stats.requests ?? 0;
     await replay(svc, events);
     const counts = await svc.pipeline.inbox.counts(keys);
     const used = svc.org.org.apiUsed - meter;
@@ -230,6 +284,17 @@ async function main(): Promise<void> {
     console.log(
       `    webhook-to-Task p50 ${quantile(lat, 0.5)} ms, p95 ${quantile(lat, 0.95)} ms (scaled budget ${Math.round(BUDGET_MS / SPEED)} ms)`
     );
+    if (aircall) {
+      const ids = keys.map((k) => Number(k.slice('call:'.length)));
+      const cards = cardFigures(ids);
+      const metrics = svc.pipeline.metrics.cardsNotPosted;
+      console.log(
+        `    cards: ${cards.posted} posted of ${calls} calls, not posted ${JSON.stringify(Object.fromEntries(metrics.values))}; Aircall requests ${aircall.stats.requests - aircallBefore}`
+      );
+      console.log(
+        `    call.created-to-card p50 ${quantile(cards.latency, 0.5)} ms, p95 ${quantile(cards.latency, 0.95)} ms (scaled window ${Math.round(CARD_WINDOW_MS / SPEED)} ms)`
+      );
+    }
     await svc.close();
   }
 
@@ -239,7 +304,14 @@ async function main(): Promise<void> {
     const rnd = random(7);
     const events = callEvents(firstId, 0, dayNumber(3), rnd, 1_763_625_600).map((e) => ({ ...e, at: 0 }));
     const before = svc.org.org.apiUsed;
-    for (const e of events) await svc.post(e.body);
+    for (const e of events) {
+      if (aircall && e.body.event === 'call.created') {
+        aircall.company.addCall({ id: firstId, started_at: 0 });
+        await svc.post(e.body);
+        // The card's read happens while the call rings, before it ends.
+        while (svc.cards.deciding(`call:${firstId}`)) await new Promise((r) => setTimeout(r, 5));
+      } else await svc.post(e.body);
+    }
     await svc.settle();
     console.log(
       `isolated call: ${svc.org.org.apiUsed - before} requests  by purpose ${JSON.stringify(Object.fromEntries(svc.pipeline.gateway.requests))}`
@@ -270,7 +342,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+main()
+  .finally(() => aircall?.close())
+  .catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });

@@ -29,6 +29,8 @@ export interface CardOptions {
 
 export const CARD_DEFAULTS: CardOptions = { windowMs: 1000, deadlineMs: 30_000 };
 
+const PENDING = 'card pending';
+
 /** Notes kept for the trace of calls to come; the oldest go first. */
 const NOTES_KEPT = 20_000;
 
@@ -65,9 +67,15 @@ export class CardService {
     this.now = deps.now ?? Date.now;
   }
 
-  /** The trace line of a call's card, if this process handled its call.created. */
+  /** The trace line of a call's card, if this process handled its call.created and decided. */
   noteFor(key: string): string | null {
-    return this.notes.get(key) ?? null;
+    const note = this.notes.get(key);
+    return note && note !== PENDING ? note : null;
+  }
+
+  /** Whether the card of this call is still being read or posted. */
+  deciding(key: string): boolean {
+    return this.notes.get(key) === PENDING;
   }
 
   private note(key: string, text: string, reason: string | null): void {
@@ -94,7 +102,7 @@ export class CardService {
       this.note(call.externalId, 'no card: Insight_Cards__c is off', 'off');
       return;
     }
-    this.note(call.externalId, 'card pending', null);
+    this.note(call.externalId, PENDING, null);
     this.pending.push({ call, receivedAt });
     this.timer ??= setTimeout(() => this.track(this.flush()), this.options.windowMs);
   }

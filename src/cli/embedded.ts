@@ -12,6 +12,7 @@ import type { Logger } from 'pino';
 import type { OrgAuth, ServiceConfig } from '../config';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import type * as ConsoleModule from '../console/start';
+import type { SampleAircall } from '../console/routes';
 import { LOCAL_APEX_REST } from '../org-api/snapshot-local';
 import { FORCE_APP } from '../paths';
 import type { WorkerOptions } from '../worker/worker';
@@ -156,6 +157,8 @@ export interface DemoAircall {
   markBackfilled(): void;
   /** Points the demo company's webhook at `url` (the demo's `serve`), as the setup command would. */
   addWebhook(url: string): void;
+  /** The console's sample calls: Aircall knows them (a card can be posted), and their cards. */
+  readonly calls: SampleAircall;
   close(): Promise<void>;
 }
 
@@ -192,6 +195,12 @@ export async function startDemoAircall(dataDir: string): Promise<DemoAircall> {
     markBackfilled: () => save(true),
     addWebhook: (url) => {
       company.createWebhook({ url, custom_name: 'aircall-sf', events: [...WEBHOOK_EVENTS] });
+    },
+    calls: {
+      know: (call) => {
+        company.addCall(call as { started_at: number; id: number });
+      },
+      cards: (id) => (company.cards.get(id) ?? []).map((card) => card.contents)
     },
     close: () => running.close()
   };

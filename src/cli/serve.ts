@@ -108,7 +108,8 @@ export const serveCommand: Command = {
         webhookToken: tokens[0]!,
         baseUrl: () => base,
         log: io.out,
-        warn: io.err
+        warn: io.err,
+        ...(demo ? { aircall: demo.calls } : {})
       });
     }
     try {

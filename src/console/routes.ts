@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { Inbox, InboxItem } from '../inbox/inbox';
 import { ControllerError, LocalControllers } from '../org-api/local';
 import { BUILD_ESTIMATE, SLDS_ASSETS } from './build';
-import { sampleEnvelope, sampleRequestSchema } from './sample';
+import { ringingEnvelope, sampleEnvelope, sampleRequestSchema } from './sample';
 
 export interface ConsoleDeps {
   readonly conn: Connection;
@@ -26,6 +26,14 @@ export interface ConsoleDeps {
   readonly status?: () => { building: boolean; error: string | null };
   /** How long a sample call may take to be logged before the answer says it still waits. */
   readonly sampleWaitMs?: number;
+  /** The demo's local Aircall: a sample call rings there first, so its insight card can be shown. */
+  readonly aircall?: SampleAircall;
+}
+
+/** What the console needs of the demo's Aircall (cli/embedded.ts): to know a call, and its cards. */
+export interface SampleAircall {
+  know(call: Record<string, unknown>): void;
+  cards(id: number): readonly (readonly Record<string, unknown>[])[];
 }
 
 const TYPES: Record<string, string> = {
@@ -217,11 +225,26 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
       return reply.code(400).send({ message: `Invalid sample request: ${message}` });
     }
     const { key, envelope } = sampleEnvelope(deps.webhookToken, request);
-    const response = await fetch(`${deps.baseUrl()}/webhooks/aircall`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify(envelope)
-    });
+    const post = (body: unknown) =>
+      fetch(`${deps.baseUrl()}/webhooks/aircall`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body)
+      });
+    const data = envelope.data as Record<string, unknown>;
+    const callId = envelope.resource === 'call' ? Number(data.id) : null;
+    // A call rings first, as with Aircall: call.created, whose insight card the agent would see.
+    let card: readonly Record<string, unknown>[] | null = null;
+    if (callId !== null && deps.aircall) {
+      deps.aircall.know(data);
+      await (await post(ringingEnvelope(envelope))).arrayBuffer();
+      // It rings until its card is up (or a few seconds: cards may be off), then it ends.
+      for (let i = 0; !card && i < 30; i += 1) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        card = deps.aircall.cards(callId)[0] ?? null;
+      }
+    }
+    const response = await post(envelope);
     const answer = (await response.json()) as { status?: string; error?: string };
     if (response.status !== 200 || answer.status !== 'accepted') {
       return reply
@@ -248,6 +271,7 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     return {
       key,
       state,
+      card,
       taskId: item?.taskId ?? null,
       // The record it was logged on (maybe one the rules just created), for the console to link.
       recordId: state === 'logged' ? (placement?.id ?? null) : null,

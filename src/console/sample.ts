@@ -118,3 +118,31 @@ export function sampleEnvelope(
     envelope: { resource: 'call', event: 'call.ended', timestamp: now, token, data }
   };
 }
+
+/**
+ * The call.created Aircall sends when the sample call starts ringing (its shape: Aircall's
+ * documented sample, test/fixtures/aircall/aircall-docs/call.created.json): status initial, not
+ * answered nor ended, no agent yet for an inbound call.
+ */
+export function ringingEnvelope(ended: Record<string, unknown>): Record<string, unknown> {
+  const data = ended.data as Record<string, unknown>;
+  const startedAt = data.started_at as number;
+  return {
+    ...ended,
+    event: 'call.created',
+    timestamp: startedAt,
+    data: {
+      ...data,
+      status: 'initial',
+      answered_at: null,
+      ended_at: null,
+      duration: 0,
+      user: data.direction === 'outbound' ? data.user : null,
+      tags: [],
+      comments: [],
+      recording: null,
+      voicemail: null,
+      missed_call_reason: null
+    }
+  };
+}

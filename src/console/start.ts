@@ -8,6 +8,7 @@ import type { Connection } from 'jsforce';
 import type { Inbox } from '../inbox/inbox';
 import { CONSOLE_DIST, buildConsole, isStale } from './build';
 import { registerConsole } from './routes';
+import type { SampleAircall } from './routes';
 import { sampleEnvelope } from './sample';
 
 export interface ConsoleStart {
@@ -18,6 +19,8 @@ export interface ConsoleStart {
   readonly baseUrl: () => string;
   readonly log: (line: string) => void;
   readonly warn: (line: string) => void;
+  /** The demo's local Aircall, when there is one: sample calls ring there, and show their card. */
+  readonly aircall?: SampleAircall;
 }
 
 export function startConsole(app: FastifyInstance, options: ConsoleStart): void {
@@ -29,7 +32,8 @@ export function startConsole(app: FastifyInstance, options: ConsoleStart): void 
     webhookToken: options.webhookToken,
     baseUrl: options.baseUrl,
     distDir: CONSOLE_DIST,
-    status: () => state
+    status: () => state,
+    ...(options.aircall ? { aircall: options.aircall } : {})
   });
   if (!isStale()) return;
   state.building = true;

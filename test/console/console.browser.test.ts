@@ -260,6 +260,11 @@ describe('local console', () => {
     await page.locator('lightning-base-combobox-item', { hasText: 'Inbound call, answered' }).click();
     await page.locator('lightning-button.send-sample button').click();
     answeredTask = await sampleTask(missedTask);
+    // While it rang, the agent's Aircall phone showed the record it was then logged on (C1).
+    const card = page.locator('.insight-card');
+    await card.waitFor();
+    expect(await card.locator('.card-title').textContent()).toBe('Alice Martin · Contact');
+    expect(await card.locator('.card-link').getAttribute('href')).toMatch(/\/003\w{15}$/);
     const answered = page.locator(`c-aircall-activity-helper li.call[data-id="${answeredTask}"]`);
     await answered.waitFor({ timeout: 20_000 });
     expect(await answered.locator('.subject').textContent()).toBe('Inbound call from +33 6 12 34 56 78');

@@ -48,6 +48,8 @@ export async function testService(
     /** Reach the org through this URL (a proxy in front of it) instead of its own. */
     instanceUrl?: string;
     logger?: Logger;
+    /** The cards' Aircall budget, beyond the config's 120 a minute (a bench compressing time scales it). */
+    aircallRequestsPerMinute?: number;
   } = {}
 ): Promise<TestService> {
   const org = options.existingOrg ?? (await testOrg(options.org));
@@ -66,7 +68,11 @@ export async function testService(
     ...options.env
   });
   const logger = options.logger ?? pino({ level: process.env.TEST_LOG ?? 'silent' });
-  const running = await runService(config, logger, {
+  const aircallApi =
+    config.aircallApi && options.aircallRequestsPerMinute
+      ? { ...config.aircallApi, requestsPerMinute: options.aircallRequestsPerMinute }
+      : config.aircallApi;
+  const running = await runService({ ...config, aircallApi }, logger, {
     backoffBaseMs: 20,
     limitBackoffMs: 40,
     pollMs: 10,

@@ -50,7 +50,7 @@ async function cardsOf(id: number, timeoutMs = 5000): Promise<InsightBlock[][]> 
 async function noteOf(id: number): Promise<string> {
   for (let i = 0; i < 250; i += 1) {
     const note = service.cards.noteFor(`call:${id}`);
-    if (note && note !== 'card pending') return note;
+    if (note) return note;
     await new Promise((r) => setTimeout(r, 20));
   }
   throw new Error(`no card decision for call ${id}`);

@@ -47,6 +47,8 @@ export default class App extends LightningElement {
     sampleStatus = '';
     /** The record the last sample was logged on (maybe one the rules created), as a link. */
     sampleRecordHref = null;
+    /** The insight card the agent's Aircall phone showed while the last sample rang (its blocks). */
+    sampleCard = null;
     sending = false;
     sampleOptions = SAMPLE_OPTIONS;
     recent = [];
@@ -206,6 +208,20 @@ export default class App extends LightningElement {
     get helperKeys() {
         return this.record ? [`${this.record.id}-${this.helperVersion}`] : [];
     }
+    /** The card's blocks as Aircall's phone lays them out: a title, labelled short texts, links. */
+    get sampleCardBlocks() {
+        return (this.sampleCard || []).map((block, i) => ({
+            key: `block-${i}`,
+            isTitle: block.type === 'title',
+            isLink: block.type === 'link',
+            label: block.label ? `${block.label}: ` : '',
+            text: block.type === 'link' ? block.label : block.text,
+            link: block.link || null
+        }));
+    }
+    get hasSampleCard() {
+        return Array.isArray(this.sampleCard) && this.sampleCard.length > 0;
+    }
     get sendDisabled() {
         return this.sending;
     }
@@ -223,6 +239,7 @@ export default class App extends LightningElement {
         this.template.querySelector('.sample-status').focus();
         this.sending = true;
         this.sampleRecordHref = null;
+        this.sampleCard = null;
         // Batching is on as in production: a call waits up to the batch window when others could
         // share its org requests, so the wait is said rather than left to look like a hang.
         this.sampleStatus =
@@ -236,6 +253,7 @@ export default class App extends LightningElement {
             });
             this.sampleStatus = result.summary;
             this.sampleRecordHref = result.recordId ? `#/record/${result.recordId}` : null;
+            this.sampleCard = result.card;
             this.helperVersion += 1;
         } catch (error) {
             this.sampleStatus = `Not sent: ${error.message}`;
