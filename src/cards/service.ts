@@ -18,6 +18,7 @@ import type { OrgGateway } from '../salesforce/gateway';
 import { toOrgError } from '../salesforce/errors';
 import type { SettingsSource } from '../worker/settings-source';
 import { buildSnapshots } from '../worker/snapshots';
+import type { BatchSnapshot, SnapshotSubject } from '../worker/snapshots';
 import { cardContents } from './content';
 
 export interface CardOptions {
@@ -48,6 +49,11 @@ export interface CardDeps {
   readonly metrics: Metrics;
   readonly logger: Logger;
   readonly ownNumbers: () => ReadonlySet<string>;
+  /**
+   * The read: by default one of its own; `serve` gives the worker's readWith, so that the same
+   * request also serves the ended calls waiting for their batch (one request for both).
+   */
+  readonly read?: (subjects: readonly SnapshotSubject[], options: { details: boolean }) => Promise<BatchSnapshot>;
   readonly now?: () => number;
 }
 
@@ -121,14 +127,12 @@ export class CardService {
     if (batch.length === 0) return;
     const own = this.deps.ownNumbers();
     const calls = batch.map((r) => ({ ...r, call: inContext(r.call, { ownNumbers: own }) as ClassifiedCall }));
-    let snapshot;
+    let snapshot: BatchSnapshot;
     try {
-      snapshot = await buildSnapshots(
-        this.deps.gateway,
-        this.deps.inbox,
-        calls.map((r) => ({ classified: r.call, placement: null })),
-        { details: true }
-      );
+      const subjects = calls.map((r) => ({ classified: r.call, placement: null }));
+      snapshot = this.deps.read
+        ? await this.deps.read(subjects, { details: true })
+        : await buildSnapshots(this.deps.gateway, this.deps.inbox, subjects, { details: true });
     } catch (error) {
       const orgError = toOrgError(error);
       this.deps.logger.warn({ err: orgError, calls: calls.length }, 'no insight cards: the org could not be read');

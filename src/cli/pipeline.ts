@@ -160,7 +160,8 @@ export function startCards(
       api,
       metrics: pipeline.metrics,
       logger,
-      ownNumbers: () => pipeline.worker.ownNumbers()
+      ownNumbers: () => pipeline.worker.ownNumbers(),
+      read: (subjects, read) => pipeline.worker.readWith(subjects, read)
     },
     { ...CARD_DEFAULTS, ...options }
   );

@@ -22,6 +22,9 @@ import type { BatchSnapshot, SnapshotSubject } from './snapshots';
 
 const subject = (p: Prepared): SnapshotSubject => ({ classified: p.classified, placement: p.item.placement });
 
+/** How a batch reads the org, when another reader shares the request (readWith). */
+type SnapshotRead = (subjects: readonly SnapshotSubject[]) => Promise<BatchSnapshot>;
+
 export interface WorkerOptions {
   readonly batchSize?: number;
   readonly concurrency?: number;
@@ -164,6 +167,60 @@ export class Worker {
     return true;
   }
 
+  /** Runs a claimed batch in the background, its items and numbers busy until it is done. */
+  private startBatch(items: readonly InboxItem[], read?: SnapshotRead): void {
+    this.lastStart = Date.now();
+    for (const item of items) {
+      this.busyKeys.add(item.key);
+      if (item.phone) this.busyPhones.add(item.phone);
+    }
+    const task = this.processBatch(items, read)
+      .catch((error: unknown) => this.batchFailed(items, error))
+      .catch((error: unknown) => this.storageOpen(error))
+      .finally(() => {
+        this.recordUsage();
+        for (const item of items) {
+          this.busyKeys.delete(item.key);
+          if (item.phone) this.busyPhones.delete(item.phone);
+        }
+        this.inFlight.delete(task);
+        this.wake?.();
+      });
+    this.inFlight.add(task);
+  }
+
+  /**
+   * A read of the org for others (insight cards) that also serves the items waiting for their
+   * batch window: the request is paid now, so they need not wait for company to share one.
+   * They are claimed and processed with that read; with none waiting (or the worker busy or
+   * stopped), it is a read for `extra` alone.
+   */
+  async readWith(extra: readonly SnapshotSubject[], options: { details?: boolean } = {}): Promise<BatchSnapshot> {
+    const alone = () => buildSnapshots(this.gateway, this.inbox, extra, options);
+    if (!this.running || this.storageProblem !== null || this.inFlight.size >= this.options.concurrency) return alone();
+    let items: InboxItem[];
+    try {
+      items = await this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys, 0);
+    } catch (error) {
+      this.storageOpen(error);
+      return alone();
+    }
+    if (items.length === 0) return alone();
+    return new Promise<BatchSnapshot>((resolve, reject) => {
+      let shared = false;
+      this.startBatch(items, async (subjects) => {
+        shared = true;
+        const read = buildSnapshots(this.gateway, this.inbox, [...subjects, ...extra], options);
+        read.then(resolve, reject);
+        return read;
+      });
+      // A batch that never reads (every item unreadable) leaves the read to `extra` alone.
+      void Promise.all([...this.inFlight]).then(() => {
+        if (!shared) alone().then(resolve, reject);
+      });
+    });
+  }
+
   private async run(): Promise<void> {
     while (this.running) {
       let started = 0;
@@ -194,24 +251,7 @@ export class Worker {
         }
         if (items.length === 0) break;
         started += 1;
-        this.lastStart = Date.now();
-        for (const item of items) {
-          this.busyKeys.add(item.key);
-          if (item.phone) this.busyPhones.add(item.phone);
-        }
-        const task = this.processBatch(items)
-          .catch((error: unknown) => this.batchFailed(items, error))
-          .catch((error: unknown) => this.storageOpen(error))
-          .finally(() => {
-            this.recordUsage();
-            for (const item of items) {
-              this.busyKeys.delete(item.key);
-              if (item.phone) this.busyPhones.delete(item.phone);
-            }
-            this.inFlight.delete(task);
-            this.wake?.();
-          });
-        this.inFlight.add(task);
+        this.startBatch(items);
       }
       // The gauge, at most once a second (not on every wake-up), where the depth is a kept count;
       // a counted depth (PostgreSQL) is read by /metrics when scraped: counted every second by
@@ -342,7 +382,7 @@ export class Worker {
    * One batch: one read of the org (settings and everything the rules need, fresh), the
    * engine's plans, one write. Invalid settings postpone the batch; a failed read retries it.
    */
-  private async processBatch(items: readonly InboxItem[]): Promise<void> {
+  private async processBatch(items: readonly InboxItem[], read?: SnapshotRead): Promise<void> {
     const prepared: Prepared[] = [];
     const ownNumbers = this.ownNumbers();
     for (const item of items) {
@@ -355,7 +395,9 @@ export class Worker {
     if (prepared.length === 0) return;
     let snapshot: BatchSnapshot;
     try {
-      snapshot = await buildSnapshots(this.gateway, this.inbox, prepared.map(subject));
+      snapshot = read
+        ? await read(prepared.map(subject))
+        : await buildSnapshots(this.gateway, this.inbox, prepared.map(subject));
     } catch (error) {
       const orgError = toOrgError(error);
       await Promise.all(prepared.map((p) => this.fail(p.item, orgError)));
