@@ -115,6 +115,11 @@ export interface Inbox {
   retry(key?: string): Promise<number>;
   /** The calls and messages most recently received or changed, newest first (the console's list). */
   recent(limit: number): Promise<InboxItem[]>;
+  /**
+   * What the next claims would take (claimable now, oldest change first), without claiming it:
+   * a read paid for by another reader (insight cards) can cover it (worker.ts readWith).
+   */
+  waiting(limit: number): Promise<InboxItem[]>;
   item(key: string): Promise<InboxItem | undefined>;
   /**
    * Items waiting to be processed (final or not). SQLite keeps the count (cheap); PostgreSQL

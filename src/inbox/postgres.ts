@@ -712,6 +712,17 @@ export class PostgresInbox implements Inbox {
     );
   }
 
+  async waiting(limit: number): Promise<InboxItem[]> {
+    const now = safeInteger(this.now());
+    return (
+      await this.rows<Row>(
+        `SELECT * FROM aircall_items WHERE ${CLAIMABLE} AND next_attempt_at <= $1 AND lease_until <= $1
+         ORDER BY changed_at, key LIMIT $2`,
+        [now, limit]
+      )
+    ).map(toItem);
+  }
+
   async recent(limit: number): Promise<InboxItem[]> {
     return (await this.rows<Row>('SELECT * FROM aircall_items ORDER BY changed_at DESC, key LIMIT $1', [limit])).map(
       toItem

@@ -538,6 +538,14 @@ export class SqliteInbox implements Inbox {
     }
   }
 
+  async waiting(limit: number): Promise<InboxItem[]> {
+    return (
+      this.stmt(
+        `SELECT * FROM items INDEXED BY items_claimable WHERE ${CLAIMABLE} AND next_attempt_at <= ? ORDER BY changed_at LIMIT ?`
+      ).all(this.now(), limit) as Row[]
+    ).map(toItem);
+  }
+
   async recent(limit: number): Promise<InboxItem[]> {
     return (this.stmt('SELECT * FROM items ORDER BY changed_at DESC, key LIMIT ?').all(limit) as Row[]).map(toItem);
   }

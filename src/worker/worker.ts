@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import type { Classified } from '../aircall/classify';
 import { inContext } from '../aircall/classify';
 import type { Inbox, InboxItem, Placement } from '../inbox/inbox';
+import { UPDATE_WAIT_BUDGETS } from '../inbox/inbox';
 import { plan, renderTrace } from '../rules/engine';
 import type { Plan } from '../rules/types';
 import type { Metrics } from '../metrics';
@@ -21,9 +22,6 @@ import { buildSnapshots } from './snapshots';
 import type { BatchSnapshot, SnapshotSubject } from './snapshots';
 
 const subject = (p: Prepared): SnapshotSubject => ({ classified: p.classified, placement: p.item.placement });
-
-/** How a batch reads the org, when another reader shares the request (readWith). */
-type SnapshotRead = (subjects: readonly SnapshotSubject[]) => Promise<BatchSnapshot>;
 
 export interface WorkerOptions {
   readonly batchSize?: number;
@@ -61,6 +59,8 @@ export class Worker {
   private readonly busyPhones = new Set<string>();
   private readonly busyKeys = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
+  /** Reads others paid for that cover waiting items (readWith), by key, at the item's version. */
+  private readonly reads = new Map<string, { version: number; snapshot: BatchSnapshot; at: number }>();
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private readonly options: Required<WorkerOptions>;
@@ -168,13 +168,13 @@ export class Worker {
   }
 
   /** Runs a claimed batch in the background, its items and numbers busy until it is done. */
-  private startBatch(items: readonly InboxItem[], read?: SnapshotRead): void {
+  private startBatch(items: readonly InboxItem[]): void {
     this.lastStart = Date.now();
     for (const item of items) {
       this.busyKeys.add(item.key);
       if (item.phone) this.busyPhones.add(item.phone);
     }
-    const task = this.processBatch(items, read)
+    const task = this.processBatch(items)
       .catch((error: unknown) => this.batchFailed(items, error))
       .catch((error: unknown) => this.storageOpen(error))
       .finally(() => {
@@ -190,35 +190,54 @@ export class Worker {
   }
 
   /**
-   * A read of the org for others (insight cards) that also serves the items waiting for their
-   * batch window: the request is paid now, so they need not wait for company to share one.
-   * They are claimed and processed with that read; with none waiting (or the worker busy or
-   * stopped), it is a read for `extra` alone.
+   * A read of the org for others (insight cards) that also covers the items waiting for their
+   * batch window: the request is paid now, so their batch need not pay another. They are not
+   * claimed (a batch taken early would write alone, one request more per card): each keeps the
+   * read, at its version, and the batch that claims them uses it when every item of the batch
+   * has one taken after its last change and within its window (nothing has changed since that a
+   * fresh read of the batch would see earlier than the window allows anyway).
    */
   async readWith(extra: readonly SnapshotSubject[], options: { details?: boolean } = {}): Promise<BatchSnapshot> {
-    const alone = () => buildSnapshots(this.gateway, this.inbox, extra, options);
-    if (!this.running || this.storageProblem !== null || this.inFlight.size >= this.options.concurrency) return alone();
-    let items: InboxItem[];
-    try {
-      items = await this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys, 0);
-    } catch (error) {
-      this.storageOpen(error);
-      return alone();
+    const waiting: Prepared[] = [];
+    if (this.running && this.storageProblem === null) {
+      try {
+        const ownNumbers = this.ownNumbers();
+        for (const item of await this.inbox.waiting(this.options.batchSize)) {
+          if (this.busyKeys.has(item.key) || item.classified === null) continue;
+          waiting.push({ item, classified: this.classify(item, ownNumbers) });
+        }
+      } catch {
+        waiting.length = 0; // the batch reads for itself
+      }
     }
-    if (items.length === 0) return alone();
-    return new Promise<BatchSnapshot>((resolve, reject) => {
-      let shared = false;
-      this.startBatch(items, async (subjects) => {
-        shared = true;
-        const read = buildSnapshots(this.gateway, this.inbox, [...subjects, ...extra], options);
-        read.then(resolve, reject);
-        return read;
-      });
-      // A batch that never reads (every item unreadable) leaves the read to `extra` alone.
-      void Promise.all([...this.inFlight]).then(() => {
-        if (!shared) alone().then(resolve, reject);
-      });
-    });
+    const snapshot = await buildSnapshots(this.gateway, this.inbox, [...waiting.map(subject), ...extra], options);
+    const at = Date.now();
+    for (const [key, kept] of this.reads) if (at - kept.at > this.reuseMs) this.reads.delete(key);
+    for (const p of waiting) this.reads.set(p.item.key, { version: p.item.version, snapshot, at });
+    return snapshot;
+  }
+
+  /** How long a read kept for a waiting item may serve its batch: the longest an item waits. */
+  private get reuseMs(): number {
+    return this.options.batchWindowMs * UPDATE_WAIT_BUDGETS;
+  }
+
+  /** The reads others paid for, when they cover every item of the batch; else null. */
+  private keptReads(prepared: readonly Prepared[]): BatchSnapshot | null {
+    const now = Date.now();
+    const kept = prepared.map((p) => this.reads.get(p.item.key));
+    for (const p of prepared) this.reads.delete(p.item.key);
+    if (kept.some((k, i) => !k || k.version !== prepared[i]!.item.version || now - k.at > this.reuseMs)) return null;
+    const reads = kept as { snapshot: BatchSnapshot; at: number }[];
+    const byKey = new Map(prepared.map((p, i) => [p.classified.externalId, reads[i]!.snapshot]));
+    const newest = reads.reduce((a, b) => (b.at > a.at ? b : a)).snapshot;
+    if (reads.every((r) => r.snapshot === newest)) return newest;
+    return {
+      settings: newest.settings,
+      details: newest.details,
+      snapshotFor: (s) => (byKey.get(s.classified.externalId) ?? newest).snapshotFor(s),
+      taskFor: (externalId) => (byKey.get(externalId) ?? newest).taskFor(externalId)
+    };
   }
 
   private async run(): Promise<void> {
@@ -382,7 +401,7 @@ export class Worker {
    * One batch: one read of the org (settings and everything the rules need, fresh), the
    * engine's plans, one write. Invalid settings postpone the batch; a failed read retries it.
    */
-  private async processBatch(items: readonly InboxItem[], read?: SnapshotRead): Promise<void> {
+  private async processBatch(items: readonly InboxItem[]): Promise<void> {
     const prepared: Prepared[] = [];
     const ownNumbers = this.ownNumbers();
     for (const item of items) {
@@ -395,9 +414,7 @@ export class Worker {
     if (prepared.length === 0) return;
     let snapshot: BatchSnapshot;
     try {
-      snapshot = read
-        ? await read(prepared.map(subject))
-        : await buildSnapshots(this.gateway, this.inbox, prepared.map(subject));
+      snapshot = this.keptReads(prepared) ?? (await buildSnapshots(this.gateway, this.inbox, prepared.map(subject)));
     } catch (error) {
       const orgError = toOrgError(error);
       await Promise.all(prepared.map((p) => this.fail(p.item, orgError)));

@@ -329,6 +329,14 @@ export function storageSuite(engine: string, open: OpenInbox): void {
       expect(await inbox.depth()).toBe(1);
     });
 
+    it('lists what the next claims would take without claiming it', async () => {
+      await inbox.accept(ended(71), 'a');
+      await inbox.accept(live(72), 'b');
+      expect(keys(await inbox.waiting(10))).toEqual(['call:71']);
+      expect(keys(await inbox.claim(10, none, none))).toEqual(['call:71']);
+      expect(await inbox.waiting(10)).toEqual([]);
+    });
+
     describe('the batch window is a latency budget', () => {
       const claim = async () => keys(await inbox.claim(25, none, none, 3000));
 

@@ -269,3 +269,54 @@ describe('the Aircall budget used up', () => {
     }
   }, 30_000);
 });
+
+describe('a card read covers the ended calls waiting for their batch', () => {
+  it('logs a waiting call with the read its neighbour’s card paid for: one read for both', async () => {
+    const shared = await testService({
+      existingOrg: service.org,
+      env: {
+        AIRCALL_API_URL: aircall.url,
+        AIRCALL_API_ID: 'card-id',
+        AIRCALL_API_TOKEN: 'card-token',
+        AIRCALL_CARD_WINDOW_MS: '50'
+      },
+      // A long window, so that the ended call waits while the other call rings.
+      worker: { batchWindowMs: 1500 }
+    });
+    try {
+      const snapshots = () => shared.pipeline.gateway.requests.get('snapshot') ?? 0;
+      const live = (nextId += 1);
+      // Traffic: a live call (a comment while it runs), so the ended call waits for company.
+      await shared.post(
+        envelope('call.commented', callData({ id: live, raw_digits: '+33 6 40 00 00 02', ended_at: null }))
+      );
+      const ended = (nextId += 1);
+      await shared.post(envelope('call.ended', callData({ id: ended, raw_digits: '+33 6 40 00 00 01', user: AGENT })));
+      const before = snapshots();
+      const ring = (nextId += 1);
+      const started = Math.floor(Date.now() / 1000);
+      aircall.company.addCall({ id: ring, started_at: started, direction: 'inbound' });
+      await shared.post(
+        envelope(
+          'call.created',
+          callData({
+            id: ring,
+            raw_digits: '+33 6 49 99 99 97',
+            started_at: started,
+            answered_at: null,
+            ended_at: null,
+            duration: 0,
+            user: null
+          }),
+          { timestamp: started }
+        )
+      );
+      await shared.settle(10_000);
+      expect((await shared.pipeline.inbox.item(`call:${ended}`))?.state).toBe('logged');
+      expect(aircall.company.cards.get(ring)).toHaveLength(1);
+      expect(snapshots() - before).toBe(1);
+    } finally {
+      await shared.close();
+    }
+  }, 30_000);
+});
