@@ -280,12 +280,12 @@ describe('local console', () => {
 
     await answered.locator('lightning-button.trace-toggle button').click();
     const trace = await answered.locator('.trace li').allTextContents();
-    expect(trace[0]).toBe('R1: inbound answered call: the workflow says Completed');
+    // C1 first: the card the agent saw while it rang named the record the Task is on.
+    expect(trace[0]).toMatch(/^C1: card posted naming Contact 003\w{15}$/);
+    expect(trace[1]).toBe('R1: inbound answered call: the workflow says Completed');
     expect(trace).toContain('R12: agent jane.doe@example.com is Salesforce user 005000000000002AAA');
     await missed.locator('lightning-button.trace-toggle button').click();
-    expect(await missed.locator('.trace li').first().textContent()).toBe(
-      'R1: missed call: the workflow says Completed'
-    );
+    expect(await missed.locator('.trace li').nth(1).textContent()).toBe('R1: missed call: the workflow says Completed');
 
     await page.locator('lightning-button.guidance-toggle button').click();
     await page.locator('.guidance', { hasText: 'Edit Page' }).waitFor();
@@ -331,7 +331,7 @@ describe('local console', () => {
     expect(await toggle.getAttribute('aria-expanded')).toBe('false');
     await toggle.click();
     expect(await toggle.getAttribute('aria-expanded')).toBe('true');
-    expect(await logged.locator('.trace li').first().textContent()).toBe(
+    expect(await logged.locator('.trace li').nth(1).textContent()).toBe(
       'R1: inbound answered call: the workflow says Completed'
     );
     // The record link goes to the record the call was logged on.
