@@ -120,13 +120,8 @@ export class CardService {
 
   /** Reads the org once for the calls waiting, then posts their cards. */
   async flush(): Promise<void> {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    const batch = this.pending;
-    this.pending = [];
-    if (batch.length === 0) return;
-    const own = this.deps.ownNumbers();
-    const calls = batch.map((r) => ({ ...r, call: inContext(r.call, { ownNumbers: own }) as ClassifiedCall }));
+    const calls = this.take();
+    if (calls.length === 0) return;
     let snapshot: BatchSnapshot;
     try {
       const subjects = calls.map((r) => ({ classified: r.call, placement: null }));
@@ -134,12 +129,44 @@ export class CardService {
         ? await this.deps.read(subjects, { details: true })
         : await buildSnapshots(this.deps.gateway, this.deps.inbox, subjects, { details: true });
     } catch (error) {
-      const orgError = toOrgError(error);
-      this.deps.logger.warn({ err: orgError, calls: calls.length }, 'no insight cards: the org could not be read');
-      for (const r of calls)
-        this.note(r.call.externalId, `no card: the org could not be read (${orgError.code})`, 'org');
-      return;
+      return this.unread(calls, error);
     }
+    await this.post(calls, snapshot);
+  }
+
+  /** The calls waiting for their read, in context (the company's lines), the window closed. */
+  private take(): Ringing[] {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    const batch = this.pending;
+    this.pending = [];
+    const own = this.deps.ownNumbers();
+    return batch.map((r) => ({ ...r, call: inContext(r.call, { ownNumbers: own }) as ClassifiedCall }));
+  }
+
+  /**
+   * The calls waiting for their card's read, handed to a read that is being made anyway (a
+   * batch of the worker): it reads for them too, with details, and gives them the snapshot.
+   * Null when none waits.
+   */
+  ride(): { subjects: SnapshotSubject[]; deliver(result: BatchSnapshot | Error): void } | null {
+    if (this.pending.length === 0) return null;
+    const calls = this.take();
+    return {
+      subjects: calls.map((r) => ({ classified: r.call, placement: null })),
+      deliver: (result) =>
+        this.track(result instanceof Error ? Promise.resolve(this.unread(calls, result)) : this.post(calls, result))
+    };
+  }
+
+  private unread(calls: readonly Ringing[], error: unknown): void {
+    const orgError = toOrgError(error);
+    this.deps.logger.warn({ err: orgError, calls: calls.length }, 'no insight cards: the org could not be read');
+    for (const r of calls) this.note(r.call.externalId, `no card: the org could not be read (${orgError.code})`, 'org');
+  }
+
+  /** Posts the cards of these calls from a read that covered them. */
+  private async post(calls: readonly Ringing[], snapshot: BatchSnapshot): Promise<void> {
     if (snapshot.settings.ok) this.deps.settings.observe(snapshot.settings);
     const settings = snapshot.settings.ok ? snapshot.settings.settings : null;
     await Promise.all(

@@ -166,5 +166,6 @@ export function startCards(
     { ...CARD_DEFAULTS, ...options }
   );
   pipeline.worker.cardNote = (key) => cards.noteFor(key);
+  pipeline.worker.riders = () => cards.ride();
   return cards;
 }

@@ -121,6 +121,8 @@ export class Worker {
   pressure: () => boolean = () => false;
   /** What happened to a call's insight card, for its trace (src/cards/); none by default. */
   cardNote: (key: string) => string | null = () => null;
+  /** Ringing calls waiting for their card's read, which a batch's read serves too (src/cards/). */
+  riders: () => { subjects: SnapshotSubject[]; deliver(result: BatchSnapshot | Error): void } | null = () => null;
 
   /** Why the inbox cannot be written, while the circuit is open; null when it can. */
   storageProblem: string | null = null;
@@ -215,6 +217,22 @@ export class Worker {
     for (const [key, kept] of this.reads) if (at - kept.at > this.reuseMs) this.reads.delete(key);
     for (const p of waiting) this.reads.set(p.item.key, { version: p.item.version, snapshot, at });
     return snapshot;
+  }
+
+  /** A batch's own read, which also reads for the calls ringing now (their cards ride along). */
+  private async batchRead(prepared: readonly Prepared[]): Promise<BatchSnapshot> {
+    const riders = this.riders();
+    if (!riders) return buildSnapshots(this.gateway, this.inbox, prepared.map(subject));
+    try {
+      const snapshot = await buildSnapshots(this.gateway, this.inbox, [...prepared.map(subject), ...riders.subjects], {
+        details: true
+      });
+      riders.deliver(snapshot);
+      return snapshot;
+    } catch (error) {
+      riders.deliver(error instanceof Error ? error : new Error(String(error)));
+      throw error;
+    }
   }
 
   /** How long a read kept for a waiting item may serve its batch: the longest an item waits. */
@@ -414,7 +432,7 @@ export class Worker {
     if (prepared.length === 0) return;
     let snapshot: BatchSnapshot;
     try {
-      snapshot = this.keptReads(prepared) ?? (await buildSnapshots(this.gateway, this.inbox, prepared.map(subject)));
+      snapshot = this.keptReads(prepared) ?? (await this.batchRead(prepared));
     } catch (error) {
       const orgError = toOrgError(error);
       await Promise.all(prepared.map((p) => this.fail(p.item, orgError)));

@@ -270,53 +270,73 @@ describe('the Aircall budget used up', () => {
   }, 30_000);
 });
 
-describe('a card read covers the ended calls waiting for their batch', () => {
+/** A second service on the same org and local Aircall, with its own windows. */
+async function sharing(cardWindowMs: number, batchWindowMs: number): Promise<TestService> {
+  return testService({
+    existingOrg: service.org,
+    env: {
+      AIRCALL_API_URL: aircall.url,
+      AIRCALL_API_ID: 'card-id',
+      AIRCALL_API_TOKEN: 'card-token',
+      AIRCALL_CARD_WINDOW_MS: String(cardWindowMs)
+    },
+    worker: { batchWindowMs }
+  });
+}
+
+/** An ended call that waits for company (a live call makes traffic); its id. */
+async function waitingCall(svc: TestService, raw: string): Promise<number> {
+  await svc.post(
+    envelope('call.commented', callData({ id: (nextId += 1), raw_digits: '+33 6 40 00 00 02', ended_at: null }))
+  );
+  const ended = (nextId += 1);
+  await svc.post(envelope('call.ended', callData({ id: ended, raw_digits: raw, user: AGENT })));
+  return ended;
+}
+
+/** A call that starts ringing, known to the local Aircall; its id. */
+async function ringingCall(svc: TestService, raw: string): Promise<number> {
+  const id = (nextId += 1);
+  const started = Math.floor(Date.now() / 1000);
+  aircall.company.addCall({ id, started_at: started, direction: 'inbound' });
+  const live = { id, raw_digits: raw, started_at: started, answered_at: null, ended_at: null, duration: 0, user: null };
+  await svc.post(envelope('call.created', callData(live), { timestamp: started }));
+  return id;
+}
+
+describe('one read for a card and a batch', () => {
   it('logs a waiting call with the read its neighbour’s card paid for: one read for both', async () => {
-    const shared = await testService({
-      existingOrg: service.org,
-      env: {
-        AIRCALL_API_URL: aircall.url,
-        AIRCALL_API_ID: 'card-id',
-        AIRCALL_API_TOKEN: 'card-token',
-        AIRCALL_CARD_WINDOW_MS: '50'
-      },
-      // A long window, so that the ended call waits while the other call rings.
-      worker: { batchWindowMs: 1500 }
-    });
+    // A long batch window, so that the ended call waits while the other call rings.
+    const svc = await sharing(50, 1500);
     try {
-      const snapshots = () => shared.pipeline.gateway.requests.get('snapshot') ?? 0;
-      const live = (nextId += 1);
-      // Traffic: a live call (a comment while it runs), so the ended call waits for company.
-      await shared.post(
-        envelope('call.commented', callData({ id: live, raw_digits: '+33 6 40 00 00 02', ended_at: null }))
-      );
-      const ended = (nextId += 1);
-      await shared.post(envelope('call.ended', callData({ id: ended, raw_digits: '+33 6 40 00 00 01', user: AGENT })));
-      const before = snapshots();
-      const ring = (nextId += 1);
-      const started = Math.floor(Date.now() / 1000);
-      aircall.company.addCall({ id: ring, started_at: started, direction: 'inbound' });
-      await shared.post(
-        envelope(
-          'call.created',
-          callData({
-            id: ring,
-            raw_digits: '+33 6 49 99 99 97',
-            started_at: started,
-            answered_at: null,
-            ended_at: null,
-            duration: 0,
-            user: null
-          }),
-          { timestamp: started }
-        )
-      );
-      await shared.settle(10_000);
-      expect((await shared.pipeline.inbox.item(`call:${ended}`))?.state).toBe('logged');
+      const ended = await waitingCall(svc, '+33 6 40 00 00 01');
+      const before = svc.pipeline.gateway.requests.get('snapshot') ?? 0;
+      const ring = await ringingCall(svc, '+33 6 49 99 99 97');
+      await svc.settle(10_000);
+      expect((await svc.pipeline.inbox.item(`call:${ended}`))?.state).toBe('logged');
       expect(aircall.company.cards.get(ring)).toHaveLength(1);
-      expect(snapshots() - before).toBe(1);
+      expect((svc.pipeline.gateway.requests.get('snapshot') ?? 0) - before).toBe(1);
     } finally {
-      await shared.close();
+      await svc.close();
+    }
+  }, 30_000);
+
+  it('posts a ringing call’s card from the read of the batch that became due meanwhile: one read for both', async () => {
+    // A long card window, so that the waiting batch becomes due first.
+    const svc = await sharing(3000, 400);
+    try {
+      const ended = await waitingCall(svc, '+33 6 40 00 00 01');
+      const before = svc.pipeline.gateway.requests.get('snapshot') ?? 0;
+      const ring = await ringingCall(svc, '+33 6 40 00 00 01');
+      await svc.settle(10_000);
+      for (let i = 0; i < 100 && !aircall.company.cards.get(ring); i += 1) await new Promise((r) => setTimeout(r, 20));
+      expect((await svc.pipeline.inbox.item(`call:${ended}`))?.state).toBe('logged');
+      expect(aircall.company.cards.get(ring)![0]!.contents[0]).toMatchObject({ text: 'Alice Carder · Contact' });
+      // Long before the card's own window closed: the batch's read served it.
+      expect((svc.pipeline.gateway.requests.get('snapshot') ?? 0) - before).toBe(1);
+      expect(svc.cards.noteFor(`call:${ring}`)).toBe(`card posted naming Contact ${ids.alice}`);
+    } finally {
+      await svc.close();
     }
   }, 30_000);
 });
