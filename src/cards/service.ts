@@ -178,6 +178,11 @@ export class CardService {
           settings,
           org: snapshot.snapshotFor({ classified: call, placement: null })
         });
+        // Aircall's deliveries are unordered: a call.created that comes after the call ended is
+        // no card for anyone (what Aircall does with a card on an ended call is not documented).
+        const stored = await this.deps.inbox.item(call.externalId).catch(() => undefined);
+        if (stored?.classified?.kind === 'call' && stored.classified.final)
+          return this.note(call.externalId, 'no card: the call had already ended', 'late');
         if (preview.outcome === 'skip') {
           const why =
             preview.reason === 'INTERNAL_CALL' ? 'an internal call' : 'the number is hidden or not a full number';

@@ -168,6 +168,18 @@ describe('insight cards while the phone rings', () => {
     expect((await cardsOf(sample.data.id))[0]![0]).toEqual({ type: 'title', text: 'Unknown number +1 800 123 4567' });
   });
 
+  it('posts no card for a call.created that comes after the call ended (deliveries are unordered)', async () => {
+    const call = ringing('+33 6 40 00 00 01');
+    await service.post(
+      envelope('call.ended', callData({ ...call.live, ended_at: call.live.started_at + 30, duration: 30 }))
+    );
+    await service.settle();
+    const before = aircall.stats.requests;
+    await service.post(call.created);
+    expect(await noteOf(call.id)).toBe('no card: the call had already ended');
+    expect(aircall.stats.requests).toBe(before);
+  });
+
   it('gives an internal call no card, and sends Aircall nothing', async () => {
     const before = aircall.stats.requests;
     const call = ringing('+33 1 76 00 00 01', { number: PARIS_LINE });
