@@ -3,7 +3,9 @@
  * the three readers: AircallCardDetails.cls runs the same queries in user mode, the local
  * stand-in (snapshot-local.ts) and the REST path (rest-snapshot.ts) build them here. They cost
  * no request of their own: they run inside the snapshot's one Apex call, or ride in the REST
- * path's composite.
+ * path's composite. None of them may fail the snapshot the Task is logged with: a query the
+ * integration user may not run (a field it cannot read: user mode enforces field-level
+ * security, apex_classes_enforce_usermode) leaves that part of the card out.
  */
 import type { SnapshotResponse } from './snapshot';
 import { soqlString as quote } from './soql';
@@ -41,6 +43,31 @@ export function taskOwnerIds(records: readonly FoundRecord[]): Map<string, strin
     if (r.personContactId) out.set(r.personContactId, r.id);
   }
   return out;
+}
+
+/** The open Cases' or Opportunities' number, title and status (AircallCardDetails.relatedDetails). */
+export function relatedDetailsSoql(kind: 'Case' | 'Opportunity', ids: readonly string[]): string {
+  return kind === 'Case'
+    ? `SELECT Id, CaseNumber, Subject, Status FROM Case WHERE Id IN ${inList(ids)}`
+    : `SELECT Id, Name, StageName FROM Opportunity WHERE Id IN ${inList(ids)}`;
+}
+
+/** The related records with their number, title and status, from the rows of relatedDetailsSoql. */
+export function withRelatedDetails(
+  related: SnapshotResponse['related'],
+  rows: readonly Row[]
+): SnapshotResponse['related'] {
+  const byId = new Map(rows.map((r) => [String(r.Id), r]));
+  return {
+    kind: related.kind,
+    records: related.records.map((record) => {
+      const row = byId.get(record.id);
+      if (!row) return record;
+      return related.kind === 'Case'
+        ? { ...record, number: str(row.CaseNumber), title: str(row.Subject), status: str(row.Status) }
+        : { ...record, number: null, title: str(row.Name), status: str(row.StageName) };
+    })
+  };
 }
 
 export function lastCallsSoql(ids: readonly string[]): string {

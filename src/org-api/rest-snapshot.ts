@@ -36,7 +36,16 @@ import {
 } from './phone-search';
 import type { MatchedObject } from './phone-search';
 import { soqlString as quote } from './soql';
-import { DETAIL_FIELDS, idsOf, lastCallsFrom, lastCallsSoql, taskOwnerIds, withDetails } from './card-details';
+import {
+  DETAIL_FIELDS,
+  idsOf,
+  lastCallsFrom,
+  lastCallsSoql,
+  recordDetailsSoql,
+  taskOwnerIds,
+  withDetails,
+  withRelatedDetails
+} from './card-details';
 
 type Row = Record<string, unknown>;
 
@@ -190,33 +199,45 @@ export class RestSnapshotReader {
       contactIds.length > 0 ? `Id IN ${inList(contactIds)}` : null,
       request.keys.length > 0 ? `Aircall_Key__c IN ${inList(request.keys)}` : null
     ].filter(Boolean);
-    // An insight card's details ride in the same queries (card-details.ts): no request more.
-    const details = request.details === true;
-    const detailFields = (object: keyof typeof DETAIL_FIELDS) =>
-      details ? DETAIL_FIELDS[object].map((f) => `, ${f}`).join('') : '';
     if (contactWhere.length > 0)
       queries.push({
         ref: 'contacts',
         soql:
-          `SELECT Id, Aircall_Key__c${detailFields('Contact')}, ` +
-          '(SELECT Id, LastModifiedDate, CaseNumber, Subject, Status FROM Cases WHERE IsClosed = false ORDER BY LastModifiedDate DESC LIMIT 200), ' +
-          '(SELECT OpportunityId, Opportunity.LastModifiedDate, Opportunity.Name, Opportunity.StageName FROM OpportunityContactRoles WHERE Opportunity.IsClosed = false LIMIT 200) ' +
+          'SELECT Id, Aircall_Key__c, ' +
+          '(SELECT Id, LastModifiedDate FROM Cases WHERE IsClosed = false ORDER BY LastModifiedDate DESC LIMIT 200), ' +
+          '(SELECT OpportunityId, Opportunity.LastModifiedDate FROM OpportunityContactRoles WHERE Opportunity.IsClosed = false LIMIT 200) ' +
           `FROM Contact WHERE ${contactWhere.join(' OR ')} LIMIT 2000`
       });
-    for (const object of ['Lead', 'Account'] as const) {
-      const found = details ? idsOf(records, object) : [];
-      const where = [
-        request.keys.length > 0 ? `Aircall_Key__c IN ${inList(request.keys)}` : null,
-        found.length > 0 ? `Id IN ${inList(found)}` : null
-      ].filter(Boolean);
-      if (where.length > 0)
+    if (request.keys.length > 0)
+      for (const object of ['Lead', 'Account'])
         queries.push({
           ref: `keyed${object}`,
-          soql: `SELECT Id, Aircall_Key__c${detailFields(object)} FROM ${object} WHERE ${where.join(' OR ')} LIMIT 2000`
+          soql: `SELECT Id, Aircall_Key__c FROM ${object} WHERE Aircall_Key__c IN ${inList(request.keys)} LIMIT 2000`
         });
-    }
+    // An insight card's details (card-details.ts): queries of their own, whose failure (a field the
+    // user cannot read) leaves that part of the card out and never fails the read.
+    const details = request.details === true;
     const owners = taskOwnerIds(records);
-    if (details && owners.size > 0) queries.push({ ref: 'lastCalls', soql: lastCallsSoql([...owners.keys()]) });
+    const detailQueries: { ref: string; soql: string }[] = [];
+    if (details) {
+      for (const object of Object.keys(DETAIL_FIELDS) as (keyof typeof DETAIL_FIELDS)[]) {
+        const ids = idsOf(records, object);
+        if (ids.length > 0) detailQueries.push({ ref: `details${object}`, soql: recordDetailsSoql(object, ids) });
+      }
+      if (contactIds.length > 0)
+        detailQueries.push(
+          {
+            ref: 'detailsCase',
+            soql: `SELECT Id, CaseNumber, Subject, Status FROM Case WHERE IsClosed = false AND ContactId IN ${inList(contactIds)}`
+          },
+          {
+            ref: 'detailsOpportunity',
+            soql: `SELECT OpportunityId, Opportunity.Name, Opportunity.StageName FROM OpportunityContactRole WHERE Opportunity.IsClosed = false AND ContactId IN ${inList(contactIds)}`
+          }
+        );
+      if (owners.size > 0) detailQueries.push({ ref: 'lastCalls', soql: lastCallsSoql([...owners.keys()]) });
+    }
+    queries.push(...detailQueries);
     const settingsQuery = {
       ref: 'settings',
       soql: `SELECT Id, ${settingsFields.join(', ')} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = ${quote(identity.orgId)} LIMIT 1`
@@ -242,6 +263,11 @@ export class RestSnapshotReader {
       if (ref === 'settings' && byId) return [r.body as Row];
       return (r.body as QueryBody).records;
     };
+    /** A detail query's rows; none when it failed (detailQueries). */
+    const detailRows = (ref: string): Row[] => {
+      const r = results.get(ref);
+      return r && r.status < 300 ? (r.body as QueryBody).records : [];
+    };
     const settingsRow = rowsOf('settings')[0];
     this.settingsId = settingsRow ? String(settingsRow.Id) : null;
     const settings = settingsRow ? Object.fromEntries(settingsFields.map((f) => [f, settingsRow[f] ?? null])) : null;
@@ -252,8 +278,7 @@ export class RestSnapshotReader {
         keyed.push({ key: c.Aircall_Key__c, sobject: 'Contact', id: String(c.Id) });
     for (const object of ['Lead', 'Account'] as const)
       for (const r of rowsOf(`keyed${object}`))
-        if (typeof r.Aircall_Key__c === 'string' && request.keys.includes(r.Aircall_Key__c))
-          keyed.push({ key: r.Aircall_Key__c, sobject: object, id: String(r.Id) });
+        keyed.push({ key: String(r.Aircall_Key__c), sobject: object, id: String(r.Id) });
     const kind = settings?.Related_Record__c;
     const related: SnapshotResponse['related'] = { kind: null, records: [] };
     if (kind === 'Case' || kind === 'Opportunity') {
@@ -263,21 +288,11 @@ export class RestSnapshotReader {
         for (const child of children)
           related.records.push(
             kind === 'Case'
-              ? {
-                  contactId: String(c.Id),
-                  id: String(child.Id),
-                  lastModifiedDate: String(child.LastModifiedDate),
-                  number: str(child.CaseNumber),
-                  title: str(child.Subject),
-                  status: str(child.Status)
-                }
+              ? { contactId: String(c.Id), id: String(child.Id), lastModifiedDate: String(child.LastModifiedDate) }
               : {
                   contactId: String(c.Id),
                   id: String(child.OpportunityId),
-                  lastModifiedDate: str((child.Opportunity as Row | null)?.LastModifiedDate) ?? '',
-                  number: null,
-                  title: str((child.Opportunity as Row | null)?.Name),
-                  status: str((child.Opportunity as Row | null)?.StageName)
+                  lastModifiedDate: str((child.Opportunity as Row | null)?.LastModifiedDate) ?? ''
                 }
           );
       }
@@ -287,10 +302,19 @@ export class RestSnapshotReader {
       orgId: identity.orgId,
       settings,
       records: details
-        ? withDetails(records, [...contacts, ...rowsOf('keyedLead'), ...rowsOf('keyedAccount')])
+        ? withDetails(records, [
+            ...detailRows('detailsContact'),
+            ...detailRows('detailsLead'),
+            ...detailRows('detailsAccount')
+          ])
         : records,
-      related,
-      lastCalls: details ? lastCallsFrom(rowsOf('lastCalls'), owners) : [],
+      related: details
+        ? withRelatedDetails(related, [
+            ...detailRows('detailsCase'),
+            ...detailRows('detailsOpportunity').map((r) => ({ Id: r.OpportunityId, ...(r.Opportunity as Row) }))
+          ])
+        : related,
+      lastCalls: details ? lastCallsFrom(detailRows('lastCalls'), owners) : [],
       users: rowsOf('users').map((r) => ({
         id: String(r.Id),
         email: String(r.Email),

@@ -29,8 +29,10 @@ import {
   lastCallsFrom,
   lastCallsSoql,
   recordDetailsSoql,
+  relatedDetailsSoql,
   taskOwnerIds,
-  withDetails
+  withDetails,
+  withRelatedDetails
 } from './card-details';
 
 type Row = Record<string, unknown>;
@@ -112,52 +114,71 @@ function related(ctx: LocalApexContext, kind: unknown, contactIds: Set<string>):
   const ids = [...contactIds].map(quote).join(', ');
   if (kind === 'Case') {
     const rows = ctx.query(
-      `SELECT Id, ContactId, LastModifiedDate, CaseNumber, Subject, Status FROM Case WHERE IsClosed = false AND ContactId IN (${ids}) ORDER BY LastModifiedDate DESC LIMIT 2000`
+      `SELECT Id, ContactId, LastModifiedDate FROM Case WHERE IsClosed = false AND ContactId IN (${ids}) ORDER BY LastModifiedDate DESC LIMIT 2000`
     );
     return {
       kind,
       records: rows.map((r) => ({
         contactId: String(r.ContactId),
         id: String(r.Id),
-        lastModifiedDate: String(r.LastModifiedDate),
-        number: str(r.CaseNumber),
-        title: str(r.Subject),
-        status: str(r.Status)
+        lastModifiedDate: String(r.LastModifiedDate)
       }))
     };
   }
   const rows = ctx.query(
-    `SELECT OpportunityId, ContactId, Opportunity.LastModifiedDate, Opportunity.Name, Opportunity.StageName FROM OpportunityContactRole WHERE Opportunity.IsClosed = false AND ContactId IN (${ids}) LIMIT 2000`
+    `SELECT OpportunityId, ContactId, Opportunity.LastModifiedDate FROM OpportunityContactRole WHERE Opportunity.IsClosed = false AND ContactId IN (${ids}) LIMIT 2000`
   );
   return {
     kind,
-    records: rows.map((r) => {
-      const opportunity = r.Opportunity as Row | null;
-      return {
-        contactId: String(r.ContactId),
-        id: String(r.OpportunityId),
-        lastModifiedDate: str(opportunity?.LastModifiedDate) ?? '',
-        number: null,
-        title: str(opportunity?.Name),
-        status: str(opportunity?.StageName)
-      };
-    })
+    records: rows.map((r) => ({
+      contactId: String(r.ContactId),
+      id: String(r.OpportunityId),
+      lastModifiedDate: str((r.Opportunity as Row | null)?.LastModifiedDate) ?? ''
+    }))
   };
 }
 
-/** AircallCardDetails.recordDetails: owners and Accounts, in user mode. */
+/**
+ * AircallCardDetails' `readable`: a user-mode query, or no rows when the user may not run it (a
+ * field it cannot read). A governor limit still ends the request, as in Apex.
+ */
+function readable(ctx: LocalApexContext, soql: string): Row[] {
+  try {
+    return ctx.query(soql);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'System.LimitException') throw error;
+    return [];
+  }
+}
+
+/** AircallCardDetails.recordDetails: owners and Accounts. */
 function recordDetails(ctx: LocalApexContext, records: SnapshotResponse['records']): SnapshotResponse['records'] {
   const rows = (Object.keys(DETAIL_FIELDS) as (keyof typeof DETAIL_FIELDS)[]).flatMap((sobject) => {
     const ids = idsOf(records, sobject);
-    return ids.length > 0 ? ctx.query(recordDetailsSoql(sobject, ids)) : [];
+    return ids.length > 0 ? readable(ctx, recordDetailsSoql(sobject, ids)) : [];
   });
   return withDetails(records, rows);
 }
 
-/** AircallCardDetails.lastCalls: the newest Task of each record, in user mode. */
+/** AircallCardDetails.relatedDetails: the open records' number, title and status. */
+function relatedDetails(ctx: LocalApexContext, related: SnapshotResponse['related']): SnapshotResponse['related'] {
+  if (!related.kind || related.records.length === 0) return related;
+  return withRelatedDetails(
+    related,
+    readable(
+      ctx,
+      relatedDetailsSoql(
+        related.kind,
+        related.records.map((r) => r.id)
+      )
+    )
+  );
+}
+
+/** AircallCardDetails.lastCalls: the newest Task of each record. */
 function lastCalls(ctx: LocalApexContext, records: SnapshotResponse['records']): SnapshotResponse['lastCalls'] {
   const owners = taskOwnerIds(records);
-  return lastCallsFrom(ctx.query(lastCallsSoql([...owners.keys()])), owners);
+  return owners.size > 0 ? lastCallsFrom(readable(ctx, lastCallsSoql([...owners.keys()])), owners) : [];
 }
 
 function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
@@ -218,7 +239,9 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
     orgId: ctx.orgId,
     settings,
     records,
-    related: related(ctx, settings?.Related_Record__c, contactIds),
+    related: details
+      ? relatedDetails(ctx, related(ctx, settings?.Related_Record__c, contactIds))
+      : related(ctx, settings?.Related_Record__c, contactIds),
     users,
     tasks,
     keyed,

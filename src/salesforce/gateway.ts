@@ -366,7 +366,14 @@ export class OrgGateway {
       );
       if (ambiguous.length > 0)
         await this.readNumbers(
-          { numbers: termsOf(ambiguous), emails: [], externalIds: [], keys: [], isolate: true },
+          {
+            numbers: termsOf(ambiguous),
+            emails: [],
+            externalIds: [],
+            keys: [],
+            isolate: true,
+            ...(request.details ? { details: true } : {})
+          },
           ambiguous,
           responses,
           foundFor
@@ -413,7 +420,8 @@ export class OrgGateway {
         emails: [],
         externalIds: [],
         keys: [],
-        ...(body.isolate ? { isolate: true } : {})
+        ...(body.isolate ? { isolate: true } : {}),
+        ...(body.details ? { details: true } : {})
       };
     }
   }

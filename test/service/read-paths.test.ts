@@ -136,6 +136,23 @@ describe('the Apex path and the REST path read the same snapshot', () => {
       expect(ids(rest, e164)).toEqual(ids(apex, e164));
   });
 
+  it('reads the same insight card details on both (owners, Accounts, open records, last calls)', async () => {
+    const request = {
+      numbers: NUMBERS.filter((n) => n !== SWITCHBOARD).map((e164) => ({ e164, hints: ['FR'] })),
+      emails: [],
+      externalIds: [],
+      details: true
+    };
+    const viaApex = (await apexGateway.read(request)).details;
+    const viaRest = (await new OrgGateway(conn, API_VERSION, 'rest').read(request)).details;
+    expect(viaApex.records.get(id.plus!)?.ownerName).toBe('Local Admin');
+    expect(viaApex.related.get(id.ownOpp!)).toEqual({ number: null, title: 'Own', status: 'Prospecting' });
+    expect(viaApex.records.get(id.hidden!)?.ownerName).toBe('Local Admin');
+    expect([...viaRest.records]).toEqual([...viaApex.records]);
+    expect([...viaRest.related]).toEqual([...viaApex.related]);
+    expect([...viaRest.lastCalls]).toEqual([...viaApex.lastCalls]);
+  });
+
   it('the REST path costs its searches and one composite once it knows the settings row', async () => {
     // The first read found the settings row by a query, a sixth one: two composites.
     expect(restGateway.requests.get('composite-read')).toBe(2);
