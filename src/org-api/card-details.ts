@@ -14,7 +14,12 @@ type Row = Record<string, unknown>;
 type FoundRecord = SnapshotResponse['records'][number];
 export type LastCall = SnapshotResponse['lastCalls'][number];
 
-/** Per object: the fields of a card (the owner, and the Account or a Lead's company). */
+/**
+ * Per object: the fields of a card (the owner, and the Account or a Lead's company). `Owner.Name`
+ * reads the polymorphic owner (a user or a queue) through the Name object (Object Reference,
+ * sforce_api_objects_name: "allows retrieval of the owner name, whether the owner is a user or a
+ * group (queue)").
+ */
 export const DETAIL_FIELDS = {
   Contact: ['Owner.Name', 'Account.Name'],
   Lead: ['Owner.Name', 'Company'],
