@@ -292,6 +292,9 @@ async function main(): Promise<void> {
         `    cards: ${cards.posted} posted of ${calls} calls, not posted ${JSON.stringify(Object.fromEntries(metrics.values))}; Aircall requests ${aircall.stats.requests - aircallBefore}`
       );
       console.log(
+        `    batches on a card's read (no read of their own) ${JSON.stringify(Object.fromEntries(svc.pipeline.metrics.readsKept.values))}`
+      );
+      console.log(
         `    call.created-to-card p50 ${quantile(cards.latency, 0.5)} ms, p95 ${quantile(cards.latency, 0.95)} ms (scaled window ${Math.round(CARD_WINDOW_MS / SPEED)} ms)`
       );
     }

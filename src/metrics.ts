@@ -135,6 +135,11 @@ export class Metrics {
     'Ringing calls that got no insight card, by reason (none is queued for later).',
     'counter'
   );
+  readonly readsKept = new Family(
+    'aircall_batches_on_kept_reads_total',
+    "Batches logged on a read taken for insight cards (no org read of their own), by the read's kind (waiting, ringing).",
+    'counter'
+  );
   readonly cardLatency = new Histogram(
     'aircall_card_seconds',
     'From call.created accepted to its insight card posted.',

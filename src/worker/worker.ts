@@ -18,10 +18,13 @@ import { OrgError, toOrgError } from '../salesforce/errors';
 import { AircallSfError, ERROR_CODES, deadLetterCode } from '../errors';
 import type { OrgGateway, WriteItem, WriteResult } from '../salesforce/gateway';
 import type { SettingsSource } from './settings-source';
+import { KeptReads } from './kept-reads';
+import type { KeptItem } from './kept-reads';
 import { buildSnapshots } from './snapshots';
 import type { BatchSnapshot, SnapshotSubject } from './snapshots';
 
 const subject = (p: Prepared): SnapshotSubject => ({ classified: p.classified, placement: p.item.placement });
+const keptItem = (p: Prepared): KeptItem => ({ key: p.item.key, version: p.item.version, subject: subject(p) });
 
 export interface WorkerOptions {
   readonly batchSize?: number;
@@ -59,8 +62,8 @@ export class Worker {
   private readonly busyPhones = new Set<string>();
   private readonly busyKeys = new Set<string>();
   private readonly inFlight = new Set<Promise<void>>();
-  /** Reads others paid for that cover waiting items (readWith), by key, at the item's version. */
-  private readonly reads = new Map<string, { version: number; snapshot: BatchSnapshot; at: number }>();
+  /** Reads others paid for (cards, riders) that a batch may use instead of its own (kept-reads.ts). */
+  private readonly kept = new KeptReads(() => this.options.batchWindowMs * UPDATE_WAIT_BUDGETS);
   private wake: (() => void) | null = null;
   private loop: Promise<void> | null = null;
   private readonly options: Required<WorkerOptions>;
@@ -194,10 +197,9 @@ export class Worker {
   /**
    * A read of the org for others (insight cards) that also covers the items waiting for their
    * batch window: the request is paid now, so their batch need not pay another. They are not
-   * claimed (a batch taken early would write alone, one request more per card): each keeps the
-   * read, at its version, and the batch that claims them uses it when every item of the batch
-   * has one taken after its last change and within its window (nothing has changed since that a
-   * fresh read of the batch would see earlier than the window allows anyway).
+   * claimed (a batch taken early would write alone, one request more per card): the read is
+   * kept for them, and for the ringing calls it was made for, and the batch that later claims
+   * them uses it when it answers every item of the batch (kept-reads.ts says when).
    */
   async readWith(extra: readonly SnapshotSubject[], options: { details?: boolean } = {}): Promise<BatchSnapshot> {
     const waiting: Prepared[] = [];
@@ -212,10 +214,10 @@ export class Worker {
         waiting.length = 0; // the batch reads for itself
       }
     }
-    const snapshot = await buildSnapshots(this.gateway, this.inbox, [...waiting.map(subject), ...extra], options);
     const at = Date.now();
-    for (const [key, kept] of this.reads) if (at - kept.at > this.reuseMs) this.reads.delete(key);
-    for (const p of waiting) this.reads.set(p.item.key, { version: p.item.version, snapshot, at });
+    const snapshot = await buildSnapshots(this.gateway, this.inbox, [...waiting.map(subject), ...extra], options);
+    this.kept.keepWaiting(waiting.map(keptItem), snapshot, at);
+    this.kept.keepRinging(extra, snapshot, at);
     return snapshot;
   }
 
@@ -224,38 +226,17 @@ export class Worker {
     const riders = this.riders();
     if (!riders) return buildSnapshots(this.gateway, this.inbox, prepared.map(subject));
     try {
+      const at = Date.now();
       const snapshot = await buildSnapshots(this.gateway, this.inbox, [...prepared.map(subject), ...riders.subjects], {
         details: true
       });
+      this.kept.keepRinging(riders.subjects, snapshot, at);
       riders.deliver(snapshot);
       return snapshot;
     } catch (error) {
       riders.deliver(error instanceof Error ? error : new Error(String(error)));
       throw error;
     }
-  }
-
-  /** How long a read kept for a waiting item may serve its batch: the longest an item waits. */
-  private get reuseMs(): number {
-    return this.options.batchWindowMs * UPDATE_WAIT_BUDGETS;
-  }
-
-  /** The reads others paid for, when they cover every item of the batch; else null. */
-  private keptReads(prepared: readonly Prepared[]): BatchSnapshot | null {
-    const now = Date.now();
-    const kept = prepared.map((p) => this.reads.get(p.item.key));
-    for (const p of prepared) this.reads.delete(p.item.key);
-    if (kept.some((k, i) => !k || k.version !== prepared[i]!.item.version || now - k.at > this.reuseMs)) return null;
-    const reads = kept as { snapshot: BatchSnapshot; at: number }[];
-    const byKey = new Map(prepared.map((p, i) => [p.classified.externalId, reads[i]!.snapshot]));
-    const newest = reads.reduce((a, b) => (b.at > a.at ? b : a)).snapshot;
-    if (reads.every((r) => r.snapshot === newest)) return newest;
-    return {
-      settings: newest.settings,
-      details: newest.details,
-      snapshotFor: (s) => (byKey.get(s.classified.externalId) ?? newest).snapshotFor(s),
-      taskFor: (externalId) => (byKey.get(externalId) ?? newest).taskFor(externalId)
-    };
   }
 
   private async run(): Promise<void> {
@@ -432,7 +413,9 @@ export class Worker {
     if (prepared.length === 0) return;
     let snapshot: BatchSnapshot;
     try {
-      snapshot = this.keptReads(prepared) ?? (await this.batchRead(prepared));
+      const kept = this.kept.take(prepared.map(keptItem));
+      if (kept) this.metrics.readsKept.inc({ kind: kept.ringing ? 'ringing' : 'waiting' });
+      snapshot = kept?.snapshot ?? (await this.batchRead(prepared));
     } catch (error) {
       const orgError = toOrgError(error);
       await Promise.all(prepared.map((p) => this.fail(p.item, orgError)));
@@ -499,6 +482,7 @@ export class Worker {
 
   private async writeAll(writes: { prepared: Prepared; write: WriteItem }[]): Promise<void> {
     let results: WriteResult[];
+    this.kept.writing(writes.map((w) => w.write.e164));
     try {
       results = await this.gateway.write(writes.map((w) => w.write));
     } catch (error) {

@@ -351,4 +351,40 @@ describe('one read for a card and a batch', () => {
       await svc.close();
     }
   }, 30_000);
+  it('logs an unanswered call on the read its own card took: one read for the card and the Task', async () => {
+    const svc = await sharing(50, 200);
+    try {
+      const before = svc.pipeline.gateway.requests.get('snapshot') ?? 0;
+      const ring = await ringingCall(svc, '+33 6 40 00 00 01');
+      while (svc.cards.deciding(`call:${ring}`)) await new Promise((r) => setTimeout(r, 10));
+      // Nobody answered: no agent had the call open to change the org meanwhile.
+      const ended = callData({ id: ring, raw_digits: '+33 6 40 00 00 01', answered_at: null, user: null });
+      await svc.post(envelope('call.ended', ended));
+      await svc.settle(10_000);
+      const item = await svc.pipeline.inbox.item(`call:${ring}`);
+      expect(item?.state).toBe('logged');
+      expect(item?.placement?.id).toBe(ids.alice);
+      expect((svc.pipeline.gateway.requests.get('snapshot') ?? 0) - before).toBe(1);
+      expect(svc.pipeline.metrics.readsKept.get({ kind: 'ringing' })).toBe(1);
+    } finally {
+      await svc.close();
+    }
+  }, 30_000);
+
+  it('reads again for an answered call: the agent may have changed the org during it', async () => {
+    const svc = await sharing(50, 200);
+    try {
+      const before = svc.pipeline.gateway.requests.get('snapshot') ?? 0;
+      const ring = await ringingCall(svc, '+33 6 40 00 00 01');
+      while (svc.cards.deciding(`call:${ring}`)) await new Promise((r) => setTimeout(r, 10));
+      const ended = callData({ id: ring, raw_digits: '+33 6 40 00 00 01', user: AGENT });
+      await svc.post(envelope('call.ended', ended));
+      await svc.settle(10_000);
+      expect((await svc.pipeline.inbox.item(`call:${ring}`))?.state).toBe('logged');
+      expect((svc.pipeline.gateway.requests.get('snapshot') ?? 0) - before).toBe(2);
+      expect(svc.pipeline.metrics.readsKept.get({ kind: 'ringing' })).toBe(0);
+    } finally {
+      await svc.close();
+    }
+  }, 30_000);
 });
