@@ -37,6 +37,8 @@ const LAYERS = {
         'metrics.ts',
         'errors.ts'
     ],
+    // A1, the API share: the storage's count of requests, the settings seen, the batching it asks for.
+    budget: ['inbox', 'worker', 'settings', 'metrics.ts', 'errors.ts'],
     server: ['inbox', 'aircall', 'metrics.ts', 'errors.ts'],
     console: ['org-api', 'inbox', 'settings', 'aircall', 'paths.ts', 'errors.ts']
 };

@@ -108,6 +108,21 @@ export class Metrics {
     'REST requests this service sent, by purpose.',
     'counter'
   );
+  readonly apiShareUsed = new Family(
+    'aircall_api_requests_24h',
+    "This service's Salesforce API requests over the last 24 hours, every process counted (A1).",
+    'gauge'
+  );
+  readonly apiShareCap = new Family(
+    'aircall_api_share_requests',
+    "The share of the org's daily API requests this service may use (API_Share__c of the org's maximum); absent without a cap.",
+    'gauge'
+  );
+  readonly apiSharePressure = new Family(
+    'aircall_api_pressure',
+    "How hard the service batches to save API requests: 0 as usual, 1 near its share or the org's limit, 2 at it.",
+    'gauge'
+  );
   readonly inboxDepth = new Family('aircall_inbox_depth', 'Items waiting in the inbox.', 'gauge');
   readonly reconcileRuns = new Family(
     'aircall_reconcile_runs_total',

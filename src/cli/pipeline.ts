@@ -6,6 +6,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
+import { ApiShare, batching } from '../budget/share';
 import type { OrgAuth, ServiceConfig } from '../config';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import type { Inbox } from '../inbox/inbox';
@@ -32,8 +33,13 @@ export interface Pipeline {
   readonly settings: SettingsSource;
   readonly worker: Worker;
   readonly metrics: Metrics;
+  /** A1: this service's share of the org's daily API requests, and the batching it asks for. */
+  readonly share: ApiShare;
   close(): Promise<void>;
 }
+
+/** How often the API use is counted into the storage and the share re-evaluated. */
+export const SHARE_TICK_MS = 5000;
 
 /** Refuses, with what to do, a data dir this process cannot create or write (before anything starts). */
 export function requireWritableDataDir(dataDir: string): void {
@@ -127,6 +133,16 @@ export async function startPipeline(
   });
   // A new claimable item wakes the worker at once (with Postgres: one accepted by any process).
   inbox.onWork(() => worker.notify());
+  const share = new ApiShare({
+    inbox,
+    requestsSent: () => [...gateway.requests.values()].reduce((a, b) => a + b, 0),
+    orgUsage: () => gateway.apiUsage,
+    settings,
+    metrics,
+    logger
+  });
+  worker.batching = (windowMs) => batching(share.state.pressure, windowMs);
+  share.start(SHARE_TICK_MS);
   return {
     orgWatch,
     inbox,
@@ -134,9 +150,11 @@ export async function startPipeline(
     settings,
     worker,
     metrics,
+    share,
     async close() {
       orgWatch?.stop();
       await worker.stop();
+      await share.stop();
       await inbox.close();
     }
   };

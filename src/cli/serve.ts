@@ -86,6 +86,7 @@ export const serveCommand: Command = {
       onAccepted: () => pipeline.worker.notify(),
       onRinging: (call) => cards.offer(call),
       readiness: async () => (await readiness(pipeline)) ?? reconciler?.status.webhookProblem ?? null,
+      apiShare: () => pipeline.share.state,
       readStatus: () => ({
         ...pipeline.gateway.readStatus(),
         unreadablePhoneFields: pipeline.gateway.unreadablePhoneFields

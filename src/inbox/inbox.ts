@@ -53,6 +53,10 @@ export interface CompleteDetail {
 /** How many batch budgets an update of a logged call may wait for a batch to join. */
 export const UPDATE_WAIT_BUDGETS = 10;
 
+/** How long the API use is kept: the day the share counts, and an hour. */
+export const API_USE_KEPT_MS = 25 * 60 * 60_000;
+export const minuteOf = (at: number): number => Math.floor(at / 60_000);
+
 /** How many claimable rows one claim looks through, past busy numbers, to fill a batch. */
 export const CLAIM_SCAN_LIMIT = 5000;
 
@@ -72,14 +76,16 @@ export interface Inbox {
    * Items ready to process: pending, final, changed since processed, due, and with a phone
    * number nobody is working on (two calls from one number never run at once, across all the
    * processes that share the storage). A batch that is not full waits up to `windowMs` when
-   * something could join it. Claimed items are this process's until it completes, retries,
+   * something could join it; with `holdUpdates`, updates of logged calls wait for a new call
+   * (batchDue). Claimed items are this process's until it completes, retries,
    * postpones or dead-letters them (Postgres: a lease, renewed while the process lives).
    */
   claim(
     limit: number,
     busyPhones: ReadonlySet<string>,
     busyKeys: ReadonlySet<string>,
-    windowMs?: number
+    windowMs?: number,
+    holdUpdates?: boolean
   ): Promise<InboxItem[]>;
 
   /** Processed: logged or skipped for good, unless a newer version arrived meanwhile. */
@@ -142,6 +148,14 @@ export interface Inbox {
   /** The remembered record is gone (deleted in the org): match the number afresh next time. */
   forgetNumber(e164: string): Promise<void>;
   knownNumbers(e164s: readonly string[]): Promise<Map<string, { sobject: string; recordId: string }>>;
+
+  /**
+   * This service's Salesforce requests (A1, the API share), counted per minute for every
+   * process sharing the storage; minutes older than API_USE_KEPT_MS are dropped.
+   */
+  addApiUse(requests: number, at: number): Promise<void>;
+  /** The requests counted from `since` (ms) on. */
+  apiUse(since: number): Promise<number>;
 
   /** Called when work may have become claimable (here or, with Postgres, in another process). */
   onWork(listener: () => void): void;
@@ -289,11 +303,14 @@ export function choose<C extends Candidate>(
 /**
  * When a batch that is not full may go (see `choose`; rows in the order they changed). Items with
  * no phone number (anonymous, unreadable) cost no org read to share: the engine skips them, so a
- * batch of only those goes at once instead of waiting for company.
+ * batch of only those goes at once instead of waiting for company. With `holdUpdates` (the API
+ * share reached), updates wait for a new call's batch however long (nothing is dropped).
  */
-export function batchDue(rows: readonly Candidate[], windowMs: number): number {
+export function batchDue(rows: readonly Candidate[], windowMs: number, holdUpdates = false): number {
   if (rows.every((r) => r.phone === null)) return Number.NEGATIVE_INFINITY;
   const first = rows.find((r) => r.processed_version === 0);
+  // At the API share (A1): updates of logged calls go only with a new call, or as a full batch.
+  if (holdUpdates) return first ? first.changed_at + windowMs : Number.POSITIVE_INFINITY;
   return Math.min(
     first ? first.changed_at + windowMs : Number.POSITIVE_INFINITY,
     rows[0]!.changed_at + windowMs * UPDATE_WAIT_BUDGETS

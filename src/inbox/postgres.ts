@@ -29,7 +29,18 @@ import pg from 'pg';
 import type { AircallEvent } from '../aircall/read';
 import { coalesce, type CoalescedItem } from './coalesce';
 import type { Candidate, CompleteDetail, Inbox, InboxItem, ItemState, Row } from './inbox';
-import { Chooser, UPDATE_WAIT_BUDGETS, batchDue, itemValues, joinable, reread, toCoalesced, toItem } from './inbox';
+import {
+  API_USE_KEPT_MS,
+  Chooser,
+  UPDATE_WAIT_BUDGETS,
+  batchDue,
+  itemValues,
+  joinable,
+  minuteOf,
+  reread,
+  toCoalesced,
+  toItem
+} from './inbox';
 
 /** Advisory lock keys (two-int form): the namespace is ours, the second int the resource. */
 const LOCK_NS = 0x41435346; // 'ACSF'
@@ -89,7 +100,9 @@ const MIGRATIONS: readonly string[] = [
   // one more page written to the WAL (in full after each checkpoint); by item, a new call's
   // deliveries are appended together.
   `ALTER TABLE aircall_events DROP CONSTRAINT aircall_events_pkey;
-   ALTER TABLE aircall_events ADD PRIMARY KEY (key, digest);`
+   ALTER TABLE aircall_events ADD PRIMARY KEY (key, digest);`,
+  // This service's Salesforce requests per minute, for every process (A1, the API share).
+  `CREATE TABLE aircall_api_use (minute BIGINT PRIMARY KEY, requests BIGINT NOT NULL);`
 ];
 
 /** The item columns both engines share (SQLite has `claimed` instead of the lease). */
@@ -440,7 +453,8 @@ export class PostgresInbox implements Inbox {
     limit: number,
     busyPhones: ReadonlySet<string>,
     busyKeys: ReadonlySet<string>,
-    windowMs = 0
+    windowMs = 0,
+    holdUpdates = false
   ): Promise<InboxItem[]> {
     const now = safeInteger(this.now());
     // Pages of keys in changed_at order, until the batch is full: the cost does not grow
@@ -475,7 +489,7 @@ export class PostgresInbox implements Inbox {
       }
       const rows = chooser.rows;
       let wait = rows.length === 0;
-      if (!wait && rows.length < limit && now < batchDue(rows, windowMs)) {
+      if (!wait && rows.length < limit && now < batchDue(rows, windowMs, holdUpdates)) {
         wait =
           joinable(rows) ||
           (
@@ -804,5 +818,23 @@ export class PostgresInbox implements Inbox {
     );
     for (const row of rows) out.set(row.e164, { sobject: row.sobject, recordId: row.record_id });
     return out;
+  }
+
+  async addApiUse(requests: number, at: number): Promise<void> {
+    await this.pool.query(
+      `INSERT INTO aircall_api_use (minute, requests) VALUES ($1, $2)
+       ON CONFLICT (minute) DO UPDATE SET requests = aircall_api_use.requests + EXCLUDED.requests;
+       `,
+      [minuteOf(at), requests]
+    );
+    await this.pool.query('DELETE FROM aircall_api_use WHERE minute < $1', [minuteOf(at - API_USE_KEPT_MS)]);
+  }
+
+  async apiUse(since: number): Promise<number> {
+    const rows = await this.rows<{ n: string }>(
+      'SELECT COALESCE(SUM(requests), 0) AS n FROM aircall_api_use WHERE minute >= $1',
+      [minuteOf(since)]
+    );
+    return Number(rows[0]?.n ?? 0);
   }
 }

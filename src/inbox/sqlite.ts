@@ -13,10 +13,21 @@ import type { SqliteDatabase, Statement } from '../sqlite';
 import { openDatabase } from '../sqlite';
 import { coalesce } from './coalesce';
 import type { Candidate, CompleteDetail, Inbox, InboxItem, ItemState, Row } from './inbox';
-import { UPDATE_WAIT_BUDGETS, batchDue, choose, itemValues, joinable, reread, toCoalesced, toItem } from './inbox';
+import {
+  API_USE_KEPT_MS,
+  UPDATE_WAIT_BUDGETS,
+  batchDue,
+  choose,
+  itemValues,
+  joinable,
+  minuteOf,
+  reread,
+  toCoalesced,
+  toItem
+} from './inbox';
 
 /** The schema's version (PRAGMA user_version); `migrate` brings older files up to it. */
-const SCHEMA_VERSION = 5;
+const SCHEMA_VERSION = 6;
 
 /**
  * The deliveries, unique by item and then digest (a digest is a hash of the body, which names
@@ -105,7 +116,8 @@ export class SqliteInbox implements Inbox {
    * Creates the tables, or brings a file written by an earlier version up to date: version 1
    * kept every webhook body (with its token) and no classified item; version 2 kept no trace;
    * version 3 counted the queue on every wake-up (version 4 keeps the count, with its indexes);
-   * version 4 made deliveries unique by digest alone (version 5: by item, then digest).
+   * version 4 made deliveries unique by digest alone (version 5: by item, then digest);
+   * version 6 counts the API use (api_use).
    */
   private migrate(): void {
     const version = this.db.pragma('user_version', { simple: true }) as number;
@@ -161,6 +173,7 @@ export class SqliteInbox implements Inbox {
         CREATE TABLE IF NOT EXISTS numbers (
           e164 TEXT PRIMARY KEY, sobject TEXT NOT NULL, record_id TEXT NOT NULL, created_at INTEGER NOT NULL);
         CREATE TABLE IF NOT EXISTS stats (id INTEGER PRIMARY KEY CHECK (id = 1), depth INTEGER NOT NULL);
+        CREATE TABLE IF NOT EXISTS api_use (minute INTEGER PRIMARY KEY, requests INTEGER NOT NULL);
         INSERT OR REPLACE INTO stats (id, depth) SELECT 1, COUNT(*) FROM items WHERE ${WAITING};
         CREATE TRIGGER IF NOT EXISTS items_depth_insert AFTER INSERT ON items BEGIN
           UPDATE stats SET depth = depth + (NEW.state = 'pending' AND NEW.version > NEW.processed_version);
@@ -357,7 +370,8 @@ export class SqliteInbox implements Inbox {
     limit: number,
     busyPhones: ReadonlySet<string>,
     busyKeys: ReadonlySet<string>,
-    windowMs = 0
+    windowMs = 0,
+    holdUpdates = false
   ): Promise<InboxItem[]> {
     const now = this.now();
     // Walks the partial index in changed_at order, reading only what the policy needs, and
@@ -374,7 +388,8 @@ export class SqliteInbox implements Inbox {
       candidates.return?.();
     }
     if (rows.length === 0) return [];
-    if (rows.length < limit && now < batchDue(rows, windowMs) && this.couldJoin(rows, now, windowMs)) return [];
+    if (rows.length < limit && now < batchDue(rows, windowMs, holdUpdates) && this.couldJoin(rows, now, windowMs))
+      return [];
     const keys = JSON.stringify(rows.map((r) => r.key));
     // In flight until an outcome is recorded (or the process restarts); committed with the
     // writes of the same turn, as nothing is lost if it is not durable.
@@ -619,5 +634,22 @@ export class SqliteInbox implements Inbox {
       if (row) out.set(e164, { sobject: row.sobject, recordId: row.record_id });
     }
     return out;
+  }
+
+  addApiUse(requests: number, at: number): Promise<void> {
+    return this.write(() => {
+      this.stmt(
+        `INSERT INTO api_use (minute, requests) VALUES (?, ?)
+         ON CONFLICT (minute) DO UPDATE SET requests = requests + excluded.requests`
+      ).run(minuteOf(at), requests);
+      this.stmt('DELETE FROM api_use WHERE minute < ?').run(minuteOf(at - API_USE_KEPT_MS));
+    });
+  }
+
+  async apiUse(since: number): Promise<number> {
+    const row = this.stmt('SELECT COALESCE(SUM(requests), 0) AS n FROM api_use WHERE minute >= ?').get(
+      minuteOf(since)
+    ) as { n: number };
+    return row.n;
   }
 }

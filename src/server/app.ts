@@ -26,6 +26,13 @@ export interface AppDeps {
   readonly readiness: () => Promise<string | null>;
   /** How batches read the org now, with a warning when it is not the configured path (gateway.ts). */
   readonly readStatus?: () => { path: string; warning: string | null; unreadablePhoneFields?: readonly string[] };
+  /** A1: how hard the service batches to keep to its API share, and why (a warning, never a failure). */
+  readonly apiShare?: () => {
+    pressure: string;
+    ownUsed: number;
+    cap: number | null;
+    reason: string | null;
+  };
   /** When set, /metrics answers only `Authorization: Bearer <token>` (METRICS_TOKEN). */
   readonly metricsToken?: string | null;
 }
@@ -141,7 +148,13 @@ export function buildApp(deps: AppDeps): FastifyInstance {
           ]
         : [])
     ];
-    const extra = read ? { readPath: read.path, ...(warnings.length ? { warnings } : {}) } : {};
+    const share = deps.apiShare?.();
+    if (share?.reason) warnings.push(share.reason);
+    const extra = {
+      ...(read ? { readPath: read.path } : {}),
+      ...(share ? { apiShare: { pressure: share.pressure, used24h: share.ownUsed, cap: share.cap } } : {}),
+      ...(warnings.length ? { warnings } : {})
+    };
     return problem
       ? reply.code(503).send({ status: 'not ready', reason: problem, ...extra })
       : { status: 'ready', ...extra };

@@ -17,7 +17,8 @@ describe('settings (contract §1)', () => {
       relatedRecord: 'None',
       createCase: false,
       logMessages: true,
-      insightCards: true
+      insightCards: true,
+      apiShare: 'None'
     });
   });
 
@@ -33,7 +34,8 @@ describe('settings (contract §1)', () => {
       Related_Record__c: 'Case',
       Create_Case__c: true,
       Log_Messages__c: false,
-      Insight_Cards__c: false
+      Insight_Cards__c: false,
+      API_Share__c: '10'
     };
     const settings = parseSettingsOrThrow({ ...row, Id: 'a00000000000001AAA', SetupOwnerId: '00D000000000001AAA' });
     expect(settings.callWorkflow.outbound_unanswered).toBe('DoNothing');
@@ -50,7 +52,8 @@ describe('settings (contract §1)', () => {
     ['Voicemail__c', 'In Progress', 'Completed, InProgress, DoNothing'],
     ['Unknown_Number__c', 'Person', 'Contact, Lead, Account, None'],
     ['Related_Record__c', 'Opp', 'None, Case, Opportunity'],
-    ['Log_Messages__c', 'yes', 'true, false']
+    ['Log_Messages__c', 'yes', 'true, false'],
+    ['API_Share__c', '10 %', 'None, 5, 10, 25, 50']
   ])('rejects %s = %j, naming the field, the value and the allowed values', (field, value, allowed) => {
     const result = parseSettings({ [field]: value });
     expect(result.ok).toBe(false);
@@ -73,7 +76,7 @@ describe('settings (contract §1)', () => {
   it('describes every contract field once, with unique API names', () => {
     const names = SETTINGS_FIELDS.map((f) => f.apiName);
     expect(new Set(names).size).toBe(names.length);
-    // The ten of contract §1, and Insight_Cards__c (issue #32: insight cards).
-    expect(names).toHaveLength(11);
+    // The ten of contract §1, Insight_Cards__c (issue #32) and API_Share__c (issue #33).
+    expect(names).toHaveLength(12);
   });
 });

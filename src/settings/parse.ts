@@ -1,6 +1,13 @@
 import { SettingsError } from './errors';
 import type { CallType } from '../aircall/call-types';
-import type { CallAction, RelatedRecordChoice, Settings, SettingsField, UnknownNumberChoice } from './schema';
+import type {
+  ApiShareChoice,
+  CallAction,
+  RelatedRecordChoice,
+  Settings,
+  SettingsField,
+  UnknownNumberChoice
+} from './schema';
 import { SETTINGS_FIELDS, allowedValues, isAllowedValue, isBlankValue } from './schema';
 
 export type SettingsRow = Readonly<Record<string, unknown>>;
@@ -46,7 +53,8 @@ export function parseSettings(row: SettingsRow | null | undefined): SettingsResu
       relatedRecord: values.relatedRecord as RelatedRecordChoice,
       createCase: values.createCase as boolean,
       logMessages: values.logMessages as boolean,
-      insightCards: values.insightCards as boolean
+      insightCards: values.insightCards as boolean,
+      apiShare: values.apiShare as ApiShareChoice
     }
   };
 }

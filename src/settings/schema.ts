@@ -56,6 +56,26 @@ export const RELATED_RECORD_VALUES = [
 ] as const satisfies readonly ChoiceValue[];
 export type RelatedRecordChoice = (typeof RELATED_RECORD_VALUES)[number]['value'];
 
+const shareValue = <P extends string>(percent: P) =>
+  ({
+    value: percent,
+    label: `${percent} %`,
+    description: `Up to ${percent} % of the org's daily API requests: nearer the share, batches grow and updates wait.`
+  }) as const;
+
+export const API_SHARE_VALUES = [
+  {
+    value: 'None',
+    label: 'No cap',
+    description: "The service uses what it needs of the org's daily API requests, batching as usual."
+  },
+  shareValue('5'),
+  shareValue('10'),
+  shareValue('25'),
+  shareValue('50')
+] as const satisfies readonly ChoiceValue[];
+export type ApiShareChoice = (typeof API_SHARE_VALUES)[number]['value'];
+
 interface FieldBase {
   /** Property name in the typed settings. */
   readonly key: string;
@@ -180,6 +200,17 @@ export const SETTINGS_FIELDS = [
     help: "While a call rings, show the agent the caller's Salesforce record in an Aircall insight card (needs the Aircall API key and the call.created event).",
     rule: 'C1',
     default: true
+  },
+  {
+    kind: 'choice',
+    key: 'apiShare',
+    apiName: 'API_Share__c',
+    label: "Share of the org's daily API requests",
+    help: "The most of the org's daily API allocation this service may use over 24 hours: None, 5, 10, 25 or 50 (per cent). Near it, calls are logged in larger batches and updates wait; nothing is dropped.",
+    rule: 'A1',
+    length: 4,
+    values: API_SHARE_VALUES,
+    default: 'None'
   }
 ] as const satisfies readonly SettingsField[];
 
@@ -194,6 +225,8 @@ export interface Settings {
   readonly logMessages: boolean;
   /** C1: post an insight card while a call rings (src/cards/). */
   readonly insightCards: boolean;
+  /** A1: the share of the org's daily API allocation this service may use (src/budget/). */
+  readonly apiShare: ApiShareChoice;
 }
 
 export const SETTINGS_OBJECT = 'Aircall_Settings__c';

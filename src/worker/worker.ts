@@ -124,6 +124,11 @@ export class Worker {
   pressure: () => boolean = () => false;
   /** What happened to a call's insight card, for its trace (src/cards/); none by default. */
   cardNote: (key: string) => string | null = () => null;
+  /** The batching the API share asks for (src/budget/): by default the configured window. */
+  batching: (windowMs: number) => { windowMs: number; holdUpdates: boolean } = (windowMs) => ({
+    windowMs,
+    holdUpdates: false
+  });
   /** Ringing calls waiting for their card's read, which a batch's read serves too (src/cards/). */
   riders: () => { subjects: SnapshotSubject[]; deliver(result: BatchSnapshot | Error): void } | null = () => null;
 
@@ -257,12 +262,8 @@ export class Worker {
       while (this.running && this.storageProblem === null && this.inFlight.size < concurrency()) {
         let items: InboxItem[];
         try {
-          items = await this.inbox.claim(
-            this.options.batchSize,
-            this.busyPhones,
-            this.busyKeys,
-            this.options.batchWindowMs
-          );
+          const { windowMs, holdUpdates } = this.batching(this.options.batchWindowMs);
+          items = await this.inbox.claim(this.options.batchSize, this.busyPhones, this.busyKeys, windowMs, holdUpdates);
         } catch (error) {
           this.storageOpen(error);
           break;

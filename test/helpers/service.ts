@@ -148,6 +148,7 @@ export async function runService(
       onAccepted: () => pipeline.worker.notify(),
       onRinging: (call) => cards.offer(call),
       readiness: () => readiness(pipeline),
+      apiShare: () => pipeline.share.state,
       metricsToken: config.metricsToken
     });
     await app.listen({ port: 0, host: '127.0.0.1' });

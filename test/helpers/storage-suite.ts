@@ -377,6 +377,56 @@ export function storageSuite(engine: string, open: OpenInbox): void {
         now += 3000;
         expect(await claim()).toEqual(['call:94', 'call:95']);
       });
+
+      it('at the API share, holds an update for a new call however long, and loses nothing (A1)', async () => {
+        const held = async () => keys(await inbox.claim(25, none, none, 3000, true));
+        await inbox.accept(ended(194), 'd');
+        const [item] = await held();
+        expect(item).toBe('call:194');
+        await inbox.complete(item!, 1, 'logged', { taskId: '00T000000000001AAA' });
+        await inbox.accept(
+          read('call.tagged', callData({ id: 194, raw_digits: digits(194), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
+          'e'
+        );
+        now += 3000 * 100; // long past the ten budgets an update waits otherwise
+        expect(await held()).toEqual([]);
+        expect(keys(await inbox.claim(25, none, none, 3000))).toEqual(['call:194']); // without the hold, it goes
+        await inbox.release(['call:194']);
+        await inbox.accept(ended(195), 'f');
+        expect(await held()).toEqual([]);
+        now += 3000;
+        expect(await held()).toEqual(['call:194', 'call:195']);
+        expect((await inbox.item('call:194'))?.classified).toMatchObject({ tags: ['VIP'] });
+      });
+
+      it('a full batch of held updates goes without waiting for a new call', async () => {
+        for (const id of [301, 302]) {
+          await inbox.accept(ended(id), `n${id}`);
+          now += 1;
+        }
+        for (const i of await inbox.claim(25, none, none, 0)) await inbox.complete(i.key, i.version, 'logged');
+        for (const id of [301, 302])
+          await inbox.accept(
+            read('call.tagged', callData({ id, raw_digits: digits(id), tags: [{ id: 1, name: 'x' }] })),
+            `t${id}`
+          );
+        expect(keys(await inbox.claim(3, none, none, 3000, true))).toEqual([]);
+        expect(keys(await inbox.claim(2, none, none, 3000, true))).toEqual(['call:301', 'call:302']);
+      });
+    });
+
+    it('counts the API use per minute for the last day and an hour, every write added (A1)', async () => {
+      const minute = 60_000;
+      now = 100 * 24 * 60 * minute;
+      await inbox.addApiUse(3, now);
+      await inbox.addApiUse(4, now + 10_000); // the same minute
+      await inbox.addApiUse(5, now + minute);
+      expect(await inbox.apiUse(now)).toBe(12);
+      expect(await inbox.apiUse(now + minute)).toBe(5);
+      expect(await inbox.apiUse(now + 2 * minute)).toBe(0);
+      // A day and an hour later, the first minutes are gone; the sum counts what is kept.
+      await inbox.addApiUse(1, now + 25 * 60 * minute + 2 * minute);
+      expect(await inbox.apiUse(0)).toBe(1);
     });
   });
 }

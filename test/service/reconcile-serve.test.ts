@@ -88,7 +88,11 @@ describe('serve reconciles with the Aircall API', () => {
 
       const ready = await fetch(`${base}/readyz`);
       expect(ready.status).toBe(200);
-      expect(await ready.json()).toEqual({ status: 'ready', readPath: 'apex' });
+      expect(await ready.json()).toEqual({
+        status: 'ready',
+        readPath: 'apex',
+        apiShare: { pressure: 'normal', used24h: expect.any(Number) as number, cap: null }
+      });
       expect(await serve.stop()).toBe(0);
     } finally {
       serve.cleanup();

@@ -214,6 +214,47 @@ export const SETTINGS_FIELDS = [
         help: "While a call rings, show the agent the caller's Salesforce record in an Aircall insight card (needs the Aircall API key and the call.created event).",
         rule: 'C1',
         default: true
+    },
+    {
+        apiName: 'API_Share__c',
+        key: 'apiShare',
+        kind: 'choice',
+        label: "Share of the org's daily API requests",
+        help: "The most of the org's daily API allocation this service may use over 24 hours: None, 5, 10, 25 or 50 (per cent). Near it, calls are logged in larger batches and updates wait; nothing is dropped.",
+        rule: 'A1',
+        default: 'None',
+        values: [
+            {
+                value: 'None',
+                label: 'No cap',
+                description: "The service uses what it needs of the org's daily API requests, batching as usual."
+            },
+            {
+                value: '5',
+                label: '5 %',
+                description:
+                    "Up to 5 % of the org's daily API requests: nearer the share, batches grow and updates wait."
+            },
+            {
+                value: '10',
+                label: '10 %',
+                description:
+                    "Up to 10 % of the org's daily API requests: nearer the share, batches grow and updates wait."
+            },
+            {
+                value: '25',
+                label: '25 %',
+                description:
+                    "Up to 25 % of the org's daily API requests: nearer the share, batches grow and updates wait."
+            },
+            {
+                value: '50',
+                label: '50 %',
+                description:
+                    "Up to 50 % of the org's daily API requests: nearer the share, batches grow and updates wait."
+            }
+        ],
+        callType: null
     }
 ];
 export const AIRCALL_TYPE_LABELS = {

@@ -5,6 +5,7 @@ import saveSettings from '@salesforce/apex/AircallSettingsController.saveSetting
 import { reduceErrors } from 'c/aircallErrors';
 import {
     ACTIONS,
+    API_SHARE,
     BUSINESS_HOURS,
     BUSINESS_HOURS_OPTIONS,
     CREATE_CASE,
@@ -42,6 +43,8 @@ export default class AircallSettingsPanel extends LightningElement {
     logMessagesHelp = field(LOG_MESSAGES).help;
     insightCardsLabel = field(INSIGHT_CARDS).label;
     insightCardsHelp = field(INSIGHT_CARDS).help;
+    apiShareOptions = choiceOptions(API_SHARE);
+    apiShareLabel = field(API_SHARE).label;
 
     connectedCallback() {
         this.load();
@@ -148,6 +151,16 @@ export default class AircallSettingsPanel extends LightningElement {
 
     handleInsightCardsChange(event) {
         this.change(INSIGHT_CARDS, event.target.checked);
+    }
+
+    get apiShare() {
+        return this.values[API_SHARE];
+    }
+    get apiShareDescription() {
+        return choiceDescription(API_SHARE, this.values[API_SHARE]);
+    }
+    handleApiShareChange(event) {
+        this.change(API_SHARE, event.detail.value);
     }
 
     handleCancel() {

@@ -15,6 +15,7 @@ export const RELATED_RECORD = 'Related_Record__c';
 export const CREATE_CASE = 'Create_Case__c';
 export const LOG_MESSAGES = 'Log_Messages__c';
 export const INSIGHT_CARDS = 'Insight_Cards__c';
+export const API_SHARE = 'API_Share__c';
 
 export function field(apiName) {
     return FIELDS.get(apiName);

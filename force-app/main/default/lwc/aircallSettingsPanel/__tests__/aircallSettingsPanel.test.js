@@ -208,6 +208,18 @@ describe('c-aircall-settings-panel', () => {
         expect(saveSettings).toHaveBeenCalledWith({ values: { Insight_Cards__c: false } });
     });
 
+    it("caps the share of the org's API requests, saying what the choice does", async () => {
+        const { element, $ } = await mount();
+        const group = $('lightning-radio-group.api-share');
+        expect(group.options.map((o) => o.value)).toEqual(['None', '5', '10', '25', '50']);
+        await pick(group, '10');
+        expect($('.api-share-description').textContent).toContain('Up to 10 %');
+        saveSettings.mockResolvedValue(VIEW);
+        saveButton(element).click();
+        await flush();
+        expect(saveSettings).toHaveBeenCalledWith({ values: { API_Share__c: '10' } });
+    });
+
     it('is read-only for users without the admin permission set', async () => {
         const { element, $ } = await mount({ ...VIEW, canEdit: false });
         expect($('.read-only-notice').textContent).toContain('Aircall_Admin');

@@ -1,0 +1,103 @@
+/**
+ * A1, the API share, through the real service and the local org: at the share, calls that end
+ * apart are logged in one larger batch, and a late tag waits for the next new call, never lost;
+ * /readyz says so (a warning, still ready) and /metrics shows it.
+ */
+import type { TestService } from '../helpers/service';
+import { testService } from '../helpers/service';
+import { callData, envelope } from '../fixtures/aircall-builders';
+
+const WINDOW_MS = 200;
+let svc: TestService;
+let nextId = 8_100_000;
+
+const digits = (n: number) => `+33 6 41 00 ${String(n % 100).padStart(2, '0')} ${String(n % 97).padStart(2, '0')}`;
+const ended = (id: number, patch: Record<string, unknown> = {}) =>
+  envelope('call.ended', callData({ id, raw_digits: digits(id), ...patch }));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function taskOf(id: number): Promise<{ Aircall_Tags__c: string | null } | undefined> {
+  const result = await svc.org.conn.query<{ Aircall_Tags__c: string | null }>(
+    `SELECT Aircall_Tags__c FROM Task WHERE Aircall_Id__c = 'call:${id}'`
+  );
+  return result.records[0];
+}
+
+async function until(what: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await what())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await sleep(20);
+  }
+}
+
+const writes = () => svc.pipeline.gateway.requests.get('write') ?? 0;
+
+beforeAll(async () => {
+  // A small org (1,000 requests a day): a share of 5 % is 50 requests.
+  svc = await testService({ org: { apiLimit: 1_000 }, worker: { batchWindowMs: WINDOW_MS } });
+  await svc.setSettings({ API_Share__c: '5', Unknown_Number__c: 'Contact' });
+  await svc.pipeline.settings.get();
+}, 60_000);
+afterAll(async () => {
+  await svc?.close();
+});
+
+describe('the API share (A1)', () => {
+  it('batches as usual under the share: calls ending apart are written apart', async () => {
+    expect((await svc.pipeline.share.tick()).pressure).toBe('normal');
+    const before = writes();
+    const [a, b] = [(nextId += 1), (nextId += 1)];
+    await svc.post(ended(a));
+    await sleep(WINDOW_MS * 3);
+    await svc.post(ended(b));
+    await svc.settle();
+    expect(writes() - before).toBe(2);
+  });
+
+  it('at the share: one larger batch, a late tag held for the next new call and not lost; /readyz warns', async () => {
+    // This service's own use over the last 24 hours reaches its share (50 of 1,000).
+    await svc.pipeline.inbox.addApiUse(50, Date.now());
+    const state = await svc.pipeline.share.tick();
+    expect(state).toMatchObject({ pressure: 'capped', cap: 50 });
+
+    const ready = await fetch(`${svc.url}/readyz`);
+    expect(ready.status).toBe(200);
+    const body = (await ready.json()) as { status: string; warnings: string[]; apiShare: { pressure: string } };
+    expect(body.status).toBe('ready');
+    expect(body.apiShare.pressure).toBe('capped');
+    expect(body.warnings.join('\n')).toMatch(/its whole share of 50 \(API_Share__c 5 %/);
+    expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^aircall_api_pressure 2$/m);
+
+    // Three calls ending apart (three usual windows each) go in one batch: one write.
+    const before = writes();
+    const calls = [(nextId += 1), (nextId += 1), (nextId += 1)];
+    for (const id of calls) {
+      await svc.post(ended(id));
+      await sleep(WINDOW_MS * 3);
+    }
+    await svc.settle();
+    expect(writes() - before).toBe(1);
+
+    // A tag after the call was logged waits, past the ten windows an update waits otherwise.
+    const tagged = calls[0]!;
+    await svc.post(
+      envelope(
+        'call.tagged',
+        callData({ id: tagged, raw_digits: digits(tagged), tags: [{ id: 1, name: 'VIP', color: '#000' }] })
+      )
+    );
+    await sleep(WINDOW_MS * 15);
+    expect((await svc.pipeline.inbox.item(`call:${tagged}`))?.state).toBe('pending');
+    expect((await taskOf(tagged))?.Aircall_Tags__c).toBeNull();
+
+    // The next new call takes it along: one write for both.
+    const beforeNext = writes();
+    const next = (nextId += 1);
+    await svc.post(ended(next));
+    await until(async () => (await taskOf(tagged))?.Aircall_Tags__c === 'VIP');
+    await svc.settle();
+    expect(await taskOf(next)).toBeDefined();
+    expect(writes() - beforeNext).toBe(1);
+  }, 30_000);
+});
