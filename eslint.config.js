@@ -39,6 +39,8 @@ const LAYERS = {
     ],
     // A1, the API share: the storage's count of requests, the settings seen, the batching it asks for.
     budget: ['inbox', 'worker', 'settings', 'metrics.ts', 'errors.ts'],
+    // Settings previews: the inbox's last days replayed through the engine on one org read.
+    preview: ['worker', 'inbox', 'salesforce', 'rules', 'aircall', 'settings', 'errors.ts'],
     server: ['inbox', 'aircall', 'metrics.ts', 'errors.ts'],
     console: ['org-api', 'inbox', 'settings', 'aircall', 'paths.ts', 'errors.ts']
 };

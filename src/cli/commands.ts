@@ -8,6 +8,7 @@ import { deadLettersCommand } from './dead-letters';
 import { explainCommand } from './explain';
 import { localAircallCommand } from './local-aircall';
 import { localOrgCommand } from './local-org';
+import { previewCommand } from './preview';
 import { replayCommand } from './replay';
 import { serveCommand } from './serve';
 
@@ -18,6 +19,7 @@ export const COMMANDS: readonly Command[] = [
   aircallWebhookCommand,
   agentsCommand,
   explainCommand,
+  previewCommand,
   deadLettersCommand,
   copyStorageCommand,
   localOrgCommand,

@@ -9,21 +9,24 @@ import { AircallSfError, ERROR_CODES } from '../errors';
 import { readWebhook } from '../server/webhook';
 import type { Pipeline } from './pipeline';
 
-/**
- * Envelopes from a JSON array, a JSON Lines file, or one JSON object (pretty-printed, as
- * documentation samples are pasted), as raw bodies.
- */
-export function readEnvelopes(file: string): string[] {
-  let text: string;
+/** A file a command was given, or INPUT_FILE_INVALID saying why it cannot be read. */
+export function readInputFile(file: string): string {
   try {
-    text = readFileSync(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (error) {
     throw new AircallSfError(
       ERROR_CODES.INPUT_FILE_INVALID,
       `Cannot read ${file}: ${error instanceof Error ? error.message : String(error)}`
     );
   }
-  const trimmed = text.trim();
+}
+
+/**
+ * Envelopes from a JSON array, a JSON Lines file, or one JSON object (pretty-printed, as
+ * documentation samples are pasted), as raw bodies.
+ */
+export function readEnvelopes(file: string): string[] {
+  const trimmed = readInputFile(file).trim();
   if (trimmed.startsWith('{')) {
     try {
       return [JSON.stringify(JSON.parse(trimmed))];

@@ -119,6 +119,11 @@ export interface Inbox {
    * `data`, so a payload that an earlier version could not read gets the current parser.
    */
   retry(key?: string): Promise<number>;
+  /**
+   * The calls and messages changed from `since` (ms) on, oldest first, a page of `limit` after
+   * `after` (the last one of the previous page): what a settings preview replays.
+   */
+  history(since: number, after: { changedAt: number; key: string } | null, limit: number): Promise<InboxItem[]>;
   /** The calls and messages most recently received or changed, newest first (the console's list). */
   recent(limit: number): Promise<InboxItem[]>;
   /**

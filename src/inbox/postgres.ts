@@ -737,6 +737,15 @@ export class PostgresInbox implements Inbox {
     ).map(toItem);
   }
 
+  async history(since: number, after: { changedAt: number; key: string } | null, limit: number): Promise<InboxItem[]> {
+    const rows = await this.rows<Row>(
+      `SELECT * FROM aircall_items WHERE changed_at >= $1 AND (changed_at, key) > ($2, $3)
+       ORDER BY changed_at, key LIMIT $4`,
+      [since, after?.changedAt ?? Number.MIN_SAFE_INTEGER, after?.key ?? '', limit]
+    );
+    return rows.map(toItem);
+  }
+
   async recent(limit: number): Promise<InboxItem[]> {
     return (await this.rows<Row>('SELECT * FROM aircall_items ORDER BY changed_at DESC, key LIMIT $1', [limit])).map(
       toItem

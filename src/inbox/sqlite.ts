@@ -561,6 +561,14 @@ export class SqliteInbox implements Inbox {
     ).map(toItem);
   }
 
+  async history(since: number, after: { changedAt: number; key: string } | null, limit: number): Promise<InboxItem[]> {
+    const rows = this.stmt(
+      `SELECT * FROM items INDEXED BY items_changed WHERE changed_at >= ? AND (changed_at, key) > (?, ?)
+       ORDER BY changed_at, key LIMIT ?`
+    ).all(since, after?.changedAt ?? Number.MIN_SAFE_INTEGER, after?.key ?? '', limit) as Row[];
+    return rows.map(toItem);
+  }
+
   async recent(limit: number): Promise<InboxItem[]> {
     return (this.stmt('SELECT * FROM items ORDER BY changed_at DESC, key LIMIT ?').all(limit) as Row[]).map(toItem);
   }

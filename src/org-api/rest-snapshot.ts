@@ -279,7 +279,7 @@ export class RestSnapshotReader {
     for (const object of ['Lead', 'Account'] as const)
       for (const r of rowsOf(`keyed${object}`))
         keyed.push({ key: String(r.Aircall_Key__c), sobject: object, id: String(r.Id) });
-    const kind = settings?.Related_Record__c;
+    const kind = request.related ?? settings?.Related_Record__c;
     const related: SnapshotResponse['related'] = { kind: null, records: [] };
     if (kind === 'Case' || kind === 'Opportunity') {
       related.kind = kind;

@@ -187,11 +187,16 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
   const emailList = emails.map(quote).join(', ');
   const externalIds = strings(request, 'externalIds');
   const keys = strings(request, 'keys');
+  // A settings preview may ask for the open records of a kind the settings do not name.
+  const asked = request.related;
+  if (asked != null && asked !== 'Case' && asked !== 'Opportunity')
+    throw new Refusal('related must be Case or Opportunity.');
   const fields = SETTINGS_FIELDS.map((f) => f.apiName);
   const settingsRow = ctx.query(
     `SELECT ${fields.join(', ')} FROM ${SETTINGS_OBJECT} WHERE SetupOwnerId = ${quote(ctx.orgId)} LIMIT 1`
   )[0];
   const settings = settingsRow ? Object.fromEntries(fields.map((f) => [f, settingsRow[f] ?? null])) : null;
+  const kind = asked ?? settings?.Related_Record__c;
   const found = search(ctx, terms, request.isolate === true);
   const { unresolved } = found;
   const details = request.details === true && found.records.length > 0;
@@ -239,9 +244,7 @@ function read(ctx: LocalApexContext, request: Row): SnapshotResponse {
     orgId: ctx.orgId,
     settings,
     records,
-    related: details
-      ? relatedDetails(ctx, related(ctx, settings?.Related_Record__c, contactIds))
-      : related(ctx, settings?.Related_Record__c, contactIds),
+    related: details ? relatedDetails(ctx, related(ctx, kind, contactIds)) : related(ctx, kind, contactIds),
     users,
     tasks,
     keyed,

@@ -40,6 +40,11 @@ export interface SnapshotRequest {
    * Account's (a Lead's company) names, and the last call logged on each. Absent: false.
    */
   readonly details?: boolean;
+  /**
+   * For a settings preview (src/preview/): the open records of this kind, whatever
+   * Related_Record__c says. Absent: as Related_Record__c says.
+   */
+  readonly related?: 'Case' | 'Opportunity';
 }
 
 const id = z.string().regex(/^[a-zA-Z0-9]{15}(?:[a-zA-Z0-9]{3})?$/, 'not a Salesforce Id');
@@ -119,7 +124,8 @@ export const SNAPSHOT_REQUEST_KEYS = [
   'externalIds',
   'keys',
   'isolate',
-  'details'
+  'details',
+  'related'
 ] as const satisfies readonly (keyof SnapshotRequest)[];
 export const SNAPSHOT_RESPONSE_KEYS = Object.keys(snapshotResponseSchema.shape) as (keyof SnapshotResponse)[];
 

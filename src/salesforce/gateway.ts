@@ -72,6 +72,8 @@ export interface ReadRequest {
   readonly externalIds: readonly string[];
   /** For an insight card: the records' owners and Accounts, and their last calls (card-details.ts). */
   readonly details?: boolean;
+  /** For a settings preview: the open records of this kind, whatever Related_Record__c says. */
+  readonly related?: 'Case' | 'Opportunity';
 }
 
 /** What an insight card shows beyond the match (read with `details`; related titles always come). */
@@ -345,7 +347,8 @@ export class OrgGateway {
         emails: slice(emails, i),
         externalIds: slice(externalIds, i),
         keys: slice(keys, i),
-        ...(request.details ? { details: true } : {})
+        ...(request.details ? { details: true } : {}),
+        ...(request.related ? { related: request.related } : {})
       };
       await this.readNumbers(body, part, responses, foundFor);
     }
@@ -372,7 +375,8 @@ export class OrgGateway {
             externalIds: [],
             keys: [],
             isolate: true,
-            ...(request.details ? { details: true } : {})
+            ...(request.details ? { details: true } : {}),
+            ...(request.related ? { related: request.related } : {})
           },
           ambiguous,
           responses,
@@ -421,7 +425,8 @@ export class OrgGateway {
         externalIds: [],
         keys: [],
         ...(body.isolate ? { isolate: true } : {}),
-        ...(body.details ? { details: true } : {})
+        ...(body.details ? { details: true } : {}),
+        ...(body.related ? { related: body.related } : {})
       };
     }
   }

@@ -26,13 +26,13 @@ export interface BatchSnapshot {
  * One read of the org for a batch (the snapshot resource): settings, phone matches, open
  * Cases or Opportunities, users, Tasks already logged and the records this service created.
  * The inbox's memory of created records is added too (it costs nothing). Used by the worker,
- * by `explain` and by insight cards (with `details`).
+ * by `explain`, by insight cards (with `details`) and by settings previews (without `tasks`).
  */
 export async function buildSnapshots(
   gateway: OrgGateway,
   inbox: Inbox,
   prepared: readonly SnapshotSubject[],
-  options: { readonly details?: boolean } = {}
+  options: { readonly details?: boolean; readonly tasks?: boolean; readonly related?: 'Case' | 'Opportunity' } = {}
 ): Promise<BatchSnapshot> {
   const numbers = new Map<string, (string | null)[]>();
   for (const p of prepared) {
@@ -40,12 +40,14 @@ export async function buildSnapshots(
     // An update keeps the Task where it is: no search for its number.
     if (e164 && !p.placement) numbers.set(e164, [p.classified.line.country]);
   }
-  const emails = prepared.map((p) => p.classified.agent?.email).filter((e): e is string => !!e);
+  const emails = [...new Set(prepared.map((p) => p.classified.agent?.email).filter((e): e is string => !!e))];
   const read = await gateway.read({
     numbers: [...numbers].map(([e164, hints]) => ({ e164, hints })),
     emails,
-    externalIds: prepared.map((p) => p.classified.externalId),
-    ...(options.details ? { details: true } : {})
+    // A preview plans as if logging afresh: the Tasks already logged are not asked for.
+    externalIds: options.tasks === false ? [] : prepared.map((p) => p.classified.externalId),
+    ...(options.details ? { details: true } : {}),
+    ...(options.related ? { related: options.related } : {})
   });
   const candidates = new Map<string, CandidateRecord[]>(read.candidates);
   for (const [e164, record] of await inbox.knownNumbers([...numbers.keys()])) {

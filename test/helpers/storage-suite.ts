@@ -415,6 +415,20 @@ export function storageSuite(engine: string, open: OpenInbox): void {
       });
     });
 
+    it('pages through the items changed since a time, oldest first (a settings preview)', async () => {
+      for (const id of [401, 402, 403, 404]) {
+        await inbox.accept(ended(id), `h${id}`);
+        now += 1000;
+      }
+      const since = 1_000_000 + 1000; // after the first
+      const first = await inbox.history(since, null, 2);
+      expect(first.map((i) => i.key)).toEqual(['call:402', 'call:403']);
+      const last = first[first.length - 1]!;
+      const next = await inbox.history(since, { changedAt: last.changedAt, key: last.key }, 2);
+      expect(next.map((i) => i.key)).toEqual(['call:404']);
+      expect(await inbox.history(since, { changedAt: now, key: '' }, 2)).toEqual([]);
+    });
+
     it('counts the API use per minute for the last day and an hour, every write added (A1)', async () => {
       const minute = 60_000;
       now = 100 * 24 * 60 * minute;

@@ -79,6 +79,47 @@ describe('aircall-sf replay', () => {
   }, 60_000);
 });
 
+describe('aircall-sf preview', () => {
+  it("compares a draft with the org's settings on the calls received, says the cost first, writes nothing", async () => {
+    await setSettings({ Unknown_Number__c: 'Lead', Missed_Call__c: 'InProgress' });
+    const file = join(dir, 'preview-day.jsonl');
+    const { events, keys } = businessDay({ calls: 20, numbers: 8, seed: 7 });
+    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
+    const data = join(dir, 'preview');
+    expect((await cli(['replay', file], data)).code).toBe(0);
+    const draft = join(dir, 'draft.json');
+    writeFileSync(draft, JSON.stringify({ Missed_Call__c: 'DoNothing' }));
+    const tasks = (await org.conn.query('SELECT COUNT() FROM Task')).totalSize;
+
+    const result = await cli(['preview', '--settings', draft, '--days', '3'], data);
+    expect(result.code).toBe(0);
+    expect(result.stderr).toContain(`preview: ${keys.length} calls from `);
+    expect(result.stderr).toMatch(/numbers; reading the org costs 1 API request$/m);
+    const summary = lastLine(result.stdout) as {
+      calls: number;
+      reads: number;
+      changedCalls: number;
+      changedFields: unknown;
+      current: { logged: number };
+      draft: { logged: number; notLogged: Record<string, number> };
+    };
+    expect(summary).toMatchObject({ calls: keys.length, reads: 1, days: 3 });
+    expect(summary.changedFields).toEqual({ Missed_Call__c: { current: 'InProgress', draft: 'DoNothing' } });
+    expect(summary.current.logged).toBe(keys.length);
+    expect(summary.changedCalls).toBeGreaterThan(0);
+    expect(summary.draft.notLogged).toEqual({ DO_NOTHING: summary.changedCalls });
+    expect(summary.draft.logged).toBe(keys.length - summary.changedCalls);
+    expect(result.stdout).toMatch(/^call:\d+: In Progress on .* {2}-> {2}not logged \(DO_NOTHING\)$/m);
+    expect((await org.conn.query('SELECT COUNT() FROM Task')).totalSize).toBe(tasks);
+
+    writeFileSync(draft, '{"Missed_Call__c": "Never"}');
+    const invalid = await cli(['preview', '--settings', draft], data);
+    expect(invalid.code).toBe(2);
+    expect(invalid.stderr).toContain('Missed_Call__c');
+    expect((await cli(['preview'], data)).stderr).toContain('preview needs --settings FILE');
+  }, 120_000);
+});
+
 describe('aircall-sf explain', () => {
   it('prints the trace and the plan, and writes nothing', async () => {
     await org.conn.sobject('Contact').create({ LastName: 'Explained', Phone: '+33 6 99 88 77 66' });

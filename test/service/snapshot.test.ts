@@ -109,6 +109,14 @@ describe('the local org answers it as the Apex does', () => {
     expect(gateway.requests.get('snapshot')).toBe(1);
   });
 
+  it('reads the open records a settings preview asks for, whatever Related_Record__c says', async () => {
+    const request = { numbers: [{ e164: '+33170000001', hints: [] }], emails: [], externalIds: [] };
+    const asked = await gateway.read({ ...request, related: 'Opportunity' });
+    expect(asked.relatedKind).toBe('Opportunity');
+    expect(asked.openRelated.get(contactId) ?? []).toEqual([]);
+    expect((await gateway.read(request)).relatedKind).toBe('Case');
+  });
+
   it('finds the Tasks already logged and the records this service created', async () => {
     const read = await gateway.read({
       numbers: [{ e164: '+33170000002', hints: [] }],
@@ -136,6 +144,7 @@ describe('the local org answers it as the Apex does', () => {
     ['[1]', /^The request body must be a JSON object\.$/],
     ['{"emails": "a@b.c"}', /^emails must be a list\.$/],
     ['{"emails": [1]}', /^emails must hold strings only\.$/],
+    ['{"related":"Account"}', /^related must be Case or Opportunity\.$/],
     ['{"numbers": [{"terms": "+33"}]}', /^numbers must hold objects with terms/],
     [
       JSON.stringify({ externalIds: Array.from({ length: 201 }, (_, n) => `call:${n}`) }),
