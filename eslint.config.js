@@ -41,6 +41,8 @@ const LAYERS = {
     budget: ['inbox', 'worker', 'settings', 'metrics.ts', 'errors.ts'],
     // Settings previews: the inbox's last days replayed through the engine on one org read.
     preview: ['worker', 'inbox', 'salesforce', 'rules', 'aircall', 'settings', 'errors.ts'],
+    // Phone-data health: the org's phone values read as the matching reads them.
+    health: ['inbox', 'salesforce', 'rules', 'aircall', 'errors.ts'],
     server: ['inbox', 'aircall', 'metrics.ts', 'errors.ts'],
     console: ['org-api', 'inbox', 'settings', 'aircall', 'paths.ts', 'errors.ts']
 };

@@ -6,6 +6,7 @@ import type { Command } from './command';
 import { copyStorageCommand } from './copy-storage';
 import { deadLettersCommand } from './dead-letters';
 import { explainCommand } from './explain';
+import { healthCommand } from './health';
 import { localAircallCommand } from './local-aircall';
 import { localOrgCommand } from './local-org';
 import { previewCommand } from './preview';
@@ -20,6 +21,7 @@ export const COMMANDS: readonly Command[] = [
   agentsCommand,
   explainCommand,
   previewCommand,
+  healthCommand,
   deadLettersCommand,
   copyStorageCommand,
   localOrgCommand,

@@ -94,17 +94,25 @@ function normaliseCandidates(candidates: readonly CandidateRecord[]): CandidateR
 }
 
 /** The records that hold the number in a phone field (R4's candidates, converted Leads left out). */
-function holders(item: Classified, e164: string, org: OrgSnapshot): CandidateRecord[] {
-  const hints = [item.line.country];
-  return normaliseCandidates(org.candidates).filter(
+function holders(
+  hints: readonly (string | null)[],
+  e164: string,
+  candidates: readonly CandidateRecord[]
+): CandidateRecord[] {
+  return normaliseCandidates(candidates).filter(
     (c) => !(c.kind === 'Lead' && c.isConverted) && c.phones.some((p) => samePhoneNumber(p, e164, hints))
   );
 }
 
-function matchRecord(item: Classified, e164: string, org: OrgSnapshot, trace: Trace): CandidateRecord | null {
-  const confirmed = holders(item, e164, org);
+function matchRecord(
+  hints: readonly (string | null)[],
+  e164: string,
+  candidates: readonly CandidateRecord[],
+  trace: Trace
+): CandidateRecord | null {
+  const confirmed = holders(hints, e164, candidates);
   if (confirmed.length === 0) {
-    trace.add('R4', `no record has ${e164} in a phone field (${org.candidates.length} search candidates checked)`);
+    trace.add('R4', `no record has ${e164} in a phone field (${candidates.length} search candidates checked)`);
     return null;
   }
   const counts = MATCH_PRIORITY.map((k) => [k, confirmed.filter((c) => c.kind === k).length] as const).filter(
@@ -124,6 +132,20 @@ function matchRecord(item: Classified, e164: string, org: OrgSnapshot, trace: Tr
     trace.add('R5', `one ${kind} has the number: ${chosen.id}`);
   }
   return chosen;
+}
+
+/**
+ * R4 and R5 alone: the record a call from `e164` would be logged on among `candidates` (read in
+ * `hints`' countries), and why, in the trace's words. For the phone-data health report.
+ */
+export function winningRecord(
+  e164: string,
+  candidates: readonly CandidateRecord[],
+  hints: readonly (string | null)[] = []
+): { record: CandidateRecord | null; why: string } {
+  const trace = new Trace();
+  const record = matchRecord(hints, e164, candidates, trace);
+  return { record, why: renderTrace(trace.lines) };
 }
 
 function existingTarget(match: CandidateRecord): TargetPlan {
@@ -422,7 +444,7 @@ export function plan(input: EngineInput): Plan {
   const ownerTrace = new Trace();
   const ownerId = chooseOwner(item, org, ownerTrace);
   const placed = org.placement ?? null;
-  const match = placed ? keptRecord(placed, trace) : matchRecord(item, e164, org, trace);
+  const match = placed ? keptRecord(placed, trace) : matchRecord([item.line.country], e164, org.candidates, trace);
   let target: TargetPlan;
   if (match) {
     target = existingTarget(match);
@@ -493,7 +515,7 @@ export function previewRinging(input: EngineInput): RingingPreview | SkipPlan {
     return skip(item, trace, 'NO_NUMBER');
   }
   const ownerId = chooseOwner(item, org, new Trace());
-  const match = matchRecord(item, e164, org, trace);
+  const match = matchRecord([item.line.country], e164, org.candidates, trace);
   let target: TargetPlan | null = null;
   if (match) {
     target = existingTarget(match);
@@ -504,5 +526,11 @@ export function previewRinging(input: EngineInput): RingingPreview | SkipPlan {
     trace.add('R3', 'Unknown_Number__c is None: nothing would be created');
   }
   const related = target ? relate(item, target, settings, org, null, ownerId, trace) : null;
-  return { outcome: 'preview', target, related, holders: holders(item, e164, org).length, trace: trace.lines };
+  return {
+    outcome: 'preview',
+    target,
+    related,
+    holders: holders([item.line.country], e164, org.candidates).length,
+    trace: trace.lines
+  };
 }

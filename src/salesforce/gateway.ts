@@ -269,6 +269,15 @@ export class OrgGateway {
     ) as T;
   }
 
+  /**
+   * One GET of the REST API for a room of its own (the phone-data health report), counted under
+   * `purpose`: `path` is relative to the versioned base (`query?q=…`) or absolute (`/services/…`).
+   */
+  async get<T>(purpose: string, path: string, headers?: Record<string, string>): Promise<T> {
+    const url = path.startsWith('/') ? path : `${this.base}/${path}`;
+    return this.call(purpose, () => this.request<T>({ method: 'GET', url, ...(headers ? { headers } : {}) }));
+  }
+
   /** Whether the integration user's identity is known (init answered, or a snapshot did). */
   get identified(): boolean {
     return this.identity.orgId !== '';
