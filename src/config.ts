@@ -65,6 +65,8 @@ export interface ServiceConfig {
   readonly requestTimeoutMs: number;
   /** METRICS_TOKEN: /metrics answers only this Bearer token. */
   readonly metricsToken: string | null;
+  /** AIRCALL_SF_PANEL_SECRET: what the settings panel's callouts send (the Aircall_Service credential). */
+  readonly panelSecret: string | null;
   /** AIRCALL_LIVE_CALL_EXPIRY_MINUTES: a call with no call.ended after this long is given up (skipped). */
   readonly liveCallExpiryMs: number;
   /** AIRCALL_COMPANY_NUMBERS: lines of the company, in E.164, besides those the events name. */
@@ -233,6 +235,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     webhookTokens: tokens,
     companyNumbers,
     metricsToken: get('METRICS_TOKEN') ?? null,
+    panelSecret: get('AIRCALL_SF_PANEL_SECRET') ?? null,
     liveCallExpiryMs: expiryMinutes * 60_000,
     requestTimeoutMs,
     readPath,

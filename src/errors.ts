@@ -24,6 +24,9 @@ export const ERROR_CODES = {
   AIRCALL_API_UNAVAILABLE: 'AIRCALL_API_UNAVAILABLE',
   AIRCALL_API_REFUSED: 'AIRCALL_API_REFUSED',
   METRICS_TOKEN_INVALID: 'METRICS_TOKEN_INVALID',
+  /** The settings panel's calls to the service (server/panel-api.ts). */
+  PANEL_SECRET_MISSING: 'PANEL_SECRET_MISSING',
+  PANEL_SECRET_INVALID: 'PANEL_SECRET_INVALID',
   /** A console call to the local Apex controllers that the Apex would refuse too. */
   CONTROLLER_REFUSED: 'CONTROLLER_REFUSED',
   /** The rules engine threw on an item (a bug): dead-lettered with the reason. */

@@ -11,6 +11,8 @@ export const REDACT = [
   '*.refreshToken',
   'clientSecret',
   '*.clientSecret',
+  'panelSecret',
+  '*.panelSecret',
   'req.headers.authorization',
   'headers.authorization'
 ];

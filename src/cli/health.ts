@@ -1,13 +1,12 @@
 import { AircallApi } from '../aircall-api/client';
-import { countryOf } from '../aircall/phone';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import type { HealthReport } from '../health/health';
 import { phoneHealth } from '../health/health';
 import { createLogger } from '../logger';
-import { agentLines } from './agents';
 import type { Command } from './command';
 import { COMMON_OPTIONS, configFrom, parseCommand, usageError } from './command';
 import { openPipeline } from './embedded';
+import { linesCountry, unmatchedAgents } from './panel';
 
 const USAGE = `Usage: aircall-sf health [--country CC] [--days N] [--org URL] [--data-dir DIR]
 
@@ -23,16 +22,6 @@ as JSON.
 ${COMMON_OPTIONS}`;
 
 const COUNTRY = /^[A-Z]{2}$/;
-
-/** The country most of the company's lines are in: how its customers' national numbers are written. */
-function linesCountry(lines: ReadonlySet<string>): string | null {
-  const counts = new Map<string, number>();
-  for (const e164 of lines) {
-    const cc = countryOf(e164);
-    if (cc) counts.set(cc, (counts.get(cc) ?? 0) + 1);
-  }
-  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? null;
-}
 
 export function healthLines(r: HealthReport): string[] {
   const p = r.phones;
@@ -89,16 +78,7 @@ export const healthCommand: Command = {
           gateway: pipeline.gateway,
           inbox: pipeline.inbox,
           companyLines: lines,
-          agentsWithoutUser: api
-            ? async () => {
-                const agents = await api.users();
-                const emails = agents.map((a) => a.email).filter((e): e is string => e !== null);
-                const read = await pipeline.gateway.read({ numbers: [], emails, externalIds: [] });
-                return agentLines(agents, read.users)
-                  .filter((l) => l.salesforceUserId === null)
-                  .map((l) => ({ id: l.aircallUserId, name: l.name, email: l.email }));
-              }
-            : null,
+          agentsWithoutUser: api ? unmatchedAgents(pipeline, api) : null,
           onPlan: (p) =>
             io.err(
               `health: ${Object.entries(p.records)

@@ -11,6 +11,7 @@ import { DEMO_DAYS, loadConsole, resolveOrg, startDemoAircall } from './embedded
 import { lockDataDir } from './data-dir-lock';
 import { readiness, requireWritableDataDir, startCards, startPipeline } from './pipeline';
 import { Reconciler } from './reconcile';
+import { panelServices } from './panel';
 
 const USAGE = `Usage: aircall-sf serve [--port P] [--org URL] [--data-dir DIR]
 
@@ -91,7 +92,8 @@ export const serveCommand: Command = {
         ...pipeline.gateway.readStatus(),
         unreadablePhoneFields: pipeline.gateway.unreadablePhoneFields
       }),
-      metricsToken: config.metricsToken
+      metricsToken: config.metricsToken,
+      panel: { secret: config.panelSecret, ...panelServices(pipeline, config, api) }
     });
     const host = process.env.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0');
     let base = '';

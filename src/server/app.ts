@@ -9,6 +9,8 @@ import type { ClassifiedCall } from '../aircall/classify';
 import type { Inbox } from '../inbox/inbox';
 import { ERROR_CODES } from '../errors';
 import type { Metrics } from '../metrics';
+import type { PanelApi } from './panel-api';
+import { registerPanelApi } from './panel-api';
 import { readWebhook, tokenMatches } from './webhook';
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -26,6 +28,8 @@ export interface AppDeps {
   readonly readiness: () => Promise<string | null>;
   /** How batches read the org now, with a warning when it is not the configured path (gateway.ts). */
   readonly readStatus?: () => { path: string; warning: string | null; unreadablePhoneFields?: readonly string[] };
+  /** The settings panel's calls (panel-api.ts); absent: the routes are not served. */
+  readonly panel?: PanelApi;
   /** A1: how hard the service batches to keep to its API share, and why (a warning, never a failure). */
   readonly apiShare?: () => {
     pressure: string;
@@ -159,6 +163,7 @@ export function buildApp(deps: AppDeps): FastifyInstance {
       ? reply.code(503).send({ status: 'not ready', reason: problem, ...extra })
       : { status: 'ready', ...extra };
   });
+  if (deps.panel) registerPanelApi(app, deps.panel);
   app.get('/metrics', async (req, reply) => {
     if (
       deps.metricsToken &&

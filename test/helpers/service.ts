@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config';
 import { buildApp } from '../../src/server/app';
 import type { Pipeline } from '../../src/cli/pipeline';
 import { readiness, startCards, startPipeline } from '../../src/cli/pipeline';
+import { panelServices } from '../../src/cli/panel';
 import { AircallApi } from '../../src/aircall-api/client';
 import type { CardService } from '../../src/cards/service';
 import type { WorkerOptions } from '../../src/worker/worker';
@@ -149,6 +150,7 @@ export async function runService(
       onRinging: (call) => cards.offer(call),
       readiness: () => readiness(pipeline),
       apiShare: () => pipeline.share.state,
+      panel: { secret: config.panelSecret, ...panelServices(pipeline, config, null) },
       metricsToken: config.metricsToken
     });
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -68,6 +68,10 @@ describe('the API share (A1)', () => {
     expect(body.apiShare.pressure).toBe('capped');
     expect(body.warnings.join('\n')).toMatch(/its whole share of 50 \(API_Share__c 5 %/);
     expect(await (await fetch(`${svc.url}/metrics`)).text()).toMatch(/^aircall_api_pressure 2$/m);
+    // The panel reads it too, once the service has its secret; without one it says what to set.
+    const panel = await fetch(`${svc.url}/api/status`, { headers: { Authorization: 'Bearer anything' } });
+    expect(panel.status).toBe(503);
+    expect(await panel.json()).toMatchObject({ code: 'PANEL_SECRET_MISSING' });
 
     // Three calls ending apart (three usual windows each) go in one batch: one write.
     const before = writes();

@@ -10,6 +10,7 @@ import { testService } from '../helpers/service';
 import { AGENT, callData, envelope } from '../fixtures/aircall-builders';
 
 let svc: TestService;
+const SECRET = 'panel-secret-for-tests';
 const ids: Record<string, string> = {};
 let nextId = 8_200_000;
 
@@ -26,7 +27,7 @@ const preview = (request: PreviewRequest) =>
   );
 
 beforeAll(async () => {
-  svc = await testService({ worker: { batchWindowMs: 0 } });
+  svc = await testService({ worker: { batchWindowMs: 0 }, env: { AIRCALL_SF_PANEL_SECRET: SECRET } });
   const conn = svc.org.conn;
   const make = async (object: string, values: Record<string, unknown>) =>
     ((await conn.sobject(object).create(values)) as { id: string }).id;
@@ -92,5 +93,50 @@ describe('a settings preview', () => {
       /Unknown_Number__c.*Contact, Lead, Account, None/
     );
     await expect(preview({ draft: {}, days: 31 })).rejects.toThrow(/from 1 to 30/);
+  });
+});
+
+describe('the panel’s API (what the Apex callout reaches through the Named Credential)', () => {
+  const call = (method: string, path: string, body?: unknown, secret: string | null = SECRET) =>
+    fetch(`${svc.url}${path}`, {
+      method,
+      headers: {
+        ...(secret ? { Authorization: `Bearer ${secret}` } : {}),
+        ...(body ? { 'Content-Type': 'application/json' } : {})
+      },
+      ...(body ? { body: JSON.stringify(body) } : {})
+    });
+
+  it('previews a draft for the panel, with the secret only', async () => {
+    const res = await call('POST', '/api/preview', { draft: { Unknown_Number__c: 'Lead' }, days: 7 });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ calls: 5, changedCalls: 3, draft: { created: { Lead: 2 } } });
+    for (const secret of [null, 'wrong']) {
+      const refused = await call('POST', '/api/preview', { draft: {} }, secret);
+      expect(refused.status).toBe(401);
+      expect(await refused.json()).toMatchObject({ code: 'PANEL_SECRET_INVALID' });
+    }
+  });
+
+  it('says what to fix in a draft, with its code', async () => {
+    const res = await call('POST', '/api/preview', { draft: { Unknown_Number__c: 'lead' }, days: 7 });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: 'SETTINGS_INVALID',
+      error: expect.stringContaining('Unknown_Number__c')
+    });
+  });
+
+  it('gives the API share and runs a phone-data health check to the end', async () => {
+    expect(await (await call('GET', '/api/status')).json()).toMatchObject({ apiShare: { pressure: 'normal' } });
+    const started = await call('POST', '/api/health');
+    expect(started.status).toBe(202);
+    let run = (await started.json()) as { state: string; report: { phones: { records: number } } | null };
+    for (let i = 0; i < 200 && run.state === 'running'; i += 1) {
+      await new Promise((r) => setTimeout(r, 25));
+      run = (await (await call('GET', '/api/health')).json()) as typeof run;
+    }
+    expect(run.state).toBe('done');
+    expect(run.report!.phones.records).toBe(3); // the three Contacts above
   });
 });
