@@ -44,6 +44,24 @@ describe('package reference check', () => {
     );
   });
 
+  it('reports a principal or an external credential that the callouts need and the package lacks', () => {
+    const credential = join(dir, 'externalCredentials', 'Aircall_Service.externalCredential-meta.xml');
+    writeFileSync(
+      credential,
+      readFileSync(credential, 'utf8').replace(
+        '<parameterName>Service</parameterName>',
+        '<parameterName>Other</parameterName>'
+      )
+    );
+    expect(referenceProblems(dir)).toEqual([
+      'Aircall_Admin.permissionset-meta.xml grants the missing external credential principal Aircall_Service-Service'
+    ]);
+    unlinkSync(credential);
+    expect(referenceProblems(dir)).toContain(
+      'namedCredentials/Aircall_Service.namedCredential-meta.xml uses the missing external credential Aircall_Service'
+    );
+  });
+
   it('holds to the documented label and API name limits, and reports a label over 40 characters', () => {
     expect(metadataLimitProblems(DEFAULT)).toEqual([]);
     const field = join(dir, 'objects', 'Aircall_Settings__c', 'fields', 'Log_Messages__c.field-meta.xml');

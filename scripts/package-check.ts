@@ -76,8 +76,24 @@ export function referenceProblems(src = SRC): string[] {
     const owner = object === 'Task' || object === 'Event' ? 'Activity' : object;
     return existsSync(join(src, 'objects', owner, 'fields', `${field}.field-meta.xml`));
   };
+  // External credentials and their principals; a named credential's and a permission set's references.
+  const principals = list(join(src, 'externalCredentials'), '.externalCredential-meta.xml').flatMap((f) => {
+    const xml = readFileSync(join(src, 'externalCredentials', f), 'utf8');
+    const name = f.replace('.externalCredential-meta.xml', '');
+    return [...xml.matchAll(/<externalCredentialParameters>([\s\S]*?)<\/externalCredentialParameters>/g)]
+      .filter((m) => tags(m[1]!, 'parameterType')[0] === 'NamedPrincipal')
+      .map((m) => `${name}-${tags(m[1]!, 'parameterName')[0] ?? ''}`);
+  });
+  const credentials = new Set(principals.map((p) => p.slice(0, p.lastIndexOf('-'))));
+  for (const file of list(join(src, 'namedCredentials'), '.namedCredential-meta.xml')) {
+    const xml = readFileSync(join(src, 'namedCredentials', file), 'utf8');
+    for (const c of tags(xml, 'externalCredential'))
+      if (!credentials.has(c)) problems.push(`namedCredentials/${file} uses the missing external credential ${c}`);
+  }
   for (const file of list(join(src, 'permissionsets'), '.permissionset-meta.xml')) {
     const xml = readFileSync(join(src, 'permissionsets', file), 'utf8');
+    for (const p of tags(xml, 'externalCredentialPrincipal'))
+      if (!principals.includes(p)) problems.push(`${file} grants the missing external credential principal ${p}`);
     for (const c of tags(xml, 'apexClass'))
       if (!classes.includes(c)) problems.push(`${file} grants the missing class ${c}`);
     for (const f of tags(xml, 'field'))

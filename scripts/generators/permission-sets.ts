@@ -9,7 +9,10 @@ import {
   AGENTS_CONTROLLER,
   MANAGE_PERMISSION,
   SETTINGS_CONTROLLER,
-  CALLS_CONTROLLER
+  CALLS_CONTROLLER,
+  SERVICE_CONTROLLER,
+  SERVICE_CREDENTIAL,
+  SERVICE_PRINCIPAL
 } from '../../src/org-api/contract';
 import { SNAPSHOT_CLASS } from '../../src/org-api/snapshot';
 import { SETTINGS_OBJECT } from '../../src/settings/schema';
@@ -33,6 +36,8 @@ export interface PermissionSetSpec {
   readonly fields: ReadonlyMap<string, Access>;
   readonly userPermissions: readonly string[];
   readonly tabs: readonly string[];
+  /** External Credential principals (`Credential-Principal`) whose callouts the user may make. */
+  readonly externalPrincipals?: readonly string[];
 }
 
 export const SETTINGS_TAB = 'Aircall_Settings';
@@ -99,7 +104,7 @@ export function permissionSets(defaultDir: string): PermissionSetSpec[] {
       label: 'Aircall Admin',
       description:
         'Edit the Aircall call logging settings in the Aircall Settings tab, see the Aircall fields and calls, and see the guidance to add the Activities component (R13).',
-      classes: [AGENTS_CONTROLLER, CALLS_CONTROLLER, SETTINGS_CONTROLLER],
+      classes: [AGENTS_CONTROLLER, CALLS_CONTROLLER, SERVICE_CONTROLLER, SETTINGS_CONTROLLER],
       customPermissions: [MANAGE_PERMISSION],
       settingsAccess: true,
       objects: [],
@@ -108,7 +113,9 @@ export function permissionSets(defaultDir: string): PermissionSetSpec[] {
         [users, 'edit']
       ]),
       userPermissions: [],
-      tabs: [SETTINGS_TAB]
+      tabs: [SETTINGS_TAB],
+      // The panel's preview, API share and health: callouts through the Aircall_Service credential.
+      externalPrincipals: [`${SERVICE_CREDENTIAL}-${SERVICE_PRINCIPAL}`]
     },
     {
       name: 'Aircall_Integration',
@@ -162,6 +169,10 @@ export function permissionSetXml(spec: PermissionSetSpec): string {
   for (const p of spec.customPermissions) parts.push(el('customPermissions', el('enabled', 'true') + el('name', p)));
   if (spec.settingsAccess) parts.push(el('customSettingAccesses', el('enabled', 'true') + el('name', SETTINGS_OBJECT)));
   parts.push(el('description', spec.description));
+  for (const principal of spec.externalPrincipals ?? [])
+    parts.push(
+      el('externalCredentialPrincipalAccesses', el('enabled', 'true') + el('externalCredentialPrincipal', principal))
+    );
   for (const [field, access] of [...spec.fields].sort(([a], [b]) => a.localeCompare(b))) {
     parts.push(
       el('fieldPermissions', el('editable', String(access === 'edit')) + el('field', field) + el('readable', 'true'))

@@ -79,6 +79,7 @@ export const serveCommand: Command = {
         : null;
     // Insight cards while calls ring (src/cards/): Salesforce in the agent's Aircall phone.
     const cards = startCards(pipeline, api, logger, { windowMs: config.cardWindowMs });
+    const panel = panelServices(pipeline, config, api);
     const app = buildApp({
       inbox: pipeline.inbox,
       metrics: pipeline.metrics,
@@ -93,7 +94,7 @@ export const serveCommand: Command = {
         unreadablePhoneFields: pipeline.gateway.unreadablePhoneFields
       }),
       metricsToken: config.metricsToken,
-      panel: { secret: config.panelSecret, ...panelServices(pipeline, config, api) }
+      panel: { secret: config.panelSecret, ...panel }
     });
     const host = process.env.HOST ?? (embedded ? '127.0.0.1' : '0.0.0.0');
     let base = '';
@@ -107,6 +108,7 @@ export const serveCommand: Command = {
       localConsole.startConsole(app, {
         conn: await connect(auth, config.apiVersion),
         orgId: embedded.orgId,
+        service: panel,
         inbox: pipeline.inbox,
         webhookToken: tokens[0]!,
         baseUrl: () => base,

@@ -11,6 +11,7 @@ import type { Connection } from 'jsforce';
 import { z } from 'zod';
 import type { Inbox, InboxItem } from '../inbox/inbox';
 import { ControllerError, LocalControllers } from '../org-api/local';
+import type { ServiceCalls } from '../org-api/local';
 import { BUILD_ESTIMATE, SLDS_ASSETS } from './build';
 import { ringingEnvelope, sampleEnvelope, sampleRequestSchema } from './sample';
 
@@ -28,6 +29,8 @@ export interface ConsoleDeps {
   readonly sampleWaitMs?: number;
   /** The demo's local Aircall: a sample call rings there first, so its insight card can be shown. */
   readonly aircall?: SampleAircall;
+  /** The embedded service's answers to the settings panel (preview, API share, health). */
+  readonly service?: ServiceCalls;
 }
 
 /** What the console needs of the demo's Aircall (cli/embedded.ts): to know a call, and its cards. */
@@ -132,7 +135,7 @@ function fieldValue(row: Row, path: string): string {
 }
 
 export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
-  const controllers = new LocalControllers(deps.conn, deps.orgId);
+  const controllers = new LocalControllers(deps.conn, deps.orgId, deps.service ?? null);
 
   app.get('/', (_req, reply) => {
     const index = join(deps.distDir, 'index.html');

@@ -6,6 +6,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Connection } from 'jsforce';
 import type { Inbox } from '../inbox/inbox';
+import type { ServiceCalls } from '../org-api/local';
 import { CONSOLE_DIST, buildConsole, isStale } from './build';
 import { registerConsole } from './routes';
 import type { SampleAircall } from './routes';
@@ -21,6 +22,8 @@ export interface ConsoleStart {
   readonly warn: (line: string) => void;
   /** The demo's local Aircall, when there is one: sample calls ring there, and show their card. */
   readonly aircall?: SampleAircall;
+  /** The embedded service's answers to the settings panel's callouts (cli/panel.ts). */
+  readonly service?: ServiceCalls;
 }
 
 export function startConsole(app: FastifyInstance, options: ConsoleStart): void {
@@ -33,7 +36,8 @@ export function startConsole(app: FastifyInstance, options: ConsoleStart): void 
     baseUrl: options.baseUrl,
     distDir: CONSOLE_DIST,
     status: () => state,
-    ...(options.aircall ? { aircall: options.aircall } : {})
+    ...(options.aircall ? { aircall: options.aircall } : {}),
+    ...(options.service ? { service: options.service } : {})
   });
   if (!isStale()) return;
   state.building = true;

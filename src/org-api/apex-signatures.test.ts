@@ -27,7 +27,7 @@ interface ApexMethod {
 }
 
 function auraMethods(body: string): ApexMethod[] {
-  const pattern = /@AuraEnabled(\(cacheable=true\))?\s+public static (\w+) (\w+)\(([^)]*)\)/g;
+  const pattern = /@AuraEnabled(\(cacheable=true\))?\s+public static ([\w<>, ]+) (\w+)\(([^)]*)\)/g;
   return [...body.matchAll(pattern)].map((m) => ({
     cacheable: Boolean(m[1]),
     returns: m[2] as string,

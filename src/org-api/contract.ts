@@ -21,6 +21,11 @@ const FIELDS: readonly SettingsField[] = SETTINGS_FIELDS;
 export const SETTINGS_CONTROLLER = 'AircallSettingsController';
 export const CALLS_CONTROLLER = 'AircallCallsController';
 export const AGENTS_CONTROLLER = 'AircallAgentsController';
+/** The settings panel's callouts to the service (issue #33): preview, API share, phone-data health. */
+export const SERVICE_CONTROLLER = 'AircallServiceController';
+/** The Named Credential and External Credential the callouts go through; the secret is the principal's. */
+export const SERVICE_CREDENTIAL = 'Aircall_Service';
+export const SERVICE_PRINCIPAL = 'Service';
 
 /** Granted by the Aircall_Admin permission set: edit the settings, see setup guidance. */
 export const MANAGE_PERMISSION = 'Aircall_Manage_Settings';
@@ -30,7 +35,8 @@ export interface MethodParam {
   readonly apexType: string;
 }
 export interface MethodDescription {
-  readonly controller: typeof SETTINGS_CONTROLLER | typeof CALLS_CONTROLLER | typeof AGENTS_CONTROLLER;
+  readonly controller:
+    typeof SETTINGS_CONTROLLER | typeof CALLS_CONTROLLER | typeof AGENTS_CONTROLLER | typeof SERVICE_CONTROLLER;
   readonly method: string;
   readonly cacheable: boolean;
   readonly params: readonly MethodParam[];
@@ -86,6 +92,38 @@ export const METHODS = [
     cacheable: true,
     params: [{ name: 'recordId', apexType: 'Id' }],
     returns: 'Guidance'
+  },
+  // The service answers these (server/panel-api.ts); the Apex passes its JSON through.
+  {
+    controller: SERVICE_CONTROLLER,
+    method: 'preview',
+    cacheable: false,
+    params: [
+      { name: 'values', apexType: 'Map<String, Object>' },
+      { name: 'days', apexType: 'Integer' }
+    ],
+    returns: 'Map<String, Object>'
+  },
+  {
+    controller: SERVICE_CONTROLLER,
+    method: 'getStatus',
+    cacheable: false,
+    params: [],
+    returns: 'Map<String, Object>'
+  },
+  {
+    controller: SERVICE_CONTROLLER,
+    method: 'startHealth',
+    cacheable: false,
+    params: [],
+    returns: 'Map<String, Object>'
+  },
+  {
+    controller: SERVICE_CONTROLLER,
+    method: 'getHealth',
+    cacheable: false,
+    params: [],
+    returns: 'Map<String, Object>'
   }
 ] as const satisfies readonly MethodDescription[];
 

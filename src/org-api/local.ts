@@ -49,8 +49,25 @@ const PARAMS = {
     .object({ salesforceUser: z.string().nullish(), aircallEmail: z.string().nullish() })
     .strict(),
   'AircallCallsController.getCalls': z.object({ recordId: idParam, pageSize: intParam, offset: intParam }).strict(),
-  'AircallCallsController.getGuidance': z.object({ recordId: idParam }).strict()
+  'AircallCallsController.getGuidance': z.object({ recordId: idParam }).strict(),
+  'AircallServiceController.preview': z
+    .object({ values: z.record(z.string(), z.unknown()).nullish(), days: intParam })
+    .strict(),
+  'AircallServiceController.getStatus': z.object({}).strict(),
+  'AircallServiceController.startHealth': z.object({}).strict(),
+  'AircallServiceController.getHealth': z.object({}).strict()
 } as const;
+
+/**
+ * What AircallServiceController reaches through its Named Credential: in the console, the
+ * embedded service itself (server/panel-api.ts's functions, without the callout).
+ */
+export interface ServiceCalls {
+  preview(draft: unknown, days: unknown): Promise<unknown>;
+  status(): unknown;
+  startHealth(): unknown;
+  health(): unknown;
+}
 export type MethodName = keyof typeof PARAMS;
 
 type Row = Record<string, unknown>;
@@ -60,8 +77,15 @@ export class LocalControllers {
 
   constructor(
     private readonly conn: Connection,
-    private readonly orgId: string
+    private readonly orgId: string,
+    private readonly service: ServiceCalls | null = null
   ) {}
+
+  /** The embedded service, or what the Apex says when its callout fails. */
+  private get calls(): ServiceCalls {
+    if (!this.service) throw new ControllerError('The Aircall service cannot be reached from this console.');
+    return this.service;
+  }
 
   /** The object a record Id belongs to, from its key prefix (described once, then cached). */
   async objectOf(recordId: string): Promise<{ name: string; label: string } | undefined> {
@@ -103,6 +127,24 @@ export class LocalControllers {
         );
       case 'AircallCallsController.getGuidance':
         return this.getGuidance((p.recordId as string | null | undefined) ?? null);
+      case 'AircallServiceController.preview':
+        return this.serviceCall(() => this.calls.preview(p.values ?? {}, p.days ?? 7));
+      case 'AircallServiceController.getStatus':
+        return this.serviceCall(() => this.calls.status());
+      case 'AircallServiceController.startHealth':
+        return this.serviceCall(() => this.calls.startHealth());
+      case 'AircallServiceController.getHealth':
+        return this.serviceCall(() => this.calls.health());
+    }
+  }
+
+  /** As the Apex passes the service's refusal on: a message for the user. */
+  private async serviceCall(run: () => unknown): Promise<unknown> {
+    try {
+      return await run();
+    } catch (error) {
+      if (error instanceof AircallSfError) throw new ControllerError(`${String(error.code)}: ${error.message}`);
+      throw error;
     }
   }
 

@@ -133,7 +133,10 @@ describe('POST /webhooks/aircall: the contract table', () => {
 
   it('healthz and readyz', async () => {
     expect((await fetch(`${svc.url}/healthz`)).status).toBe(200);
-    expect(await (await fetch(`${svc.url}/readyz`)).json()).toEqual({ status: 'ready' });
+    expect(await (await fetch(`${svc.url}/readyz`)).json()).toEqual({
+      status: 'ready',
+      apiShare: { pressure: 'normal', used24h: expect.any(Number) as number, cap: null }
+    });
   });
 
   it('503 when the event cannot be stored, never a 200', async () => {

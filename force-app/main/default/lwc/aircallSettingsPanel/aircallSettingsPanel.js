@@ -153,6 +153,11 @@ export default class AircallSettingsPanel extends LightningElement {
         this.change(INSIGHT_CARDS, event.target.checked);
     }
 
+    /** The unsaved changes, as saveSettings would send them: what the preview replays. */
+    get draft() {
+        return changedValues(this.values, this.saved);
+    }
+
     get apiShare() {
         return this.values[API_SHARE];
     }

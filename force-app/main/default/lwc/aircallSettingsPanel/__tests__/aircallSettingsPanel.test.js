@@ -220,6 +220,17 @@ describe('c-aircall-settings-panel', () => {
         expect(saveSettings).toHaveBeenCalledWith({ values: { API_Share__c: '10' } });
     });
 
+    it('hands its unsaved changes to the preview, for admins only', async () => {
+        const { $ } = await mount();
+        await pick($('lightning-radio-group.unknown-number'), 'Lead');
+        expect($('c-aircall-preview').draft).toEqual({ Unknown_Number__c: 'Lead' });
+        expect($('c-aircall-service-health')).not.toBeNull();
+        document.body.removeChild(document.body.firstChild);
+        const readOnly = await mount({ ...VIEW, canEdit: false });
+        expect(readOnly.$('c-aircall-preview')).toBeNull();
+        expect(readOnly.$('c-aircall-service-health')).toBeNull();
+    });
+
     it('is read-only for users without the admin permission set', async () => {
         const { element, $ } = await mount({ ...VIEW, canEdit: false });
         expect($('.read-only-notice').textContent).toContain('Aircall_Admin');
