@@ -161,6 +161,25 @@ describe('local console', () => {
     expect(view.values.Unknown_Number__c).toBe('Contact');
   }, 60_000);
 
+  it('previews a change on the demo week before saving it, and checks the phone data (issue #33)', async () => {
+    await page.goto(`${base}/#/settings`);
+    await page.locator('table.workflow').waitFor();
+    await page.locator('.share-line', { hasText: /This service used \d+ Salesforce API requests/ }).waitFor();
+    await page.locator('lightning-radio-group.unknown-number label', { hasText: 'Create a Lead' }).click();
+    await page.locator('lightning-button.preview-run button').click();
+    const headline = page.locator('.preview-headline', { hasText: /calls and messages of the last 7 days/ });
+    await headline.waitFor({ timeout: 30_000 });
+    expect(await headline.textContent()).toContain('(Unknown_Number__c)');
+    const leads = page.locator('table.preview-summary tbody tr', { hasText: 'Leads created' });
+    expect(Number((await leads.locator('td').nth(0).textContent())?.trim())).toBe(0);
+    await page.locator('lightning-button.health-run button').click();
+    await page.locator('ul.health-findings', { hasText: 'phone values no country reads' }).waitFor({ timeout: 60_000 });
+    await page.screenshot({ path: join(SHOTS, 'settings-preview.png'), fullPage: true });
+    // Nothing was saved: the preview writes nothing.
+    const view = await apex<{ values: Record<string, unknown> }>('AircallSettingsController.getSettings', {});
+    expect(view.values.Unknown_Number__c).toBe('Contact');
+  }, 120_000);
+
   it('shows the validation message when the org refuses a save', async () => {
     await page.goto(`${base}/#/settings`);
     await page.locator('table.workflow').waitFor();
