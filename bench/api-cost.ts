@@ -20,7 +20,11 @@
  * rest (1 s -> 1000/SPEED ms; 120 requests a minute -> 120 x SPEED), and it prints the cards
  * posted and dropped, the Aircall requests, and call.created-to-card latency.
  *
- *   npm run bench:api-cost          AGENTS=5,50,500 MINUTES=20 SPEED=20 CALLS_PER_AGENT_HOUR=12 READ_PATH=auto|apex|rest CARDS=off|on
+ * With API_SHARE=P (A1, src/budget/), the org's daily allocation is ORG_DAILY_LIMIT requests and
+ * API_Share__c is P %: the service's cap is P % of it. The share is checked every 5 s / SPEED.
+ * It prints the cap and what the service used in the run (the whole run is within one day).
+ *
+ *   npm run bench:api-cost          AGENTS=5,50,500 MINUTES=20 SPEED=20 CALLS_PER_AGENT_HOUR=12 READ_PATH=auto|apex|rest CARDS=off|on API_SHARE=5 ORG_DAILY_LIMIT=1400
  */
 import { join } from 'node:path';
 import type { RunningLocalAircall } from '@aircall-sf/local-aircall';
@@ -37,6 +41,10 @@ const SPEED = Number(process.env.SPEED ?? 20);
 const PER_AGENT_HOUR = Number(process.env.CALLS_PER_AGENT_HOUR ?? 12);
 const READ_PATH = process.env.READ_PATH ?? 'auto';
 const CARDS = process.env.CARDS === 'on';
+const API_SHARE = process.env.API_SHARE ? Number(process.env.API_SHARE) : null;
+const ORG_DAILY_LIMIT = Number(process.env.ORG_DAILY_LIMIT ?? 100_000);
+/** The production interval of the share's check (AIRCALL_SF_API_SHARE_CHECK_MS). */
+const SHARE_CHECK_MS = 5000;
 /** The cards' production window (AIRCALL_CARD_WINDOW_MS) and Aircall budget (the company's 120 a minute). */
 const CARD_WINDOW_MS = 1000;
 const AIRCALL_PER_MINUTE = 120;
@@ -147,7 +155,12 @@ async function service(): Promise<TestService> {
     : {};
   const svc = await testService({
     // SF_READ_PATH as in production: the Apex snapshot (apex, auto) or the REST-only path (rest).
-    env: { SF_READ_PATH: READ_PATH, ...cardEnv },
+    env: {
+      SF_READ_PATH: READ_PATH,
+      AIRCALL_SF_API_SHARE_CHECK_MS: String(Math.max(50, Math.round(SHARE_CHECK_MS / SPEED))),
+      ...cardEnv
+    },
+    org: { apiLimit: ORG_DAILY_LIMIT },
     aircallRequestsPerMinute: AIRCALL_PER_MINUTE * SPEED,
     worker: {
       batchWindowMs: Math.round(BUDGET_MS / SPEED),
@@ -175,7 +188,11 @@ async function service(): Promise<TestService> {
       else store.insert('Account', { Name: `Company ${i}`, Phone: n }, org.org.admin);
     }
   });
-  await svc.setSettings({ Unknown_Number__c: 'Contact', Related_Record__c: 'Case' });
+  await svc.setSettings({
+    Unknown_Number__c: 'Contact',
+    Related_Record__c: 'Case',
+    ...(API_SHARE !== null ? { API_Share__c: String(API_SHARE) } : {})
+  });
   return svc;
 }
 
@@ -284,6 +301,13 @@ async function main(): Promise<void> {
     console.log(
       `    webhook-to-Task p50 ${quantile(lat, 0.5)} ms, p95 ${quantile(lat, 0.95)} ms (scaled budget ${Math.round(BUDGET_MS / SPEED)} ms)`
     );
+    if (API_SHARE !== null) {
+      const state = await svc.pipeline.share.tick();
+      const cap = Math.floor((ORG_DAILY_LIMIT * API_SHARE) / 100);
+      console.log(
+        `    API share ${API_SHARE} % of ${ORG_DAILY_LIMIT}: cap ${cap} requests; the service used ${state.ownUsed} (${state.ownUsed <= cap ? 'under' : 'OVER'} the cap), pressure at the end ${state.pressure}; ${counts.logged} of ${calls} calls logged`
+      );
+    }
     if (aircall) {
       const ids = keys.map((k) => Number(k.slice('call:'.length)));
       const cards = cardFigures(ids);

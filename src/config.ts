@@ -79,6 +79,8 @@ export interface ServiceConfig {
   readonly batchWindowMs: number;
   /** AIRCALL_CARD_WINDOW_MS: how long a ringing call waits for others to share its card's org read. */
   readonly cardWindowMs: number;
+  /** AIRCALL_SF_API_SHARE_CHECK_MS: how often the API use is counted and the share (A1) checked. */
+  readonly shareCheckMs: number;
   /**
    * Aircall's Public API (AIRCALL_API_ID, AIRCALL_API_TOKEN, AIRCALL_API_URL, and
    * AIRCALL_API_REQUESTS_PER_MINUTE: this service's share of the company's 120); null when no
@@ -195,6 +197,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   const cardWindowMs = Number(get('AIRCALL_CARD_WINDOW_MS') ?? 1000);
   if (!Number.isInteger(cardWindowMs) || cardWindowMs < 0 || cardWindowMs > 5000)
     throw invalid('AIRCALL_CARD_WINDOW_MS must be a whole number of milliseconds from 0 to 5000.');
+  const shareCheckMs = Number(get('AIRCALL_SF_API_SHARE_CHECK_MS') ?? 5000);
+  if (!Number.isInteger(shareCheckMs) || shareCheckMs < 50 || shareCheckMs > 300_000)
+    throw invalid('AIRCALL_SF_API_SHARE_CHECK_MS must be a whole number of milliseconds from 50 to 300000.');
   const apiId = get('AIRCALL_API_ID');
   const apiToken = get('AIRCALL_API_TOKEN');
   if (Boolean(apiId) !== Boolean(apiToken))
@@ -232,6 +237,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
     aircallApi,
     batchWindowMs,
     cardWindowMs,
+    shareCheckMs,
     webhookTokens: tokens,
     companyNumbers,
     metricsToken: get('METRICS_TOKEN') ?? null,

@@ -9,9 +9,15 @@ const ORG = { used: 10_000, max: 100_000 };
 describe('shareState (A1)', () => {
   it.each<[string, ShareInput, string, number | null]>([
     ['no cap: usual batching whatever the use', { ownUsed: 90_000, org: ORG, sharePercent: null }, 'normal', null],
-    ['under 80 % of the share', { ownUsed: 3_999, org: ORG, sharePercent: 5 }, 'normal', 5_000],
-    ['from 80 % of the share: batch harder', { ownUsed: 4_000, org: ORG, sharePercent: 5 }, 'near', 5_000],
-    ['at the share: the largest batches', { ownUsed: 5_000, org: ORG, sharePercent: 5 }, 'capped', 5_000],
+    ['under 70 % of the share', { ownUsed: 3_499, org: ORG, sharePercent: 5 }, 'normal', 5_000],
+    ['from 70 % of the share: batch harder', { ownUsed: 3_500, org: ORG, sharePercent: 5 }, 'near', 5_000],
+    [
+      'from 90 %: the largest batches, a tenth left for new calls',
+      { ownUsed: 4_500, org: ORG, sharePercent: 5 },
+      'capped',
+      5_000
+    ],
+    ['at the share', { ownUsed: 5_000, org: ORG, sharePercent: 5 }, 'capped', 5_000],
     ['past the share (new calls are still logged)', { ownUsed: 7_000, org: ORG, sharePercent: 5 }, 'capped', 5_000],
     [
       'the org near its maximum because of others',
@@ -57,7 +63,7 @@ describe('shareState (A1)', () => {
 describe('batching', () => {
   it.each([
     ['normal', 10_000, false],
-    ['near', 30_000, false],
+    ['near', 30_000, true],
     ['capped', 100_000, true]
   ] as const)('%s: a window of %i ms, updates held: %s', (pressure, windowMs, holdUpdates) => {
     expect(batching(pressure, 10_000)).toEqual({ windowMs, holdUpdates });
@@ -99,7 +105,7 @@ describe('ApiShare', () => {
     const { apiShare, used, send, later } = setup('10');
     send(30);
     expect((await apiShare.tick()).ownUsed).toBe(30);
-    send(50); // 80 of a share of 100: near
+    send(50); // 80 of a share of 100: near (70 to 90)
     const near = await apiShare.tick();
     expect(used.map((u) => u.n)).toEqual([30, 50]);
     expect(near).toMatchObject({ ownUsed: 80, cap: 100, pressure: 'near' });

@@ -3,8 +3,8 @@
  * (Salesforce's "API Request Limits and Allocations"; every REST answer reports the org's use
  * and maximum in `Sforce-Limit-Info: api-usage=used/max`). The admin gives this service a share
  * of it (`API_Share__c`, a percentage of the maximum); as the service's own requests over the
- * last 24 hours approach the share, it batches harder, and at the share it logs new calls in
- * the largest batches and holds updates for them. Nothing is ever dropped: the share bends the
+ * last 24 hours approach the share, it batches harder and holds updates for the next new call's
+ * batch, and at the share it logs new calls in the largest batches. Nothing is ever dropped: the share bends the
  * batching, it never stops logging. When the whole org nears its maximum because of others,
  * the service backs off the same way.
  *
@@ -18,8 +18,13 @@ import type { SettingsSource } from '../worker/settings-source';
 
 export type Pressure = 'normal' | 'near' | 'capped';
 
-/** From this fraction of its share, the service batches harder. */
-export const SHARE_NEAR = 0.8;
+/** From this fraction of its share, the service batches harder and holds updates. */
+export const SHARE_NEAR = 0.7;
+/**
+ * From this fraction, the largest batches: a tenth of the share is left for the new calls the
+ * service still logs, so that a busy day ends under the share rather than just over it.
+ */
+export const SHARE_CAPPED = 0.9;
 /** From these fractions of the org's whole daily maximum (everyone's use), the same. */
 export const ORG_NEAR = 0.85;
 export const ORG_CAPPED = 0.95;
@@ -54,14 +59,14 @@ export function shareState(input: ShareInput): ShareState {
   const own: { pressure: Pressure; reason: string | null } =
     cap === null || ownUsed < cap * SHARE_NEAR
       ? { pressure: 'normal', reason: null }
-      : ownUsed < cap
+      : ownUsed < cap * SHARE_CAPPED
         ? {
             pressure: 'near',
-            reason: `This service used ${ownUsed} Salesforce API requests in the last 24 hours, near its share of ${cap} (API_Share__c ${sharePercent} % of the org's ${org!.max}): calls are logged in larger batches (up to ${NEAR_WINDOWS} windows).`
+            reason: `This service used ${ownUsed} Salesforce API requests in the last 24 hours, near its share of ${cap} (API_Share__c ${sharePercent} % of the org's ${org!.max}): calls are logged in larger batches (${NEAR_WINDOWS} windows), and tags, comments and other updates wait for them.`
           }
         : {
             pressure: 'capped',
-            reason: `This service used ${ownUsed} Salesforce API requests in the last 24 hours, its whole share of ${cap} (API_Share__c ${sharePercent} % of the org's ${org!.max}): new calls are logged in the largest batches (${CAPPED_WINDOWS} windows) and tags, comments and other updates wait for them. Nothing is dropped. Raise API_Share__c to log at the usual pace.`
+            reason: `This service used ${ownUsed} Salesforce API requests in the last 24 hours, ${ownUsed >= cap ? 'its whole share' : 'nearly all its share'} of ${cap} (API_Share__c ${sharePercent} % of the org's ${org!.max}): new calls are logged in the largest batches (${CAPPED_WINDOWS} windows) and tags, comments and other updates wait for them. Nothing is dropped. Raise API_Share__c to log at the usual pace.`
           };
   const orgShare = org && org.max > 0 ? org.used / org.max : 0;
   const whole: { pressure: Pressure; reason: string | null } =
@@ -73,7 +78,7 @@ export function shareState(input: ShareInput): ShareState {
       : orgShare >= ORG_NEAR
         ? {
             pressure: 'near',
-            reason: `The org used ${org!.used} of its ${org!.max} daily API requests (${percent(orgShare)}): this service logs calls in larger batches to leave the rest to others.`
+            reason: `The org used ${org!.used} of its ${org!.max} daily API requests (${percent(orgShare)}): this service logs calls in larger batches, updates with them, to leave the rest to others.`
           }
         : { pressure: 'normal', reason: null };
   const rank: Record<Pressure, number> = { normal: 0, near: 1, capped: 2 };
@@ -81,10 +86,13 @@ export function shareState(input: ShareInput): ShareState {
   return { ...input, cap, pressure: worst.pressure, reason: worst.reason };
 }
 
-/** The batching a pressure asks for: the claim's window and whether updates wait for new calls. */
+/**
+ * The batching a pressure asks for: the claim's window, and whether updates of logged calls
+ * (tags, comments, recordings) wait for a new call's batch, from the approach of the share on.
+ */
 export function batching(pressure: Pressure, windowMs: number): { windowMs: number; holdUpdates: boolean } {
   if (pressure === 'capped') return { windowMs: windowMs * CAPPED_WINDOWS, holdUpdates: true };
-  if (pressure === 'near') return { windowMs: windowMs * NEAR_WINDOWS, holdUpdates: false };
+  if (pressure === 'near') return { windowMs: windowMs * NEAR_WINDOWS, holdUpdates: true };
   return { windowMs, holdUpdates: false };
 }
 

@@ -38,8 +38,6 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-/** How often the API use is counted into the storage and the share re-evaluated. */
-export const SHARE_TICK_MS = 5000;
 
 /** Refuses, with what to do, a data dir this process cannot create or write (before anything starts). */
 export function requireWritableDataDir(dataDir: string): void {
@@ -142,7 +140,7 @@ export async function startPipeline(
     logger
   });
   worker.batching = (windowMs) => batching(share.state.pressure, windowMs);
-  share.start(SHARE_TICK_MS);
+  share.start(config.shareCheckMs);
   return {
     orgWatch,
     inbox,
