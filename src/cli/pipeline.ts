@@ -38,7 +38,6 @@ export interface Pipeline {
   close(): Promise<void>;
 }
 
-
 /** Refuses, with what to do, a data dir this process cannot create or write (before anything starts). */
 export function requireWritableDataDir(dataDir: string): void {
   const probe = join(dataDir, `.write-probe-${process.pid}`);
