@@ -15,10 +15,10 @@ number (national formats are read in --country, ISO 3166 alpha-2, default the co
 the company's lines are in), the numbers several records hold with the one a call is logged on
 and why (R4, R5), the phone fields the integration user cannot read, the company's own Aircall
 lines stored on customer records, the Aircall agents with no Salesforce user (with the Aircall
-API key), and the last N days' calls (default 7) by outcome. Reads every Contact, Lead and Account
-holding a phone value in pages of 2,000 (about 500 requests for a million Contacts): the cost is
-said before the reading starts, progress on stderr. Writes nothing. The last line is the report
-as JSON.
+API key), the last N days' calls (default 7) by outcome, and the service's use of its API share.
+Reads every Contact, Lead and Account holding a phone value in pages of 2,000 (about 500
+requests for a million Contacts): the cost is said before the reading starts, progress on
+stderr. Writes nothing. The last line is the report as JSON.
 ${COMMON_OPTIONS}`;
 
 const COUNTRY = /^[A-Z]{2}$/;
@@ -92,7 +92,14 @@ export const healthCommand: Command = {
         { defaultCountry: country ?? linesCountry(lines), days }
       );
       for (const line of healthLines(report)) io.out(line);
-      io.out(JSON.stringify(report));
+      // The API share (A1), counted by every process into the storage: what this service used.
+      const share = await pipeline.share.tick();
+      io.out(
+        `API share: ${share.ownUsed} Salesforce requests in the last 24 hours, ${share.cap === null ? 'no cap (API_Share__c None)' : `cap ${share.cap}`}; ${share.reason ?? 'batching as usual'}`
+      );
+      io.out(
+        JSON.stringify({ ...report, apiShare: { pressure: share.pressure, used24h: share.ownUsed, cap: share.cap } })
+      );
       return 0;
     } finally {
       await opened.close();

@@ -69,7 +69,7 @@ export function panelServices(
       const share = pipeline.share.state;
       return { apiShare: { pressure: share.pressure, used24h: share.ownUsed, cap: share.cap, reason: share.reason } };
     },
-    startHealth() {
+    startHealth(country) {
       if (run.state === 'running') return run;
       run = { state: 'running', startedAt: Date.now(), progress: null, report: run.report, error: null };
       const companyLines = lines();
@@ -81,7 +81,7 @@ export function panelServices(
           agentsWithoutUser: api ? unmatchedAgents(pipeline, api) : null,
           onProgress: (progress) => (run = { ...run, progress })
         },
-        { defaultCountry: linesCountry(companyLines), days: 7 }
+        { defaultCountry: country ?? linesCountry(companyLines), days: 7 }
       ).then(
         (report) => (run = { ...run, state: 'done', report }),
         (error: unknown) =>

@@ -115,7 +115,7 @@ export const METHODS = [
     controller: SERVICE_CONTROLLER,
     method: 'startHealth',
     cacheable: false,
-    params: [],
+    params: [{ name: 'country', apexType: 'String' }],
     returns: 'Map<String, Object>'
   },
   {

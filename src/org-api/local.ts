@@ -54,7 +54,7 @@ const PARAMS = {
     .object({ values: z.record(z.string(), z.unknown()).nullish(), days: intParam })
     .strict(),
   'AircallServiceController.getStatus': z.object({}).strict(),
-  'AircallServiceController.startHealth': z.object({}).strict(),
+  'AircallServiceController.startHealth': z.object({ country: z.string().nullish() }).strict(),
   'AircallServiceController.getHealth': z.object({}).strict()
 } as const;
 
@@ -65,7 +65,7 @@ const PARAMS = {
 export interface ServiceCalls {
   preview(draft: unknown, days: unknown): Promise<unknown>;
   status(): unknown;
-  startHealth(): unknown;
+  startHealth(country: string | null): unknown;
   health(): unknown;
 }
 export type MethodName = keyof typeof PARAMS;
@@ -132,7 +132,7 @@ export class LocalControllers {
       case 'AircallServiceController.getStatus':
         return this.serviceCall(() => this.calls.status());
       case 'AircallServiceController.startHealth':
-        return this.serviceCall(() => this.calls.startHealth());
+        return this.serviceCall(() => this.calls.startHealth((p.country as string | null | undefined) ?? null));
       case 'AircallServiceController.getHealth':
         return this.serviceCall(() => this.calls.health());
     }

@@ -18,8 +18,20 @@ export interface PanelApi {
   readonly secret: string | null;
   preview(draft: unknown, days: unknown): Promise<unknown>;
   status(): unknown;
-  startHealth(): unknown;
+  /** `country`: how national formats are read (ISO 3166 alpha-2); null: the company's lines' country. */
+  startHealth(country: string | null): unknown;
   health(): unknown;
+}
+
+/** The app keeps JSON bodies as text (the webhook reads them itself); null when not JSON. */
+function jsonBody(raw: unknown): Record<string, unknown> | null {
+  if (typeof raw !== 'string') return (raw ?? {}) as Record<string, unknown>;
+  try {
+    const parsed = JSON.parse(raw || '{}') as unknown;
+    return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : null;
+  } catch {
+    return null;
+  }
 }
 
 function refuse(reply: FastifyReply, status: number, code: string, error: string) {
@@ -52,13 +64,8 @@ export function registerPanelApi(app: FastifyInstance, api: PanelApi): void {
 
   app.post('/api/preview', async (req, reply) => {
     if (!guard(req, reply)) return reply;
-    let body: { draft?: unknown; days?: unknown };
-    try {
-      // The app keeps JSON bodies as text (the webhook reads them itself).
-      body = (typeof req.body === 'string' ? JSON.parse(req.body || '{}') : (req.body ?? {})) as typeof body;
-    } catch (error) {
-      return refuse(reply, 400, ERROR_CODES.USAGE, `The body is not JSON: ${(error as Error).message}`);
-    }
+    const body = jsonBody(req.body) as { draft?: unknown; days?: unknown } | null;
+    if (body === null) return refuse(reply, 400, ERROR_CODES.USAGE, 'The body is not JSON.');
     try {
       return await api.preview(body.draft, body.days);
     } catch (error) {
@@ -77,7 +84,23 @@ export function registerPanelApi(app: FastifyInstance, api: PanelApi): void {
   });
   app.post('/api/health', async (req, reply) => {
     if (!guard(req, reply)) return reply;
-    return reply.code(202).send(api.startHealth());
+    const body = jsonBody(req.body) as { country?: unknown } | null;
+    if (body === null) return refuse(reply, 400, ERROR_CODES.USAGE, 'The body is not JSON.');
+    const country = typeof body.country === 'string' && body.country.trim() ? body.country.trim().toUpperCase() : null;
+    if (country !== null && !/^[A-Z]{2}$/.test(country))
+      return refuse(
+        reply,
+        400,
+        ERROR_CODES.USAGE,
+        `country must be a two-letter ISO 3166 code, such as FR or US (not ${JSON.stringify(body.country)}).`
+      );
+    try {
+      return reply.code(202).send(api.startHealth(country));
+    } catch (error) {
+      if (error instanceof AircallSfError)
+        return refuse(reply, 400, String((error as AircallSfError<string>).code), error.message);
+      throw error;
+    }
   });
   app.get('/api/health', async (req, reply) => {
     if (!guard(req, reply)) return reply;

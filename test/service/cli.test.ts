@@ -120,6 +120,30 @@ describe('aircall-sf preview', () => {
   }, 120_000);
 });
 
+describe('aircall-sf health', () => {
+  it('says its cost first, then reports the phone data and the API share; the last line is JSON', async () => {
+    await org.conn.sobject('Contact').create({ LastName: 'Unreadable', Phone: 'ask reception' });
+    const result = await cli(['health', '--country', 'fr'], join(dir, 'health'));
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      /^health: \d+ Contacts, \d+ Leads, \d+ Accounts hold a phone value; reading them costs about \d+ API requests$/m
+    );
+    expect(result.stdout).toContain('"ask reception"');
+    expect(result.stdout).toMatch(/^API share: \d+ Salesforce requests in the last 24 hours, no cap/m);
+    const report = lastLine(result.stdout) as {
+      defaultCountry: string;
+      phones: { unreadable: { count: number } };
+      apiShare: unknown;
+    };
+    expect(report.defaultCountry).toBe('FR');
+    expect(report.phones.unreadable.count).toBeGreaterThanOrEqual(1);
+    expect(report.apiShare).toMatchObject({ pressure: 'normal', cap: null });
+    const bad = await cli(['health', '--country', 'France'], join(dir, 'health'));
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--country must be a two-letter ISO 3166 code');
+  }, 120_000);
+});
+
 describe('aircall-sf explain', () => {
   it('prints the trace and the plan, and writes nothing', async () => {
     await org.conn.sobject('Contact').create({ LastName: 'Explained', Phone: '+33 6 99 88 77 66' });

@@ -128,7 +128,9 @@ describe('the panel’s API (what the Apex callout reaches through the Named Cre
 
   it('gives the API share and runs a phone-data health check to the end', async () => {
     expect(await (await call('GET', '/api/status')).json()).toMatchObject({ apiShare: { pressure: 'normal' } });
-    const started = await call('POST', '/api/health');
+    const refused = await call('POST', '/api/health', { country: 'France' });
+    expect(refused.status).toBe(400);
+    const started = await call('POST', '/api/health', { country: 'fr' });
     expect(started.status).toBe(202);
     let run = (await started.json()) as { state: string; report: { phones: { records: number } } | null };
     for (let i = 0; i < 200 && run.state === 'running'; i += 1) {

@@ -14,6 +14,7 @@ const POLL_MS = 2000;
  */
 export default class AircallServiceHealth extends LightningElement {
     share = null;
+    country = '';
     run = null;
     errors = [];
     timer = null;
@@ -107,10 +108,14 @@ export default class AircallServiceHealth extends LightningElement {
         ];
     }
 
+    handleCountryChange(event) {
+        this.country = event.target.value || '';
+    }
+
     async handleCheck() {
         this.errors = [];
         try {
-            this.run = await startHealth();
+            this.run = await startHealth({ country: this.country.trim() || null });
             this.poll();
         } catch (error) {
             this.errors = reduceErrors(error);

@@ -69,10 +69,14 @@ describe('c-aircall-service-health', () => {
         getHealth.mockResolvedValue({ state: 'done', progress: { requests: 11, of: 11 }, report: REPORT });
         const { $ } = await mount();
         expect($('.share-line').textContent).toContain('(no cap)');
+        const country = $('lightning-input.health-country');
+        country.value = 'FR';
+        country.dispatchEvent(new CustomEvent('change'));
         jest.useFakeTimers();
         $('lightning-button.health-run').click();
         await Promise.resolve();
         await Promise.resolve();
+        expect(startHealth).toHaveBeenCalledWith({ country: 'FR' });
         expect($('.health-progress').textContent).toContain('4 of about 11 requests');
         jest.advanceTimersByTime(2000);
         await Promise.resolve();
