@@ -3,12 +3,26 @@
  * apart are logged in one larger batch, and a late tag waits for the next new call, never lost;
  * /readyz says so (a warning, still ready) and /metrics shows it.
  */
+import { Writable } from 'node:stream';
+import { createLogger } from '../../src/logger';
 import type { TestService } from '../helpers/service';
 import { testService } from '../helpers/service';
 import { callData, envelope } from '../fixtures/aircall-builders';
 
 const WINDOW_MS = 200;
 let svc: TestService;
+/** What the service logged (pino JSON lines), to see it says what the share does. */
+const logged: { level: number; msg: string }[] = [];
+const logger = createLogger({
+  level: 'info',
+  destination: new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      for (const line of chunk.toString().split('\n').filter(Boolean))
+        logged.push(JSON.parse(line) as { level: number; msg: string });
+      done();
+    }
+  })
+});
 let nextId = 8_100_000;
 
 const digits = (n: number) => `+33 6 41 00 ${String(n % 100).padStart(2, '0')} ${String(n % 97).padStart(2, '0')}`;
@@ -35,7 +49,7 @@ const writes = () => svc.pipeline.gateway.requests.get('write') ?? 0;
 
 beforeAll(async () => {
   // A small org (1,000 requests a day): a share of 5 % is 50 requests.
-  svc = await testService({ org: { apiLimit: 1_000 }, worker: { batchWindowMs: WINDOW_MS } });
+  svc = await testService({ org: { apiLimit: 1_000 }, worker: { batchWindowMs: WINDOW_MS }, logger });
   await svc.setSettings({ API_Share__c: '5', Unknown_Number__c: 'Contact' });
   await svc.pipeline.settings.get();
 }, 60_000);
@@ -60,6 +74,8 @@ describe('the API share (A1)', () => {
     await svc.pipeline.inbox.addApiUse(50, Date.now());
     const state = await svc.pipeline.share.tick();
     expect(state).toMatchObject({ pressure: 'capped', cap: 50 });
+    // Said once in the log, at warning level, when the pressure changed.
+    expect(logged.filter((l) => l.level === 40 && /its whole share of 50/.test(l.msg))).toHaveLength(1);
 
     const ready = await fetch(`${svc.url}/readyz`);
     expect(ready.status).toBe(200);
@@ -103,5 +119,31 @@ describe('the API share (A1)', () => {
     await svc.settle();
     expect(await taskOf(next)).toBeDefined();
     expect(writes() - beforeNext).toBe(1);
+  }, 30_000);
+});
+
+describe('the whole org near its daily limit because of others', () => {
+  it('backs off the same way with no cap of its own, and says why', async () => {
+    const other = await testService({ org: { apiLimit: 1_000 }, worker: { batchWindowMs: WINDOW_MS } });
+    try {
+      // Other integrations used 960 of the org's 1,000: the next answer's Sforce-Limit-Info says so.
+      await other.setSettings({ Unknown_Number__c: 'Contact' });
+      other.org.org.apiUsed = 960;
+      await other.pipeline.settings.get();
+      const state = await other.pipeline.share.tick();
+      expect(state).toMatchObject({ pressure: 'capped', cap: null });
+      expect(state.reason).toMatch(/The org used 96\d of its 1000 daily API requests .* most of them by others/);
+      const before = other.pipeline.gateway.requests.get('write') ?? 0;
+      // Three calls ending three usual windows apart: the first goes at once (nothing else is
+      // flowing, so nothing could join it), the next two wait for each other. As usual: three.
+      for (const id of [(nextId += 1), (nextId += 1), (nextId += 1)]) {
+        await other.post(ended(id));
+        await sleep(WINDOW_MS * 3);
+      }
+      await other.settle();
+      expect((other.pipeline.gateway.requests.get('write') ?? 0) - before).toBe(2);
+    } finally {
+      await other.close();
+    }
   }, 30_000);
 });

@@ -13,6 +13,13 @@ export function summaryRows(result) {
         return { label, current, draft, changed: current !== draft };
     };
     const notLogged = (side) => Object.values(side.notLogged).reduce((a, b) => a + b, 0);
+    // Every kind of record a side logs on, and every owner, on both sides (0 where one has none).
+    const keys = (pick) =>
+        [...new Set([...Object.keys(pick(result.current)), ...Object.keys(pick(result.draft))])].sort();
+    const onRows = keys((s) => s.on).map((kind) =>
+        row(`On ${kind.startsWith('new ') ? 'a ' + kind : 'existing ' + kind + 's'}`, (s) => s.on[kind] || 0)
+    );
+    const ownerRows = keys((s) => s.owners).map((owner) => row(`Owned by ${owner}`, (s) => s.owners[owner] || 0));
     return [
         row('Logged', (s) => s.logged),
         row('Not logged', notLogged),
@@ -23,7 +30,9 @@ export function summaryRows(result) {
         row('Contacts created', (s) => s.created.Contact),
         row('Leads created', (s) => s.created.Lead),
         row('Accounts created', (s) => s.created.Account),
-        row('Cases created', (s) => s.created.Case)
+        row('Cases created', (s) => s.created.Case),
+        ...onRows,
+        ...ownerRows
     ];
 }
 

@@ -12,7 +12,7 @@ const side = (patch) => ({
     on: { Contact: 2, 'new Contact': 3 },
     relatedTo: { Case: 0, Opportunity: 0 },
     created: { Contact: 2, Lead: 0, Account: 0, Case: 0 },
-    owners: {},
+    owners: { '005000000000001AAA': 5 },
     ...patch
 });
 // The service's answer (test/service/preview.test.ts makes the same through the real service).
@@ -83,6 +83,15 @@ describe('c-aircall-preview', () => {
 
     it('marks the figures the change moves', () => {
         const rows = summaryRows(RESULT);
-        expect(rows.filter((r) => r.changed).map((r) => r.label)).toEqual(['Contacts created', 'Leads created']);
+        expect(rows.filter((r) => r.changed).map((r) => r.label)).toEqual([
+            'Contacts created',
+            'Leads created',
+            'On a new Contact',
+            'On a new Lead'
+        ]);
+        const existing = rows.find((r) => r.label === 'On existing Contacts');
+        expect([existing.current, existing.draft]).toEqual([2, 2]);
+        const owner = rows.find((r) => r.label === 'Owned by 005000000000001AAA');
+        expect([owner.current, owner.draft]).toEqual([5, 5]);
     });
 });
