@@ -53,8 +53,11 @@ export class PhoneScan {
   private readonly unreadable: UnreadableValue[] = [];
   private companyCount = 0;
   private readonly company: UnreadableValue[] = [];
-  /** Per number, the records holding it: the first kept alone, a list once a second comes. */
-  private readonly holders = new Map<string, CandidateRecord | CandidateRecord[]>();
+  /**
+   * Per number, the records holding it, each as one compact string (a million numbers fit in a
+   * few hundred MB): the first kept alone, a list once a second comes.
+   */
+  private readonly holders = new Map<string, string | string[]>();
 
   constructor(
     private readonly defaultCountry: string | null,
@@ -63,7 +66,7 @@ export class PhoneScan {
 
   add(record: ScannedRecord): void {
     this.records += 1;
-    const candidate = toCandidate(record);
+    const candidate = encode(record);
     const seen = new Set<string>();
     for (const [field, value] of Object.entries(record.phones)) {
       if (!value.trim()) continue;
@@ -95,7 +98,7 @@ export class PhoneScan {
       if (!Array.isArray(held)) continue;
       sharedCount += 1;
       if (shared.length >= EXAMPLES) continue;
-      const { record, why } = winningRecord(e164, held, [this.defaultCountry]);
+      const { record, why } = winningRecord(e164, held.map(decode), [this.defaultCountry]);
       shared.push({
         e164,
         holders: held.length,
@@ -111,6 +114,36 @@ export class PhoneScan {
       companyLines: { count: this.companyCount, examples: this.company }
     };
   }
+}
+
+const SEP = '\u0001';
+
+/** A record as the matching needs it, in one string: kind, id, modified, account, name, phones. */
+function encode(r: ScannedRecord): string {
+  const kind =
+    r.object === 'Contact' ? 'C' : r.object === 'Lead' ? (r.isConverted ? 'X' : 'L') : r.isPersonAccount ? 'P' : 'A';
+  return [kind, r.id, r.lastModifiedDate, r.accountId ?? '', r.name ?? '', ...Object.values(r.phones)].join(SEP);
+}
+
+function decode(text: string): CandidateRecord {
+  const [kind, id, lastModifiedDate, accountId, name, ...phones] = text.split(SEP) as [
+    string,
+    string,
+    string,
+    string,
+    string,
+    ...string[]
+  ];
+  return toCandidate({
+    object: kind === 'C' ? 'Contact' : kind === 'L' || kind === 'X' ? 'Lead' : 'Account',
+    id,
+    name: name || null,
+    lastModifiedDate,
+    phones: Object.fromEntries(phones.map((p, i) => [String(i), p])),
+    isConverted: kind === 'X',
+    isPersonAccount: kind === 'P',
+    accountId: accountId || null
+  });
 }
 
 function toCandidate(r: ScannedRecord): CandidateRecord {
