@@ -102,7 +102,7 @@ const MIGRATIONS: readonly string[] = [
   `ALTER TABLE aircall_events DROP CONSTRAINT aircall_events_pkey;
    ALTER TABLE aircall_events ADD PRIMARY KEY (key, digest);`,
   // This service's Salesforce requests per minute, for every process (A1, the API share).
-  `CREATE TABLE aircall_api_use (minute BIGINT PRIMARY KEY, requests BIGINT NOT NULL);`
+  `CREATE TABLE IF NOT EXISTS aircall_api_use (minute BIGINT PRIMARY KEY, requests BIGINT NOT NULL);`
 ];
 
 /** The item columns both engines share (SQLite has `claimed` instead of the lease). */

@@ -29,7 +29,7 @@ describe('PostgreSQL shared by several processes', () => {
     await client.connect();
     const { rows } = await client.query<{ version: number }>('SELECT version FROM aircall_schema');
     await client.end();
-    expect(rows).toEqual([{ version: 2 }]);
+    expect(rows).toEqual([{ version: 3 }]);
     await Promise.all(inboxes.map((i) => i.close()));
   });
 
@@ -56,7 +56,7 @@ describe('PostgreSQL shared by several processes', () => {
          WHERE i.indrelid = 'aircall_events'::regclass AND i.indisprimary ORDER BY array_position(i.indkey, a.attnum)`
       );
       expect(rows.map((r) => r.column)).toEqual(['key', 'digest']);
-      expect((await client.query('SELECT version FROM aircall_schema')).rows).toEqual([{ version: 2 }]);
+      expect((await client.query('SELECT version FROM aircall_schema')).rows).toEqual([{ version: 3 }]);
     } finally {
       await client.end();
     }
