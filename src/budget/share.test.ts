@@ -9,11 +9,11 @@ const ORG = { used: 10_000, max: 100_000 };
 describe('shareState (A1)', () => {
   it.each<[string, ShareInput, string, number | null]>([
     ['no cap: usual batching whatever the use', { ownUsed: 90_000, org: ORG, sharePercent: null }, 'normal', null],
-    ['under 70 % of the share', { ownUsed: 3_499, org: ORG, sharePercent: 5 }, 'normal', 5_000],
-    ['from 70 % of the share: batch harder', { ownUsed: 3_500, org: ORG, sharePercent: 5 }, 'near', 5_000],
+    ['under 60 % of the share', { ownUsed: 2_999, org: ORG, sharePercent: 5 }, 'normal', 5_000],
+    ['from 60 % of the share: batch harder', { ownUsed: 3_000, org: ORG, sharePercent: 5 }, 'near', 5_000],
     [
-      'from 90 %: the largest batches, a tenth left for new calls',
-      { ownUsed: 4_500, org: ORG, sharePercent: 5 },
+      'from 80 %: the largest batches, a fifth left for new calls',
+      { ownUsed: 4_000, org: ORG, sharePercent: 5 },
       'capped',
       5_000
     ],
@@ -33,7 +33,7 @@ describe('shareState (A1)', () => {
     ],
     [
       'the worse of the two: own share near, org capped',
-      { ownUsed: 4_500, org: { used: 96_000, max: 100_000 }, sharePercent: 5 },
+      { ownUsed: 3_500, org: { used: 96_000, max: 100_000 }, sharePercent: 5 },
       'capped',
       5_000
     ],
@@ -105,11 +105,11 @@ describe('ApiShare', () => {
     const { apiShare, used, send, later } = setup('10');
     send(30);
     expect((await apiShare.tick()).ownUsed).toBe(30);
-    send(50); // 80 of a share of 100: near (70 to 90)
+    send(40); // 70 of a share of 100: near (60 to 80)
     const near = await apiShare.tick();
-    expect(used.map((u) => u.n)).toEqual([30, 50]);
-    expect(near).toMatchObject({ ownUsed: 80, cap: 100, pressure: 'near' });
-    expect(await apiShare.tick()).toMatchObject({ ownUsed: 80 }); // nothing new: nothing added
+    expect(used.map((u) => u.n)).toEqual([30, 40]);
+    expect(near).toMatchObject({ ownUsed: 70, cap: 100, pressure: 'near' });
+    expect(await apiShare.tick()).toMatchObject({ ownUsed: 70 }); // nothing new: nothing added
     expect(used).toHaveLength(2);
     later(DAY_MS + 1); // the day has passed: the share is free again
     expect(await apiShare.tick()).toMatchObject({ ownUsed: 0, pressure: 'normal' });
