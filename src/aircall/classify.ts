@@ -2,6 +2,7 @@
  * From a validated Aircall call or message to the facts the rules engine uses (R1, R2,
  * R12, R14). Call types follow `answered_at`, never `status` (reference/aircall.md §8).
  */
+import type { CallAi } from './ai';
 import type { CallType } from './call-types';
 import { AircallSfError, ERROR_CODES } from '../errors';
 import { displayNumber, toE164 } from './phone';
@@ -87,6 +88,8 @@ export interface ClassifiedCall {
   readonly recordingLinkExpires: boolean;
   readonly comments: readonly CallComment[];
   readonly tags: readonly string[];
+  /** What Aircall AI said of the call (summary, topics, sentiment…), once its events came (ai.ts). */
+  readonly ai: CallAi | null;
 }
 
 export interface ClassifiedMessage {
@@ -228,7 +231,8 @@ export function classifyCall(call: AircallCall, options: ClassifyOptions = {}): 
       postedAt: c.posted_at ?? null,
       author: clean(c.posted_by?.name)
     })),
-    tags: entries(call.tags).map((t) => t.name)
+    tags: entries(call.tags).map((t) => t.name),
+    ai: null
   };
 }
 

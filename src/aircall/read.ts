@@ -13,6 +13,8 @@ import { AircallSfError } from '../errors';
 import type { Classified, ClassifiedCall } from './classify';
 import { classifyCall, classifyMessage } from './classify';
 import { toE164 } from './phone';
+import type { AiEvent, AiKind } from './ai';
+import { AI_KEY, isAiEvent, readAiEvent, toCallAi } from './ai';
 import { ID_PATTERN, isUsedEvent, parseCall, parseEnvelope, parseMessage } from './schemas';
 
 /** One event of a call or message, as the inbox stores and coalesces it. */
@@ -33,6 +35,8 @@ export interface AircallEvent {
   readonly classified: Classified | null;
   /** Why `data` could not be read, naming the path. */
   readonly problem: string | null;
+  /** For an Aircall AI event: what it adds to its call (ai.ts); the item's call data is untouched. */
+  readonly ai?: AiKind;
 }
 
 export interface ReadEnvelope {
@@ -58,7 +62,11 @@ type Resource = { readonly kind: 'call' | 'message'; readonly event: string; rea
 
 /** The call or message in an event's `data`, classified; throws AircallSfError when it cannot be read. */
 export function readResource(resource: Resource, data: unknown): Classified {
-  if (resource.kind === 'call') return classifyCall(parseCall(data));
+  if (resource.kind === 'call') {
+    const call = classifyCall(parseCall(data));
+    const stored = (data as Record<string, unknown>)[AI_KEY];
+    return stored === undefined ? call : { ...call, ai: toCallAi(stored) };
+  }
   const direction = resource.event === 'message.sent' ? 'outbound' : 'inbound';
   return classifyMessage(parseMessage(data), { defaults: { direction, sentAt: resource.timestamp } });
 }
@@ -67,6 +75,7 @@ export function readResource(resource: Resource, data: unknown): Classified {
 export function readEnvelope(json: unknown, options: ReadOptions): ReadEnvelope {
   const envelope = parseEnvelope(json);
   const lines = linesOf(envelope.resource, envelope.data);
+  if (isAiEvent(envelope.event)) return readAi(envelope.event, envelope, lines, options);
   if (!isUsedEvent(envelope.event)) {
     if (!CARD_EVENTS.includes(envelope.event)) return { name: envelope.event, event: null, lines };
     let ringing: ClassifiedCall | null = null;
@@ -99,21 +108,47 @@ export function readEnvelope(json: unknown, options: ReadOptions): ReadEnvelope 
     };
   } catch (error) {
     if (!(error instanceof AircallSfError)) throw error;
+    return unreadable(envelope.event, lines, unreadableKey(kind, envelope.data), envelope.data, timestamp, error);
+  }
+}
+
+/** An event kept with why it cannot be read: final at once, it becomes a dead letter. */
+function unreadable(
+  name: string,
+  lines: readonly string[],
+  key: string,
+  data: Record<string, unknown>,
+  timestamp: number,
+  error: Error
+): ReadEnvelope {
+  const kind = key.startsWith('message:') ? 'message' : 'call';
+  const event = { key, kind, event: name, timestamp, phone: null, final: true, data, classified: null } as const;
+  return { name, lines, event: { ...event, problem: error.message } };
+}
+
+/**
+ * An Aircall AI event: it belongs to its call's item and changes only what the item knows of
+ * Aircall AI (coalesce.ts), never the call's data; it makes no item final on its own.
+ */
+function readAi(
+  event: AiEvent,
+  envelope: { data: Record<string, unknown>; timestamp?: number | null },
+  lines: readonly string[],
+  options: ReadOptions
+): ReadEnvelope {
+  const timestamp = envelope.timestamp ?? options.receivedAt;
+  try {
+    const { callId, kind } = readAiEvent(event, envelope.data);
+    const base = { kind: 'call', event, timestamp, data: envelope.data, classified: null } as const;
     return {
-      name: envelope.event,
+      name: event,
       lines,
-      event: {
-        key: unreadableKey(kind, envelope.data),
-        kind,
-        event: envelope.event,
-        timestamp,
-        phone: null,
-        final: true,
-        data: envelope.data,
-        classified: null,
-        problem: error.message
-      }
+      event: { ...base, key: `call:${callId}`, phone: null, final: false, problem: null, ai: kind }
     };
+  } catch (error) {
+    if (!(error instanceof AircallSfError)) throw error;
+    // Its own item: an AI payload's `id` is the insight's, not a call's.
+    return unreadable(event, lines, `call:unreadable-${digestOf(envelope.data)}`, envelope.data, timestamp, error);
   }
 }
 
@@ -128,9 +163,11 @@ function unreadableKey(kind: 'call' | 'message', data: Record<string, unknown>):
     (typeof id === 'string' && ID_PATTERN.test(id))
   )
     return `${kind}:${id}`;
-  const digest = createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
-  return `${kind}:unreadable-${digest}`;
+  return `${kind}:unreadable-${digestOf(data)}`;
 }
+
+const digestOf = (data: Record<string, unknown>): string =>
+  createHash('sha256').update(JSON.stringify(data)).digest('hex').slice(0, 16);
 
 /**
  * The Aircall lines an envelope names, read without a schema (any event, used or not): a

@@ -1,4 +1,5 @@
 import { AircallApi } from '../aircall-api/client';
+import { AI_EVENTS } from '../aircall/ai';
 import { CARD_EVENTS } from '../aircall/read';
 import { CALL_EVENTS, MESSAGE_EVENTS } from '../aircall/schemas';
 import type { Command } from './command';
@@ -18,7 +19,7 @@ export const WEBHOOK_PATH = '/webhooks/aircall';
  * The events the product acts on (aircall/schemas.ts): a webhook with fewer misses updates;
  * call.created starts a call's insight card (aircall/read.ts, src/cards/).
  */
-export const WEBHOOK_EVENTS: readonly string[] = [...CARD_EVENTS, ...CALL_EVENTS, ...MESSAGE_EVENTS];
+export const WEBHOOK_EVENTS: readonly string[] = [...CARD_EVENTS, ...CALL_EVENTS, ...MESSAGE_EVENTS, ...AI_EVENTS];
 
 export const aircallWebhookCommand: Command = {
   name: 'aircall-webhook',

@@ -9,6 +9,8 @@
  * `call.tagged`/`call.untagged` win over those of another event. The inbox stores events this
  * way, and `explain` folds a file's events with the same function, so the two cannot disagree.
  */
+import type { StoredAi } from '../aircall/ai';
+import { AI_KEY, toCallAi, withAiEvent } from '../aircall/ai';
 import type { CallComment, Classified } from '../aircall/classify';
 import type { AircallEvent } from '../aircall/read';
 
@@ -31,6 +33,7 @@ export function coalesce(
   current: CoalescedItem | null,
   event: AircallEvent
 ): { readonly item: CoalescedItem; readonly changed: boolean } {
+  if (event.ai) return withAi(current, event, event.ai);
   const voicemailLeft = event.event === 'call.voicemail_left';
   const snapshot = {
     event: event.event,
@@ -48,7 +51,10 @@ export function coalesce(
   const replaces = current.classified === null ? true : event.classified !== null && event.timestamp >= current.dataTs;
   const chosen = replaces ? snapshot : current;
   const other = replaces ? current : snapshot;
-  const kept = current.classified === null || event.classified === null ? chosen : fold(chosen, other);
+  const kept = carryAi(
+    current.classified === null || event.classified === null ? chosen : fold(chosen, other),
+    current
+  );
   const changed =
     JSON.stringify(kept.data) !== JSON.stringify(current.data) || (voicemailLeft && !current.voicemailLeft);
   return {
@@ -64,6 +70,46 @@ export function coalesce(
       final: current.final || event.final
     },
     changed
+  };
+}
+
+/**
+ * An Aircall AI event (ai.ts): it adds to what the item knows of Aircall AI and leaves the call's
+ * data as it is. Before any event of the call itself, the item waits (not final) for them.
+ */
+function withAi(
+  current: CoalescedItem | null,
+  event: AircallEvent,
+  kind: NonNullable<AircallEvent['ai']>
+): { readonly item: CoalescedItem; readonly changed: boolean } {
+  const base: CoalescedItem = current ?? {
+    kind: 'call',
+    event: event.event,
+    data: {},
+    classified: null,
+    problem: 'Only Aircall AI has come for this call yet: it is logged once its call events come.',
+    dataTs: 0,
+    phone: null,
+    voicemailLeft: false,
+    final: false
+  };
+  const stored = withAiEvent(base.data[AI_KEY] as StoredAi | undefined, kind, event.data);
+  const data = { ...base.data, [AI_KEY]: stored };
+  const classified = base.classified?.kind === 'call' ? { ...base.classified, ai: toCallAi(stored) } : base.classified;
+  return {
+    item: { ...base, data, classified },
+    changed: current === null || JSON.stringify(data) !== JSON.stringify(base.data)
+  };
+}
+
+/** A newer snapshot of the call keeps what Aircall AI said before it (its data never carries it). */
+function carryAi(kept: Snapshot, current: CoalescedItem): Snapshot {
+  const stored = current.data[AI_KEY];
+  if (stored === undefined || kept.data[AI_KEY] !== undefined) return kept;
+  return {
+    ...kept,
+    data: { ...kept.data, [AI_KEY]: stored },
+    classified: kept.classified?.kind === 'call' ? { ...kept.classified, ai: toCallAi(stored) } : kept.classified
   };
 }
 

@@ -176,7 +176,24 @@ export function callDescription(call: ClassifiedCall, recordingInDescription: st
     for (const comment of call.comments)
       lines.push(`- ${comment.author ? `${comment.author}: ` : ''}${comment.content}`);
   }
+  lines.push(...aiLines(call));
   return truncate(lines.join('\n'), LIMITS.description);
+}
+
+/** What Aircall AI said of the call (issue #31), as it came: the transcript is not on the Task. */
+function aiLines(call: ClassifiedCall): string[] {
+  const ai = call.ai;
+  if (!ai) return [];
+  const lines: string[] = [];
+  if (ai.summary) lines.push(`Aircall AI summary: ${ai.summary}`);
+  if (ai.topics.length > 0) lines.push(`Topics: ${ai.topics.join(', ')}`);
+  if (ai.sentiments.length > 0)
+    lines.push(`Sentiment: ${ai.sentiments.map((s) => `${s.participant} ${s.value.toLowerCase()}`).join(', ')}`);
+  if (ai.actionItems.length > 0) {
+    lines.push('Action items:');
+    for (const item of ai.actionItems) lines.push(`- ${item.content}`);
+  }
+  return lines;
 }
 
 export function messageDescription(message: ClassifiedMessage): string {

@@ -3,6 +3,7 @@
  * test/postgres/storage.test.ts on PostgreSQL): what the worker, the server and the CLI rely on.
  */
 import { callData, envelope, T0 } from '../fixtures/aircall-builders';
+import { aiEvents } from '../fixtures/aircall-ai';
 import type { AircallEvent } from '../../src/aircall/read';
 import { readEnvelope } from '../../src/aircall/read';
 import type { Inbox, Placement } from '../../src/inbox/inbox';
@@ -118,6 +119,51 @@ export function storageSuite(engine: string, open: OpenInbox): void {
           comments: ['Wants a quote'],
           tags: ['VIP']
         });
+      }
+    });
+
+    it('folds Aircall AI into its call whatever the order, before or after call.ended, never making it final (issue #31)', async () => {
+      const ai = (callId: number) =>
+        aiEvents(callId, T0 + 300).map((e) =>
+          read(String(e.event), e.data as Record<string, unknown>, Number(e.timestamp))
+        );
+      const call = (callId: number) => [
+        read('call.ended', callData({ id: callId, raw_digits: digits(callId) }), T0 + 30),
+        read(
+          'call.tagged',
+          callData({ id: callId, raw_digits: digits(callId), tags: [{ id: 5, name: 'VIP' }] }),
+          T0 + 60
+        )
+      ];
+      // AI first, call last; interleaved; call first: the same item every time.
+      const orders = [
+        (id: number) => [...ai(id), ...call(id)],
+        (id: number) => [ai(id)[1]!, call(id)[0]!, ...ai(id).slice(2), ai(id)[0]!, call(id)[1]!],
+        (id: number) => [...call(id), ...ai(id).reverse()]
+      ];
+      for (const [n, order] of orders.entries()) {
+        const id = 450 + n;
+        const events = order(id);
+        await inbox.accept(events[0]!, `ai-${n}-0`);
+        if (events[0]!.ai) {
+          // Only AI so far: waiting for the call, not claimable.
+          expect(await inbox.item(`call:${id}`)).toMatchObject({ classified: null });
+          expect(keys(await inbox.claim(10, none, none))).not.toContain(`call:${id}`);
+        }
+        for (const [i, e] of events.slice(1).entries()) await inbox.accept(e, `ai-${n}-${i + 1}`);
+        const item = await inbox.item(`call:${id}`);
+        const classified = item!.classified as unknown as {
+          tags: string[];
+          ai: { summary: string; topics: string[]; actionItems: unknown[]; transcript: unknown[] };
+        };
+        expect({ n, tags: classified.tags, summary: classified.ai.summary, topics: classified.ai.topics }).toEqual({
+          n,
+          tags: ['VIP'],
+          summary: expect.stringContaining('quote for 20 seats') as string,
+          topics: ['pricing', 'renewal']
+        });
+        expect(classified.ai.actionItems).toHaveLength(1);
+        expect(classified.ai.transcript).toHaveLength(2);
       }
     });
 
