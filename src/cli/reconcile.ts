@@ -74,8 +74,11 @@ export class Reconciler {
       await this.inbox.rememberLines(await this.api.numbers());
       for await (const call of this.api.calls(since, to)) {
         const read = apiCallEvent(call);
+        if (!read) continue;
         // A call the inbox has (a webhook brought it) is left to its webhooks: no second write.
-        if (!read || (await this.inbox.item(read.event.key)) !== undefined) continue;
+        // One of which only Aircall AI came (classified null: no call data yet) is fed.
+        const stored = await this.inbox.item(read.event.key);
+        if (stored !== undefined && stored.classified !== null) continue;
         await this.inbox.rememberLines([...read.lines]);
         if (await this.inbox.accept(read.event, read.digest)) fed += 1;
       }

@@ -9,6 +9,7 @@ import { demoCompany, startLocalAircall } from '@aircall-sf/local-aircall';
 import { AircallApi } from '../../src/aircall-api/client';
 import { Reconciler } from '../../src/cli/reconcile';
 import { envelope } from '../fixtures/aircall-builders';
+import { summaryData } from '../fixtures/aircall-ai';
 import type { TestService } from '../helpers/service';
 import { WEBHOOK_TOKEN, testService } from '../helpers/service';
 
@@ -52,6 +53,11 @@ describe('reconciliation in serve', () => {
       ).toBe(200);
     }
     await svc.settle(30_000);
+    // Of one call that came by no webhook, only Aircall AI's summary came (issue #31).
+    const missed = aircall.company.calls.find((c, i) => i % 2 === 1 && !isInternal(c.raw_digits))!;
+    expect((await svc.post(envelope('summary.created', summaryData(missed.id), { token: WEBHOOK_TOKEN }))).status).toBe(
+      200
+    );
 
     const fed = await reconciler.runOnce();
     expect(fed).toBe(aircall.company.calls.length - delivered.length);
@@ -60,6 +66,10 @@ describe('reconciliation in serve', () => {
     const external = aircall.company.calls.filter((c) => !isInternal(c.raw_digits));
     const tasks = await svc.org.conn.query<{ Aircall_Id__c: string }>('SELECT Aircall_Id__c FROM Task');
     expect(tasks.records.map((t) => t.Aircall_Id__c).sort()).toEqual(external.map((c) => `call:${c.id}`).sort());
+    const withAi = await svc.org.conn.query<{ Description: string }>(
+      `SELECT Description FROM Task WHERE Aircall_Id__c = 'call:${missed.id}'`
+    );
+    expect(withAi.records[0]!.Description).toContain('Aircall AI summary:');
 
     expect([...aircall.company.webhooks.values()][0]!.active).toBe(true);
     expect(reconciler.status).toMatchObject({ lastError: null, webhookProblem: null });
