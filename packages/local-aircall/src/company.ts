@@ -58,6 +58,10 @@ function random(seed: number): () => number {
   };
 }
 
+/** Aircall AI's endpoints of a call (`GET /v1/calls/:id/<endpoint>`). */
+export const AI_ENDPOINTS = ['transcription', 'summary', 'topics', 'sentiments', 'action_items'] as const;
+export type AiEndpoint = (typeof AI_ENDPOINTS)[number];
+
 export class Company {
   readonly numbers: AircallNumber[] = [];
   readonly users: AircallUser[] = [];
@@ -66,6 +70,8 @@ export class Company {
   readonly webhooks = new Map<string, AircallWebhook>();
   /** The insight cards posted on each call, in order (cards.ts). */
   readonly cards = new Map<number, InsightCard[]>();
+  /** What Aircall AI made of each call, by endpoint (server.ts serves it). */
+  readonly ai = new Map<number, Partial<Record<AiEndpoint, Json>>>();
   private nextCallId = 1_000_000;
 
   constructor(
@@ -96,6 +102,14 @@ export class Company {
 
   call(id: number): AircallCall | undefined {
     return this.calls.find((c) => c.id === id);
+  }
+
+  /**
+   * Aircall AI's answer for one of a call's AI endpoints, as `GET /v1/calls/:id/<endpoint>`
+   * returns it (`{summary: {...}}`, `{topic: {...}}`, `{call_id, action_items}`…).
+   */
+  addAi(callId: number, endpoint: AiEndpoint, body: Json): void {
+    this.ai.set(callId, { ...this.ai.get(callId), [endpoint]: body });
   }
 
   /** Keeps a card posted on a call. */

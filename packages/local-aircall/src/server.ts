@@ -19,6 +19,9 @@
  *   users stream's migration to the User V2 API), so `/v1/users` is answered like any unknown
  *   path (what Aircall answers there now is not documented). Every other resource is `/v1` only.
  * - Insight cards: `POST /v1/calls/:id/insight_cards` (cards.ts, with what the docs leave open).
+ * - Aircall AI: `GET /v1/calls/:id/transcription|summary|topics|sentiments|action_items` return
+ *   what `Company.addAi` holds, verbatim (the shapes: public code quoting the reference; the
+ *   answer for a call with no AI is not documented: 404 here).
  * - Webhooks: `POST /v1/webhooks` → 201 `{webhook}` (every event when `events` is omitted),
  *   `GET /v1/webhooks`, `GET|PUT|DELETE /v1/webhooks/:id`; `PUT {active:true}` re-enables.
  * Error bodies are `{error, troubleshoot}`: their form is not documented.
@@ -30,7 +33,8 @@
 import { createServer } from 'node:http';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { readCard } from './cards';
-import type { AircallCall, Company, Json } from './company';
+import { AI_ENDPOINTS } from './company';
+import type { AiEndpoint, AircallCall, Company, Json } from './company';
 
 export const DEFAULT_RATE_LIMIT = 120;
 export const MAX_PER_PAGE = 50;
@@ -166,6 +170,22 @@ export function startLocalAircall(options: LocalAircallOptions, port = 0): Promi
       );
       if (url.searchParams.get('order') === 'desc') calls = [...calls].reverse();
       return page(calls, 'calls', base, url.searchParams);
+    }
+    if (
+      resource === 'calls' &&
+      method === 'GET' &&
+      id !== undefined &&
+      (AI_ENDPOINTS as readonly string[]).includes(parts[3] ?? '') &&
+      !parts[4]
+    ) {
+      // Aircall AI (developer.aircall.io/docs/ai-assist): what each endpoint returns for a call.
+      // Not documented, the local Aircall's choice: a call Aircall AI said nothing of (no plan,
+      // no transcription on the number, not generated yet) is 404, as an unknown call is.
+      const call = company.call(Number(id));
+      if (!call) return error(404, 'Not found', `No call ${id}`);
+      const body = company.ai.get(call.id)?.[parts[3] as AiEndpoint];
+      if (!body) return error(404, 'Not found', `No ${parts[3]} for call ${id}`);
+      return { status: 200, body };
     }
     if (resource === 'calls' && method === 'POST' && id !== undefined && parts[3] === 'insight_cards' && !parts[4]) {
       const call = company.call(Number(id));

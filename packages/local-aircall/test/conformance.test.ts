@@ -168,3 +168,26 @@ describe('insight cards (developer.aircall.io/docs/insight-cards)', () => {
     expect(aircall.company.cards.get(callId())?.length ?? 0).toBe(before);
   });
 });
+
+describe('Aircall AI (developer.aircall.io/docs/ai-assist; shapes quoted from the reference by public code)', () => {
+  it('serves what Aircall AI made of a call, endpoint by endpoint, verbatim', async () => {
+    const call = aircall.company.calls[0]!;
+    const summary = { summary: { id: 1, call_id: call.id, created_at: '2026-11-02T09:00:00Z', content: 'A quote.' } };
+    const topics = { topic: { id: 2, call_id: call.id, created_at: '2026-11-02T09:00:01Z', content: ['pricing'] } };
+    aircall.company.addAi(call.id, 'summary', summary);
+    aircall.company.addAi(call.id, 'topics', topics);
+    const got = await get(`/v1/calls/${call.id}/summary`);
+    expect(got.status).toBe(200);
+    expect(await got.json()).toEqual(summary);
+    expect(await (await get(`/v1/calls/${call.id}/topics`)).json()).toEqual(topics);
+  });
+
+  it('answers 404 (our choice: undocumented) for a call with no AI of that kind, and for an unknown call', async () => {
+    const call = aircall.company.calls[1]!;
+    const none = await get(`/v1/calls/${call.id}/sentiments`);
+    expect(none.status).toBe(404);
+    expect(await none.json()).toMatchObject({ troubleshoot: `No sentiments for call ${call.id}` });
+    expect((await get('/v1/calls/999999999/summary')).status).toBe(404);
+    expect((await get(`/v1/calls/${call.id}/transcript`)).status).toBe(404); // /transcription is the path
+  });
+});
