@@ -5,7 +5,6 @@
 import type { AircallApi } from '../aircall-api/client';
 import { countryOf } from '../aircall/phone';
 import type { ServiceConfig } from '../config';
-import { AircallSfError, ERROR_CODES } from '../errors';
 import type { HealthReport } from '../health/health';
 import { phoneHealth } from '../health/health';
 import { previewSettings } from '../preview/preview';
@@ -53,8 +52,7 @@ export function panelServices(
   const lines = () => new Set([...pipeline.inbox.companyLines(), ...config.companyNumbers]);
   return {
     async preview(draft, days) {
-      if (typeof draft !== 'object' || draft === null)
-        throw new AircallSfError(ERROR_CODES.USAGE, 'Send {"draft": {…Aircall_Settings__c fields…}, "days": N}.');
+      // previewSettings refuses a draft that is no object of Aircall_Settings__c fields.
       return previewSettings(
         {
           inbox: pipeline.inbox,

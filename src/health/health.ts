@@ -6,6 +6,7 @@
  * starts, with progress after each page. Memory holds one entry per distinct number.
  */
 import type { Inbox } from '../inbox/inbox';
+import { changedSince } from '../inbox/inbox';
 import type { OrgGateway } from '../salesforce/gateway';
 import type { PhoneFindings, ScannedRecord } from './phones';
 import { PhoneScan } from './phones';
@@ -60,24 +61,20 @@ const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
 /** The calls and messages of the last days by what became of them: logged on a match or a new record, skipped by reason. */
 async function lastDays(inbox: Inbox, since: number, days: number): Promise<HealthReport['lastDays']> {
   const out = { days, calls: 0, matched: 0, created: 0, skipped: {} as Record<string, number>, failed: 0, waiting: 0 };
-  let after: { changedAt: number; key: string } | null = null;
-  for (;;) {
-    const page = await inbox.history(since, after, 1000);
-    for (const item of page) {
-      out.calls += 1;
-      if (item.state === 'logged') {
-        if (/^R3: .* is created/m.test(item.trace ?? '')) out.created += 1;
-        else out.matched += 1;
-      } else if (item.state === 'skipped') {
-        const reason = /^SKIP: ([A-Z_]+)/m.exec(item.trace ?? '')?.[1] ?? 'UNKNOWN';
-        out.skipped[reason] = (out.skipped[reason] ?? 0) + 1;
-      } else if (item.state === 'dead') out.failed += 1;
-      else out.waiting += 1;
-    }
-    if (page.length < 1000) return out;
-    const last = page[page.length - 1]!;
-    after = { changedAt: last.changedAt, key: last.key };
+  for await (const item of changedSince(inbox, since)) {
+    out.calls += 1;
+    if (item.state === 'logged') {
+      // The engine's R3 line says when the Task went on a record it created.
+      if (/^R3: .* is created/m.test(item.trace ?? '')) out.created += 1;
+      else out.matched += 1;
+    } else if (item.state === 'skipped') {
+      // A skipped item keeps the engine's reason (Inbox.complete).
+      const reason = item.lastError ?? 'UNKNOWN';
+      out.skipped[reason] = (out.skipped[reason] ?? 0) + 1;
+    } else if (item.state === 'dead') out.failed += 1;
+    else out.waiting += 1;
   }
+  return out;
 }
 
 export async function phoneHealth(

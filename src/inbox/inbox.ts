@@ -168,6 +168,22 @@ export interface Inbox {
   close(): Promise<void>;
 }
 
+/** Every item changed from `since` (ms) on, oldest first, read `page` at a time (previews, health). */
+export async function* changedSince(
+  inbox: Pick<Inbox, 'history'>,
+  since: number,
+  page = 500
+): AsyncGenerator<InboxItem> {
+  let after: { changedAt: number; key: string } | null = null;
+  for (;;) {
+    const items = await inbox.history(since, after, page);
+    yield* items;
+    if (items.length < page) return;
+    const last = items[items.length - 1]!;
+    after = { changedAt: last.changedAt, key: last.key };
+  }
+}
+
 /** The item row as both engines store it (integers for booleans, JSON text for objects). */
 export interface Row {
   key: string;

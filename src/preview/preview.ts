@@ -9,7 +9,8 @@
 import type { Classified } from '../aircall/classify';
 import { inContext } from '../aircall/classify';
 import { AircallSfError, ERROR_CODES } from '../errors';
-import type { Inbox, InboxItem } from '../inbox/inbox';
+import type { Inbox } from '../inbox/inbox';
+import { changedSince } from '../inbox/inbox';
 import { plan } from '../rules/engine';
 import type { OrgGateway } from '../salesforce/gateway';
 import type { SettingsRow } from '../settings/parse';
@@ -25,7 +26,6 @@ import { SideCounter, changed } from './compare';
 export const PREVIEW_READ_ENTRIES = 200;
 /** The changed calls listed in full (all are counted). */
 export const PREVIEW_CHANGES_LISTED = 200;
-const PAGE = 500;
 const DAY_MS = 24 * 60 * 60_000;
 
 export interface PreviewRequest {
@@ -79,22 +79,6 @@ function draftRow(draft: SettingsRow): SettingsRow {
   return draft;
 }
 
-/** The items to replay: final calls and messages the inbox can read, changed within the days. */
-async function* itemsSince(inbox: Inbox, since: number): AsyncGenerator<InboxItem> {
-  let after: { changedAt: number; key: string } | null = null;
-  for (;;) {
-    const page = await inbox.history(since, after, PAGE);
-    for (const item of page) {
-      if (!item.classified) continue;
-      if (item.classified.kind === 'call' && !item.classified.final) continue;
-      yield item;
-    }
-    if (page.length < PAGE) return;
-    const last = page[page.length - 1]!;
-    after = { changedAt: last.changedAt, key: last.key };
-  }
-}
-
 /** Groups subjects so that each read holds at most 200 distinct numbers and 200 distinct agents. */
 function readGroups(subjects: readonly SnapshotSubject[]): SnapshotSubject[][] {
   const groups: SnapshotSubject[][] = [];
@@ -130,8 +114,10 @@ export async function previewSettings(deps: PreviewDeps, request: PreviewRequest
   const now = (deps.now ?? Date.now)();
 
   const items: { key: string; classified: Classified }[] = [];
-  for await (const item of itemsSince(deps.inbox, now - request.days * DAY_MS)) {
-    const classified = inContext(item.classified!, {
+  for await (const item of changedSince(deps.inbox, now - request.days * DAY_MS)) {
+    // The calls and messages the inbox can read, a call once it ended.
+    if (!item.classified || (item.classified.kind === 'call' && !item.classified.final)) continue;
+    const classified = inContext(item.classified, {
       voicemailLeft: item.voicemailLeft,
       ownNumbers: deps.ownNumbers
     });

@@ -124,6 +124,9 @@ describe('the panel’s API (what the Apex callout reaches through the Named Cre
     const body = (await res.json()) as { code: string; error: string };
     expect(body.code).toBe('SETTINGS_INVALID');
     expect(body.error).toContain('Unknown_Number__c');
+    const missing = await call('POST', '/api/preview', { days: 7 });
+    expect(missing.status).toBe(400);
+    expect(await missing.json()).toMatchObject({ code: 'USAGE' });
   });
 
   it('gives the API share and runs a phone-data health check to the end', async () => {
