@@ -73,8 +73,9 @@ it('starts with the org down, stores webhooks, says why it is not ready, and log
       body: JSON.stringify(envelope('call.ended', callData({ id: 9_100_003 }), { token: 'test-webhook-token' }))
     });
     let status = 200;
-    // Well under the settings cache's 30 s: readiness must follow the worker's failed request.
-    for (const until = Date.now() + 10_000; Date.now() < until && status === 200;) {
+    // Under the settings cache's 30 s: readiness must follow the worker's failed request, which
+    // comes once the call's batch window (10 s in production, waiting for company) has passed.
+    for (const until = Date.now() + 20_000; Date.now() < until && status === 200;) {
       await new Promise((r) => setTimeout(r, 250));
       status = (await fetch(`${base}/readyz`)).status;
     }
