@@ -530,7 +530,19 @@ export function readForceApp(source: ForceAppSource): ForceAppObject[] {
           .filter((f) => f.endsWith('.field-meta.xml'))
           .sort()
           .map((f) => customFieldFromXml(readFileSync(join(fieldsDir, f), 'utf8'), name))
-          .map((f) => (namespace ? { ...f, name: namespaced(f.name, namespace) } : f))
+          .map((f) =>
+            namespace
+              ? {
+                  ...f,
+                  name: namespaced(f.name, namespace),
+                  // A package's lookup points to its objects, and is reached by its relationship, by their namespaced names.
+                  ...(f.referenceTo ? { referenceTo: f.referenceTo.map((r) => namespaced(r, namespace)) } : {}),
+                  ...(f.relationshipName
+                    ? { relationshipName: namespaced(f.name, namespace).replace(/__c$/, '__r') }
+                    : {})
+                }
+              : f
+          )
       : [];
     const nameField = xmlChildren(`<n>${meta.get('nameField') ?? ''}</n>`);
     out.push({

@@ -281,6 +281,77 @@ describe('upsert on an external id', () => {
   });
 });
 
+describe("a lookup set by the parent's external id (langCon_apex_dml_nested_object; REST: jsforce#1031, dataloader#1254)", () => {
+  const V = '/services/data/v62.0';
+  it('relates a Task and a custom record to parents named by their external ids, on create, update and upsert', async () => {
+    const contact = (await org.conn
+      .sobject('Contact')
+      .create({ LastName: 'Keyed', Aircall_Key__c: 'number:+1555' })) as Saved;
+    const call = await raw(org, 'PATCH', `${V}/sobjects/Aircall_Call__c/Aircall_Id__c/call:rel1`, {
+      Name: 'Call',
+      Contact__r: { Aircall_Key__c: 'number:+1555' }
+    });
+    expect(call.status).toBe(201);
+    const task = await raw(org, 'POST', `${V}/sobjects/Task`, {
+      Subject: 'Call',
+      Aircall_Call_Record__r: { Aircall_Id__c: 'call:rel1' }
+    });
+    expect(task.status).toBe(201);
+    const [row] = (
+      await org.conn.query<{ Aircall_Call_Record__c: string }>(
+        `SELECT Aircall_Call_Record__c FROM Task WHERE Id = '${(task.body as Saved).id}'`
+      )
+    ).records;
+    expect(row!.Aircall_Call_Record__c).toBe((call.body as Saved).id);
+    const [record] = (
+      await org.conn.query<{ Contact__c: string }>(
+        `SELECT Contact__c FROM Aircall_Call__c WHERE Aircall_Id__c = 'call:rel1'`
+      )
+    ).records;
+    expect(record!.Contact__c).toBe(contact.id);
+  });
+
+  it('in sObject Collections: a parent not found fails that record alone, as Salesforce answers it', async () => {
+    const res = await raw(org, 'POST', `${V}/composite/sobjects`, {
+      allOrNone: false,
+      records: [
+        { attributes: { type: 'Task' }, Subject: 'a', Aircall_Call_Record__r: { Aircall_Id__c: 'call:rel1' } },
+        { attributes: { type: 'Task' }, Subject: 'b', Aircall_Call_Record__r: { Aircall_Id__c: 'call:none' } }
+      ]
+    });
+    const results = res.body as {
+      success: boolean;
+      errors: { statusCode: string; message: string; fields: string[] }[];
+    }[];
+    expect(results[0]!.success).toBe(true);
+    // A captured answer: "Foreign key external ID: 1580 not found for field … in entity User", INVALID_FIELD, no fields.
+    expect(results[1]!.errors[0]).toEqual({
+      statusCode: 'INVALID_FIELD',
+      message: 'Foreign key external ID: call:none not found for field Aircall_Id__c in entity Aircall_Call__c',
+      fields: []
+    });
+  });
+
+  it("refuses a field that is not the parent's external id, and a polymorphic lookup (WhoId)", async () => {
+    const notExternal = await raw(org, 'POST', `${V}/sobjects/Aircall_Call__c`, {
+      Name: 'x',
+      Contact__r: { LastName: 'Keyed' }
+    });
+    expect(notExternal).toMatchObject({
+      status: 400,
+      body: [{ errorCode: 'INVALID_FIELD', message: expect.stringContaining('external id') as unknown }]
+    });
+    const polymorphic = await raw(org, 'POST', `${V}/sobjects/Task`, {
+      Subject: 'x',
+      Who: { Aircall_Key__c: 'number:+1555' }
+    });
+    expect(polymorphic).toMatchObject({
+      status: 400,
+      body: [{ errorCode: 'INVALID_FIELD', message: expect.stringContaining('polymorphic') as unknown }]
+    });
+  });
+});
+
 describe('sObject Collections', () => {
   it('create, update, upsert, retrieve, delete', async () => {
     const created = (await org.conn.sobject('Contact').create([{ LastName: 'C1' }, { LastName: 'C2' }])) as Saved[];
