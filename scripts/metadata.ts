@@ -12,6 +12,18 @@ import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../src/settings/schema';
 import type { SettingsField } from '../src/settings/schema';
 import { apexClassMeta, apexSchemaClass, lwcSchemaModule, lwcServiceMeta } from './generators/org-api';
 import { permissionSetXml, permissionSets } from './generators/permission-sets';
+import {
+  CALL_RECORD_LAYOUT,
+  CALL_RECORD_REPORT_TYPE,
+  callRecordFieldXml,
+  callRecordLayoutXml,
+  callRecordListViewXml,
+  callRecordObjectXml,
+  callRecordReportTypeXml,
+  callRecordTabXml,
+  taskLookupXml
+} from './generators/call-record';
+import { CALL_RECORD_FIELDS, CALL_RECORD_OBJECT, TASK_CALL_RECORD_FIELD } from '../src/call-record/schema';
 
 const ROOT = join(__dirname, '..');
 const DEFAULT_DIR = join(ROOT, 'force-app', 'main', 'default');
@@ -75,6 +87,22 @@ export async function renderMetadata(): Promise<Map<string, string>> {
   for (const field of SETTINGS_FIELDS) {
     await add(join(OBJECT_DIR, 'fields', `${field.apiName}.field-meta.xml`), fieldXml(field));
   }
+  // The call record (L1), before the permission sets that grant its fields.
+  const recordDir = join(DEFAULT_DIR, 'objects', CALL_RECORD_OBJECT);
+  await add(join(recordDir, `${CALL_RECORD_OBJECT}.object-meta.xml`), callRecordObjectXml());
+  for (const field of CALL_RECORD_FIELDS)
+    await add(join(recordDir, 'fields', `${field.apiName}.field-meta.xml`), callRecordFieldXml(field));
+  await add(join(recordDir, 'listViews', 'All.listView-meta.xml'), callRecordListViewXml());
+  await add(
+    join(DEFAULT_DIR, 'objects', 'Activity', 'fields', `${TASK_CALL_RECORD_FIELD}.field-meta.xml`),
+    taskLookupXml()
+  );
+  await add(join(DEFAULT_DIR, 'layouts', `${CALL_RECORD_LAYOUT}.layout-meta.xml`), callRecordLayoutXml());
+  await add(
+    join(DEFAULT_DIR, 'reportTypes', `${CALL_RECORD_REPORT_TYPE}.reportType-meta.xml`),
+    callRecordReportTypeXml()
+  );
+  await add(join(DEFAULT_DIR, 'tabs', `${CALL_RECORD_OBJECT}.tab-meta.xml`), callRecordTabXml());
   const classes = join(DEFAULT_DIR, 'classes');
   await add(join(classes, 'AircallSchema.cls'), apexSchemaClass());
   await add(join(classes, 'AircallSchema.cls-meta.xml'), apexClassMeta(API_VERSION));

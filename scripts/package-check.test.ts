@@ -44,6 +44,23 @@ describe('package reference check', () => {
     );
   });
 
+  it("reports a field the call record's layout, list view or report type shows and the package lacks", () => {
+    unlinkSync(join(dir, 'objects', 'Aircall_Call__c', 'fields', 'Topics__c.field-meta.xml'));
+    unlinkSync(join(dir, 'objects', 'Aircall_Call__c', 'fields', 'Agents__c.field-meta.xml'));
+    const problems = referenceProblems(dir);
+    expect(problems).toContain(
+      'layouts/Aircall_Call__c-Aircall Call Layout.layout-meta.xml shows the missing field Aircall_Call__c.Topics__c'
+    );
+    expect(problems).toContain(
+      'objects/Aircall_Call__c/listViews/All.listView-meta.xml shows the missing field Agents__c'
+    );
+    expect(problems).toContain(
+      'reportTypes/Aircall_Calls.reportType-meta.xml shows the missing field Aircall_Call__c.Topics__c'
+    );
+    rmSync(join(dir, 'objects', 'Aircall_Call__c'), { recursive: true });
+    expect(referenceProblems(dir)).toContain('tabs/Aircall_Call__c opens the missing object Aircall_Call__c');
+  });
+
   it('reports a principal or an external credential that the callouts need and the package lacks', () => {
     const credential = join(dir, 'externalCredentials', 'Aircall_Service.externalCredential-meta.xml');
     writeFileSync(

@@ -103,6 +103,51 @@ export function referenceProblems(src = SRC): string[] {
     for (const p of custom)
       if (!permissions.includes(p)) problems.push(`${file} grants the missing custom permission ${p}`);
   }
+  problems.push(...objectViewProblems(src, tabs));
+  return problems;
+}
+
+/**
+ * The call record's views (L1): a layout, a list view and a report type name fields of their
+ * object, and a custom object tab names its object; a field missing from force-app would fail
+ * the deploy, and nothing offline says so.
+ */
+function objectViewProblems(src: string, tabs: readonly string[]): string[] {
+  const problems: string[] = [];
+  const objectExists = (object: string) => !object.endsWith('__c') || existsSync(join(src, 'objects', object));
+  const fieldExists = (object: string, field: string) =>
+    !field.endsWith('__c') || existsSync(join(src, 'objects', object, 'fields', `${field}.field-meta.xml`));
+  for (const file of list(join(src, 'layouts'), '.layout-meta.xml')) {
+    const object = file.slice(0, file.indexOf('-'));
+    const xml = readFileSync(join(src, 'layouts', file), 'utf8');
+    if (!objectExists(object)) problems.push(`layouts/${file} lays out the missing object ${object}`);
+    for (const f of tags(xml, 'field'))
+      if (!fieldExists(object, f)) problems.push(`layouts/${file} shows the missing field ${object}.${f}`);
+  }
+  const objects = existsSync(join(src, 'objects')) ? readdirSync(join(src, 'objects')) : [];
+  for (const object of objects) {
+    for (const file of list(join(src, 'objects', object, 'listViews'), '.listView-meta.xml')) {
+      const xml = readFileSync(join(src, 'objects', object, 'listViews', file), 'utf8');
+      for (const c of tags(xml, 'columns'))
+        if (!fieldExists(object, c)) problems.push(`objects/${object}/listViews/${file} shows the missing field ${c}`);
+    }
+  }
+  for (const file of list(join(src, 'reportTypes'), '.reportType-meta.xml')) {
+    const xml = readFileSync(join(src, 'reportTypes', file), 'utf8');
+    for (const base of tags(xml, 'baseObject'))
+      if (!objectExists(base)) problems.push(`reportTypes/${file} reports on the missing object ${base}`);
+    for (const m of xml.matchAll(/<columns>([\s\S]*?)<\/columns>/g)) {
+      const [field] = tags(m[1]!, 'field');
+      const [table] = tags(m[1]!, 'table');
+      if (field && table && !fieldExists(table, field))
+        problems.push(`reportTypes/${file} shows the missing field ${table}.${field}`);
+    }
+  }
+  for (const tab of tabs) {
+    const xml = readFileSync(join(src, 'tabs', `${tab}.tab-meta.xml`), 'utf8');
+    if (tags(xml, 'customObject')[0] === 'true' && !objectExists(tab))
+      problems.push(`tabs/${tab} opens the missing object ${tab}`);
+  }
   return problems;
 }
 

@@ -16,6 +16,7 @@ import {
 } from '../../src/org-api/contract';
 import { SNAPSHOT_CLASS } from '../../src/org-api/snapshot';
 import { SETTINGS_OBJECT } from '../../src/settings/schema';
+import { CALL_RECORD_FIELDS, CALL_RECORD_OBJECT } from '../../src/call-record/schema';
 
 type Access = 'read' | 'edit';
 interface ObjectAccess {
@@ -95,6 +96,8 @@ const READ_STANDARD_FIELDS = [
 
 export function permissionSets(defaultDir: string): PermissionSetSpec[] {
   const activity = customFields(defaultDir, 'Activity');
+  // The call record's fields (L1), from its description: generated in the same run.
+  const callRecord = CALL_RECORD_FIELDS.map((f) => `${CALL_RECORD_OBJECT}.${f.apiName}`);
   const keys = ['Account', 'Case', 'Contact', 'Lead'].flatMap((o) => customFields(defaultDir, o));
   // User.Aircall_Email__c: the agent mapping (R12), set by the admin in the panel, read by the service.
   const users = customFields(defaultDir, 'User');
@@ -107,13 +110,14 @@ export function permissionSets(defaultDir: string): PermissionSetSpec[] {
       classes: [AGENTS_CONTROLLER, CALLS_CONTROLLER, SERVICE_CONTROLLER, SETTINGS_CONTROLLER],
       customPermissions: [MANAGE_PERMISSION],
       settingsAccess: true,
-      objects: [],
+      objects: [{ object: CALL_RECORD_OBJECT }],
       fields: fieldMap([
         [activity, 'read'],
+        [callRecord, 'read'],
         [users, 'edit']
       ]),
       userPermissions: [],
-      tabs: [SETTINGS_TAB],
+      tabs: [CALL_RECORD_OBJECT, SETTINGS_TAB],
       // The panel's preview, API share and health: callouts through the Aircall_Service credential.
       externalPrincipals: [`${SERVICE_CREDENTIAL}-${SERVICE_PRINCIPAL}`]
     },
@@ -131,6 +135,8 @@ export function permissionSets(defaultDir: string): PermissionSetSpec[] {
       // Data: Tasks are found by the snapshot resource's system-mode read instead.
       objects: [
         { object: 'Account', create: true, edit: true, viewAll: true },
+        // Upserted on its Aircall id: View All so that no call record is hidden from the upsert.
+        { object: CALL_RECORD_OBJECT, create: true, edit: true, viewAll: true },
         { object: 'Case', create: true, edit: true, viewAll: true },
         { object: 'Contact', create: true, edit: true, viewAll: true },
         { object: 'Lead', create: true, edit: true, viewAll: true },
@@ -140,6 +146,7 @@ export function permissionSets(defaultDir: string): PermissionSetSpec[] {
         [READ_STANDARD_FIELDS, 'read'],
         [WRITTEN_STANDARD_FIELDS, 'edit'],
         [activity, 'edit'],
+        [callRecord, 'edit'],
         [keys, 'edit'],
         [users, 'read']
       ]),
@@ -153,10 +160,13 @@ export function permissionSets(defaultDir: string): PermissionSetSpec[] {
       classes: [CALLS_CONTROLLER, SETTINGS_CONTROLLER],
       customPermissions: [],
       settingsAccess: true,
-      objects: [],
-      fields: fieldMap([[activity, 'read']]),
+      objects: [{ object: CALL_RECORD_OBJECT }],
+      fields: fieldMap([
+        [activity, 'read'],
+        [callRecord, 'read']
+      ]),
       userPermissions: [],
-      tabs: []
+      tabs: [CALL_RECORD_OBJECT]
     }
   ];
 }

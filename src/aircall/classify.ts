@@ -88,6 +88,8 @@ export interface ClassifiedCall {
   readonly recordingLinkExpires: boolean;
   readonly comments: readonly CallComment[];
   readonly tags: readonly string[];
+  /** The IVR options the caller chose, in order ("title (key)"), when Aircall sent them. */
+  readonly ivrOptions: readonly string[];
   /** What Aircall AI said of the call (summary, topics, sentiment…), once its events came (ai.ts). */
   readonly ai: CallAi | null;
 }
@@ -102,6 +104,12 @@ export interface ClassifiedMessage {
   readonly sentAt: number;
   readonly body: string;
   readonly mediaCount: number;
+  /** The attachments: name, type and link (presigned links expire), as far as Aircall gave them. */
+  readonly media: readonly {
+    readonly name: string | null;
+    readonly type: string | null;
+    readonly url: string | null;
+  }[];
   readonly otherParty: OtherParty;
   readonly line: LineFacts;
   readonly agent: Agent | null;
@@ -232,6 +240,11 @@ export function classifyCall(call: AircallCall, options: ClassifyOptions = {}): 
       author: clean(c.posted_by?.name)
     })),
     tags: entries(call.tags).map((t) => t.name),
+    ivrOptions: entries(call.ivr_options_selected).flatMap((o) => {
+      const title = clean(o.title) ?? clean(o.branch);
+      const key = clean(o.key);
+      return title || key ? [title && key ? `${title} (${key})` : (title ?? key)!] : [];
+    }),
     ai: null
   };
 }
@@ -250,7 +263,15 @@ export function classifyMessage(
 ): ClassifiedMessage {
   const line = lineOf(message.number);
   const raw = clean(message.external_number) ?? clean(message.raw_digits) ?? NO_NUMBER;
-  const mediaCount = entries(message.media_details).length + entries(message.media_url).length;
+  const media = [
+    ...entries(message.media_details).map((m) => ({
+      name: clean(m.file_name),
+      type: clean(m.file_type),
+      url: clean(m.presigned_url)
+    })),
+    ...entries(message.media_url).map((url) => ({ name: null, type: null, url: clean(url) }))
+  ];
+  const mediaCount = media.length;
   const direction = message.direction ?? options.defaults?.direction;
   const sentAt = message.sent_at ?? message.created_at ?? message.updated_at ?? options.defaults?.sentAt;
   if (!direction || sentAt === undefined)
@@ -267,6 +288,7 @@ export function classifyMessage(
     sentAt,
     body: message.body ?? '',
     mediaCount,
+    media,
     otherParty: otherPartyOf(raw, line, options.ownNumbers),
     line,
     agent: agentOf(message.user),

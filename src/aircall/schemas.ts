@@ -132,7 +132,11 @@ export const aircallCall = z.looseObject({
   comments: lenientList(comment),
   tags: lenientList(tag),
   transferred_to: lenient(aircallUser),
-  transferred_by: lenient(aircallUser)
+  transferred_by: lenient(aircallUser),
+  /** Smartflows numbers, with fetch_call_timeline=true (reference/aircall.md §2): the options chosen. */
+  ivr_options_selected: lenientList(
+    z.looseObject({ title: optionalString, key: optionalString, branch: optionalString })
+  )
 });
 export type AircallCall = z.infer<typeof aircallCall>;
 
@@ -153,7 +157,9 @@ export const aircallMessage = z.looseObject({
   number: lenient(aircallNumber),
   user: lenient(aircallUser),
   contact: lenient(aircallContact),
-  media_details: lenientList(z.looseObject({ file_name: optionalString, file_type: optionalString })),
+  media_details: lenientList(
+    z.looseObject({ file_name: optionalString, file_type: optionalString, presigned_url: optionalString })
+  ),
   media_url: lenientList(z.string())
 });
 export type AircallMessage = z.infer<typeof aircallMessage>;

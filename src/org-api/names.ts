@@ -11,12 +11,18 @@
  * admin's own custom fields, such as a phone field, have no namespace and are left alone).
  */
 import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
+import { CALL_RECORD_FIELDS, CALL_RECORD_OBJECT } from '../call-record/schema';
 
 /** A namespace prefix as Salesforce allows it: a letter, then up to 14 letters or digits. */
 export const NAMESPACE_PATTERN = /^[A-Za-z][A-Za-z0-9]{0,14}$/;
 
 const SETTINGS_NAMES = new Set([SETTINGS_OBJECT, ...SETTINGS_FIELDS.map((f) => f.apiName)]);
-const isPackageName = (name: string): boolean => SETTINGS_NAMES.has(name) || /^Aircall_\w+__c$/.test(name);
+const isPackageName = (name: string): boolean => SETTINGS_NAMES.has(name) || /^Aircall_\w+__[cr]$/.test(name);
+/**
+ * The call record's own fields (`Type__c`, `Contact__c` and its relationship `Contact__r`) are
+ * package names only on a call record: an admin's `Type__c` on another object is not.
+ */
+const CALL_RECORD_NAMES = new Set(CALL_RECORD_FIELDS.flatMap((f) => [f.apiName, f.apiName.replace(/__c$/, '__r')]));
 // A custom name, also inside a URL-encoded query (`%20Aircall_Id__c%20`).
 const TOKEN = /(?<=^|[^A-Za-z0-9_]|%[0-9A-Fa-f]{2})[A-Za-z][A-Za-z0-9_]*__c(?![A-Za-z0-9_])/g;
 
@@ -37,7 +43,8 @@ export class OrgNames {
 
   /** The local name of an org name (`acme__Aircall_Id__c` → `Aircall_Id__c`). */
   local(orgName: string): string {
-    return this.prefix && orgName.startsWith(this.prefix) && isPackageName(orgName.slice(this.prefix.length))
+    const bare = orgName.slice(this.prefix.length);
+    return this.prefix && orgName.startsWith(this.prefix) && (isPackageName(bare) || CALL_RECORD_NAMES.has(bare))
       ? orgName.slice(this.prefix.length)
       : orgName;
   }
@@ -65,11 +72,25 @@ export class OrgNames {
   private rename(value: unknown, key: (k: string) => string, outgoing: boolean): unknown {
     if (Array.isArray(value)) return value.map((v) => this.rename(v, key, outgoing));
     if (!value || typeof value !== 'object') return value;
+    const record = value as Record<string, unknown>;
+    const type = (record.attributes as { type?: unknown } | undefined)?.type;
+    const callRecord = typeof type === 'string' && this.local(type) === CALL_RECORD_OBJECT;
+    const recordKey = (k: string) =>
+      !callRecord || !CALL_RECORD_NAMES.has(outgoing ? k : this.local(k))
+        ? key(k)
+        : outgoing
+          ? `${this.prefix}${k}`
+          : this.local(k);
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([k, v]) => [
-        key(k),
-        // A composite subrequest's url holds names too (a query, an external-id path).
-        outgoing && k === 'url' && typeof v === 'string' ? this.text(v) : this.rename(v, key, outgoing)
+      Object.entries(record).map(([k, v]) => [
+        recordKey(k),
+        // A composite subrequest's url holds names too (a query, an external-id path); a
+        // record's type is a name too.
+        outgoing && k === 'url' && typeof v === 'string'
+          ? this.text(v)
+          : k === 'attributes' && typeof type === 'string'
+            ? { ...(v as object), type: outgoing ? this.name(type) : this.local(type) }
+            : this.rename(v, key, outgoing)
       ])
     );
   }

@@ -15,6 +15,8 @@ import { CALL_TYPES } from '../aircall/call-types';
 import type { CallType } from '../aircall/call-types';
 import type { CallAction } from '../settings/schema';
 import type { CandidateRecord, MatchKind } from './types';
+import { toCallAi } from '../aircall/ai';
+import { TRANSCRIPT_LIMIT } from '../call-record/schema';
 
 const CALL_PATCH: Record<CallType, Record<string, unknown>> = {
   outbound_answered: { direction: 'outbound', answered_at: T0 + 4 },
@@ -514,6 +516,148 @@ describe('R14 messages', () => {
   });
 });
 
+describe('L1 the call record', () => {
+  it.each([
+    ['TaskAndRecord', true],
+    ['TaskOnly', false],
+    ['RecordOnly', true]
+  ] as const)('%s: a record %s, the Task planned either way, the trace says which', (logMode, withRecord) => {
+    const p = logged(run(call(), settings({ logMode }), known()));
+    expect(p.mode).toBe(logMode);
+    expect(p.record !== null).toBe(withRecord);
+    expect(p.trace.at(-1)).toEqual({
+      rule: 'L1',
+      text: expect.stringContaining(`Log_Mode__c is ${logMode}`) as unknown
+    });
+    expect(String(p.task.fields.Aircall_Trace__c)).toContain('L1: ');
+  });
+
+  it('is keyed by the Aircall id and holds the call: agents in order, transfer, IVR, outcome, times, link', () => {
+    const second = { ...AGENT, id: 2, name: 'Sam Roe', email: 'sam@example.com' };
+    const p = logged(
+      run(
+        call({
+          user: second,
+          transferred_by: AGENT,
+          transferred_to: second,
+          asset: 'https://assets.aircall.io/calls/1/recording',
+          ivr_options_selected: [{ title: 'Sales', key: '1' }, { branch: 'fallback' }, {}],
+          tags: [{ name: 'vip' }],
+          comments: [{ content: 'Call back', posted_by: AGENT }]
+        }),
+        settings(),
+        known()
+      )
+    );
+    expect(p.record!.fields).toMatchObject({
+      Aircall_Id__c: 'call:1234567',
+      Type__c: 'inbound_answered',
+      Direction__c: 'inbound',
+      Line_Name__c: 'Paris support',
+      External_Number__c: '+33612345678',
+      Agents__c: 'Jane Doe, Sam Roe',
+      Transfers__c: 'Transferred by Jane Doe to Sam Roe',
+      IVR_Options__c: 'Sales (1)\nfallback',
+      Answered__c: true,
+      Outcome__c: 'Answered',
+      Started_At__c: new Date(T0 * 1000).toISOString(),
+      Talk_Seconds__c: 93,
+      Wait_Seconds__c: 12,
+      Duration_Seconds__c: 105,
+      Recording_Url__c: 'https://assets.aircall.io/calls/1/recording',
+      Tags__c: 'vip',
+      Comments__c: 'Jane Doe: Call back'
+    });
+  });
+
+  it('says a missed call and a voicemail in words', () => {
+    const missed = logged(run(call(CALL_PATCH.missed), settings(), known())).record!.fields;
+    expect(missed).toMatchObject({ Answered__c: false, Outcome__c: 'Missed: the agents rung did not answer' });
+    const voicemail = logged(run(call(CALL_PATCH.voicemail), settings(), known())).record!.fields;
+    expect(voicemail.Outcome__c).toBe('Voicemail: no agent was available to ring');
+    const outbound = logged(run(call(CALL_PATCH.outbound_unanswered), settings(), known())).record!.fields;
+    expect(outbound.Outcome__c).toBe('Not answered');
+  });
+
+  it.each([
+    ['Contact', { Contact__c: 'self', Account__c: { id: '001000000000009AAA' } }],
+    ['Lead', { Lead__c: 'self' }],
+    ['Account', { Account__c: 'self' }],
+    ['PersonAccount', { Account__c: 'self' }]
+  ] as const)('links the %s it is logged on', (kind, expected) => {
+    const rec = record(kind, kind === 'Contact' ? { accountId: '001000000000009AAA' } : {});
+    const p = logged(run(call(), settings(), org({ candidates: [rec] })));
+    const links = Object.fromEntries(Object.entries(expected).map(([k, v]) => [k, v === 'self' ? { id: rec.id } : v]));
+    expect(p.record!.links).toEqual(links);
+  });
+
+  it('links a record and a Case created in the same write by reference, and an existing open Case by Id', () => {
+    const created = logged(
+      run(call(), settings({ unknownNumber: 'Contact', relatedRecord: 'Case', createCase: true }))
+    );
+    expect(created.record!.links).toEqual({ Contact__c: { ref: 'target' }, Case__c: { ref: 'related' } });
+    const contact = record('Contact');
+    const open = logged(
+      run(
+        call(),
+        settings({ relatedRecord: 'Opportunity' }),
+        org({
+          candidates: [contact],
+          openOpportunities: { [contact.id]: [{ id: '006000000000001AAA', lastModifiedDate: '2025-11-01T00:00:00Z' }] }
+        })
+      )
+    );
+    expect(open.record!.links).toEqual({
+      Contact__c: { id: contact.id },
+      Opportunity__c: { id: '006000000000001AAA' }
+    });
+  });
+
+  it('holds a message: body, attachments with their links, sent or received', () => {
+    const p = logged(
+      run(
+        message({
+          media_details: [
+            { file_name: 'photo.jpg', file_type: 'image/jpeg', presigned_url: 'https://media.example/p.jpg' }
+          ]
+        }),
+        settings(),
+        known()
+      )
+    );
+    expect(p.record!.fields).toMatchObject({
+      Aircall_Id__c: 'message:abcdSM0001',
+      Type__c: 'message_inbound',
+      Outcome__c: 'Received',
+      Message_Body__c: 'Hello, can you call me back?',
+      Media_Links__c: 'photo.jpg · image/jpeg · https://media.example/p.jpg'
+    });
+  });
+
+  it('keeps the transcript speaker by speaker, and cuts one over the field at its limit, saying so', () => {
+    const utterance = (n: number) => ({
+      start_time: n,
+      text: 'x'.repeat(1000),
+      participant_type: n % 2 ? 'external' : 'internal'
+    });
+    const withTranscript = (count: number) =>
+      ({
+        ...call(),
+        ai: toCallAi({
+          transcription: {
+            content: { language: 'en', utterances: Array.from({ length: count }, (_, n) => utterance(n)) }
+          }
+        })
+      }) as ReturnType<typeof call>;
+    const short = logged(run(withTranscript(2), settings(), known())).record!.fields;
+    expect(short.Transcript__c).toBe(`internal [0 s]: ${'x'.repeat(1000)}\nexternal [1 s]: ${'x'.repeat(1000)}`);
+    expect(short.Language__c).toBe('en');
+    const long = String(logged(run(withTranscript(200), settings(), known())).record!.fields.Transcript__c);
+    expect(long).toHaveLength(TRANSCRIPT_LIMIT);
+    expect(long.endsWith('the full transcript is in Aircall.')).toBe(true);
+  });
+});
+
 describe('the trace', () => {
   it('is stable and independent of the order the org returned candidates in', () => {
     const a = record('Contact', { lastModifiedDate: '2025-11-02T00:00:00Z' });
@@ -522,6 +666,6 @@ describe('the trace', () => {
     const s = settings({ relatedRecord: 'Case', createCase: true });
     const first = run(call(), s, org({ candidates: [a, b, c] }));
     expect(run(call(), s, org({ candidates: [c, b, a] }))).toEqual(first);
-    expect(rules(first)).toEqual(['R1', 'R2', 'R4', 'R5', 'R9', 'R12', 'R12']);
+    expect(rules(first)).toEqual(['R1', 'R2', 'R4', 'R5', 'R9', 'R12', 'R12', 'L1']);
   });
 });

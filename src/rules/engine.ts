@@ -7,7 +7,8 @@
  */
 import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
 import { samePhoneNumber } from '../aircall/phone';
-import type { Settings } from '../settings/schema';
+import type { LogModeChoice, Settings } from '../settings/schema';
+import { callRecordPlan } from './call-record';
 import {
   CALL_TYPE_LABELS,
   LIMITS,
@@ -40,6 +41,13 @@ import { matchAgent } from './owner';
 
 /** R4: the priority between kinds of record sharing one number. */
 export const MATCH_PRIORITY: readonly MatchKind[] = ['Contact', 'Lead', 'Account', 'PersonAccount'];
+
+/** L1 in the trace: what is written for a logged call or message. */
+const LOG_MODE_TRACE: Readonly<Record<LogModeChoice, string>> = {
+  TaskAndRecord: 'Log_Mode__c is TaskAndRecord: a Task and an Aircall Call record, both keyed by the Aircall id',
+  TaskOnly: 'Log_Mode__c is TaskOnly: a Task, no Aircall Call record',
+  RecordOnly: 'Log_Mode__c is RecordOnly: an Aircall Call record, no Task'
+};
 
 const ACTION_STATUS = { Completed: 'Completed', InProgress: 'In Progress' } as const;
 const LEAD_COMPANY_PLACEHOLDER = '[not provided]';
@@ -464,10 +472,12 @@ export function plan(input: EngineInput): Plan {
   trace.lines.push(...ownerTrace.lines);
   const { who, what } = placement(target, related, trace);
   const base = item.kind === 'call' ? callTaskFields(item, gated.status, trace) : messageTaskFields(item);
+  const mode = settings.logMode;
   trace.add(
     'R12',
-    `Task on ${describeTarget(target)}${related ? `, related to ${related.kind === 'create' ? 'a new Case' : `${related.sobject} ${related.id}`}` : ''}, owner ${ownerId}`
+    `${mode === 'RecordOnly' ? 'Call record' : 'Task'} on ${describeTarget(target)}${related ? `, related to ${related.kind === 'create' ? 'a new Case' : `${related.sobject} ${related.id}`}` : ''}, owner ${ownerId}`
   );
+  trace.add('L1', LOG_MODE_TRACE[mode]);
 
   const fields: Record<string, FieldValue> = {
     ...base,
@@ -480,7 +490,9 @@ export function plan(input: EngineInput): Plan {
     externalId: item.externalId,
     target,
     related,
+    mode,
     task: { fields, who, what, createOnly: ['TaskSubtype'] },
+    record: mode === 'TaskOnly' ? null : callRecordPlan(item, target, related, renderTrace(trace.lines)),
     trace: trace.lines
   };
 }

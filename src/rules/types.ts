@@ -3,7 +3,8 @@
  * principle 1) and everything it needs arrives in these shapes.
  */
 import type { Classified } from '../aircall/classify';
-import type { Settings } from '../settings/schema';
+import type { LogModeChoice, Settings } from '../settings/schema';
+import type { CallRecordPlan } from './call-record';
 
 export type MatchKind = 'Contact' | 'Lead' | 'Account' | 'PersonAccount';
 
@@ -127,7 +128,11 @@ export interface LogPlan {
   readonly externalId: string;
   readonly target: TargetPlan;
   readonly related: RelatedPlan | null;
+  /** L1: what is written. In RecordOnly the Task is planned (its fields describe the log) but not written. */
+  readonly mode: LogModeChoice;
   readonly task: TaskPlan;
+  /** The Aircall Call record (L1), unless the mode is TaskOnly. */
+  readonly record: CallRecordPlan | null;
   readonly trace: readonly TraceLine[];
 }
 

@@ -27,6 +27,7 @@ import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
 import type { SettingsRow } from '../settings/parse';
 import type { CandidateRecord, LogPlan, MatchKind, OpenRelatedRecord, OrgUser, RecordRef } from '../rules/types';
 import { OrgError, toOrgError } from './errors';
+import { CALL_RECORD_KEY, CALL_RECORD_OBJECT, TASK_CALL_RECORD_RELATIONSHIP } from '../call-record/schema';
 
 export const RECORD_KEY_FIELD = 'Aircall_Key__c';
 export const TASK_KEY_FIELD = 'Aircall_Id__c';
@@ -41,6 +42,8 @@ const NO_RETRY = { retry: { maxRetries: 0 } };
 
 /** The idempotency key of a record created for a phone number. */
 export const numberKey = (e164: string): string => `number:${e164}`;
+/** The idempotency key of a Case created for a call (R9). */
+export const caseKey = (externalId: string): string => `case:${externalId}`;
 
 interface CompositeResponse {
   compositeResponse: { body: unknown; httpStatusCode: number; referenceId: string }[];
@@ -122,7 +125,10 @@ export interface WriteItem {
 export type WriteResult =
   | {
       readonly ok: true;
-      readonly taskId: string;
+      /** Null when only the call record is written (L1 RecordOnly). */
+      readonly taskId: string | null;
+      /** The Aircall Call record (L1), when one is written. */
+      readonly callRecordId: string | null;
       readonly created: { sobject: string; id: string } | null;
       /** The related Case or Opportunity the Task was put on (created or existing). */
       readonly relatedId: string | null;
@@ -568,7 +574,29 @@ export class OrgGateway {
     } else task[TASK_KEY_FIELD] = plan.externalId;
     task.WhoId = plan.task.who ? resolve(plan.task.who) : null;
     task.WhatId = plan.task.what ? resolve(plan.task.what) : null;
+    // The call record is upserted earlier in the same composite: the Task names it by its
+    // unique external id, so a record that failed fails this Task alone (dome_upsert,
+    // "relationship ... external ID"; the local org's conformance test).
+    if (plan.record) task[TASK_CALL_RECORD_RELATIONSHIP] = { [CALL_RECORD_KEY]: plan.externalId };
     return task;
+  }
+
+  /**
+   * The call record of an item, for a collection upsert on its Aircall id. Its lookups to a
+   * record created in the same request name that record by its unique key, never by a
+   * composite reference: a reference to a failed subrequest would fail the whole collection.
+   */
+  private recordBody(item: WriteItem): Record<string, unknown> {
+    const record = item.plan.record!;
+    const body: Record<string, unknown> = { attributes: { type: CALL_RECORD_OBJECT }, ...record.fields };
+    for (const [field, ref] of Object.entries(record.links)) {
+      if ('id' in ref) body[field] = ref.id;
+      else
+        body[field.replace(/__c$/, '__r')] = {
+          [RECORD_KEY_FIELD]: ref.ref === 'target' ? numberKey(item.e164) : caseKey(item.plan.externalId)
+        };
+    }
+    return body;
   }
 
   /**
@@ -603,11 +631,12 @@ export class OrgGateway {
     if (plan.related?.kind === 'create') {
       subs.push({
         method: 'PATCH',
-        url: upsertUrl('Case', `case:${plan.externalId}`),
+        url: upsertUrl('Case', caseKey(plan.externalId)),
         referenceId: `c${index}`,
         body: fields(plan.related.fields)
       });
     }
+    if (plan.mode === 'RecordOnly') return subs;
     subs.push(
       item.taskId
         ? {
@@ -630,57 +659,75 @@ export class OrgGateway {
    * Writes a batch of plans in as few composite requests as the limits allow (usually one).
    * Tasks are inserted, or updated by the Id the snapshot found, in sObject Collections; a
    * retry after a crash anywhere finds the Task in its next snapshot (SOQL sees committed
-   * rows at once) and updates it. Records the rules create are upserted on their Unique key.
+   * rows at once) and updates it. Records the rules create are upserted on their Unique key,
+   * and so are the call records (L1), in a collection of their own in the same request.
    */
   async write(items: readonly WriteItem[]): Promise<WriteResult[]> {
     const results: WriteResult[] = new Array<WriteResult>(items.length);
     const independent = (item: WriteItem) => item.plan.target.kind !== 'create' && item.plan.related?.kind !== 'create';
-    let dependent: { index: number; subs: Subrequest[] }[] = [];
-    let inserts: number[] = [];
-    let updates: number[] = [];
+    let batch: WriteBatch = { dependent: [], inserts: [], updates: [], records: [] };
     const collections = (n: number) => Math.ceil(n / MAX_COLLECTION_RECORDS);
-    const size = () =>
-      dependent.reduce((n, d) => n + d.subs.length, 0) + collections(inserts.length) + collections(updates.length);
+    const shape = (b: WriteBatch) => {
+      const heavy = collections(b.inserts.length) + collections(b.updates.length) + collections(b.records.length);
+      return { subrequests: b.dependent.reduce((n, d) => n + d.subs.length, 0) + heavy, heavy };
+    };
+    const fits = (b: WriteBatch) => {
+      const { subrequests, heavy } = shape(b);
+      return subrequests <= MAX_SUBREQUESTS && heavy <= MAX_COLLECTION_SUBREQUESTS;
+    };
     const flush = async () => {
-      if (size() === 0) return;
-      const current = { dependent, inserts, updates };
-      dependent = [];
-      inserts = [];
-      updates = [];
+      if (shape(batch).subrequests === 0) return;
+      const current = batch;
+      batch = { dependent: [], inserts: [], updates: [], records: [] };
       await this.send(items, current, results);
     };
     for (let i = 0; i < items.length; i += 1) {
       const item = items[i]!;
-      if (independent(item)) {
-        const list = item.taskId ? updates : inserts;
-        const grows = list.length % MAX_COLLECTION_RECORDS === 0;
-        const collectionCount = collections(inserts.length) + collections(updates.length) + (grows ? 1 : 0);
-        if (grows && (size() + 1 > MAX_SUBREQUESTS || collectionCount > MAX_COLLECTION_SUBREQUESTS)) await flush();
-        (item.taskId ? updates : inserts).push(i);
-      } else {
-        const subs = this.dependentSubrequests(item, i);
-        if (size() + subs.length > MAX_SUBREQUESTS) await flush();
-        dependent.push({ index: i, subs });
+      const withTask = item.plan.mode !== 'RecordOnly';
+      const next: WriteBatch = {
+        dependent: independent(item)
+          ? batch.dependent
+          : [...batch.dependent, { index: i, subs: this.dependentSubrequests(item, i) }],
+        inserts: independent(item) && withTask && !item.taskId ? [...batch.inserts, i] : batch.inserts,
+        updates: independent(item) && withTask && item.taskId ? [...batch.updates, i] : batch.updates,
+        records: item.plan.record ? [...batch.records, i] : batch.records
+      };
+      if (!fits(next)) {
+        await flush();
+        i -= 1; // the same item, into an empty batch
+        continue;
       }
+      batch = next;
     }
     await flush();
     return results;
   }
 
-  private async send(
-    items: readonly WriteItem[],
-    batch: { dependent: { index: number; subs: Subrequest[] }[]; inserts: number[]; updates: number[] },
-    results: WriteResult[]
-  ): Promise<void> {
-    const subrequests: Subrequest[] = batch.dependent.flatMap((d) => d.subs);
+  private async send(items: readonly WriteItem[], batch: WriteBatch, results: WriteResult[]): Promise<void> {
+    // Created records and Cases first, then the call records that may name them, then the
+    // Tasks that name both (composite subrequests run in order).
+    const isTask = (sub: Subrequest) => sub.referenceId.startsWith('k');
+    const subrequests: Subrequest[] = batch.dependent.flatMap((d) => d.subs.filter((sub) => !isTask(sub)));
     const direct = (ref: RecordRef): string => {
       if ('id' in ref) return ref.id;
       throw new Error('an independent Task references no new record');
     };
-    const chunks = (list: number[]) =>
+    const chunks = (list: readonly number[]) =>
       Array.from({ length: Math.ceil(list.length / MAX_COLLECTION_RECORDS) }, (_, n) =>
         list.slice(n * MAX_COLLECTION_RECORDS, (n + 1) * MAX_COLLECTION_RECORDS)
       );
+    const recordChunks = chunks(batch.records);
+    // sObject Collections upsert: "PATCH /composite/sobjects/SObjectName/ExternalIdFieldName",
+    // up to 200 records of one type, each carrying its external id (resources_composite_sobjects_collections_upsert).
+    recordChunks.forEach((chunk, n) =>
+      subrequests.push({
+        method: 'PATCH',
+        url: `${this.base}/composite/sobjects/${CALL_RECORD_OBJECT}/${CALL_RECORD_KEY}`,
+        referenceId: `record${n}`,
+        body: { allOrNone: false, records: chunk.map((i) => this.recordBody(items[i]!)) }
+      })
+    );
+    subrequests.push(...batch.dependent.flatMap((d) => d.subs.filter(isTask)));
     const insertChunks = chunks(batch.inserts);
     const updateChunks = chunks(batch.updates);
     // One sObject Collections subrequest per chunk: POST inserts, PATCH updates by Id.
@@ -702,7 +749,9 @@ export class OrgGateway {
       );
     collections('POST', 'insert', insertChunks, false);
     collections('PATCH', 'update', updateChunks, true);
-    const all = [...batch.dependent.map((d) => d.index), ...batch.inserts, ...batch.updates];
+    const all = [
+      ...new Set([...batch.dependent.map((d) => d.index), ...batch.inserts, ...batch.updates, ...batch.records])
+    ];
     let response: CompositeResponse;
     try {
       response = await this.call('write', () =>
@@ -721,34 +770,28 @@ export class OrgGateway {
     }
     const byRef = new Map(response.compositeResponse.map((r) => [r.referenceId, r]));
     const missing = new OrgError('PROCESSING_HALTED', 'The org returned no result for this write.');
-    const collectionResults = (ref: string, chunk: number[]) => {
+    /** One record's outcome in a collection subrequest: its Id, or why it failed. */
+    const inCollection = (ref: string, n: number): { id: string | null } | { error: OrgError } => {
       const sub = byRef.get(ref);
-      chunk.forEach((i, n) => {
-        const item = items[i]!;
-        const related = item.plan.related;
-        if (!sub) {
-          results[i] = { ok: false, error: missing, taskStep: true };
-          return;
-        }
-        if (sub.httpStatusCode >= 300 || !Array.isArray(sub.body)) {
-          results[i] = { ok: false, error: errorOf(sub.body, sub.httpStatusCode), taskStep: true };
-          return;
-        }
-        const result = (sub.body as CollectionResult[])[n];
-        if (!result?.success) {
-          results[i] = { ok: false, error: errorOf(result?.errors ?? [], 400), taskStep: true };
-          return;
-        }
-        results[i] = {
-          ok: true,
-          taskId: result.id ?? item.taskId!,
-          created: null,
-          relatedId: related?.kind === 'existing' ? related.id : null
-        };
-      });
+      if (!sub) return { error: missing };
+      if (sub.httpStatusCode >= 300 || !Array.isArray(sub.body))
+        return { error: errorOf(sub.body, sub.httpStatusCode) };
+      const result = (sub.body as CollectionResult[])[n];
+      if (!result?.success) return { error: errorOf(result?.errors ?? [], 400) };
+      return { id: result.id ?? null };
     };
+    const recordOutcome = new Map<number, { id: string | null } | { error: OrgError }>();
+    recordChunks.forEach((chunk, n) => chunk.forEach((i, k) => recordOutcome.set(i, inCollection(`record${n}`, k))));
+    const taskOutcome = new Map<number, { id: string | null } | { error: OrgError; taskStep: boolean }>();
+    const collectionResults = (ref: string, chunk: number[]) =>
+      chunk.forEach((i, n) => {
+        const outcome = inCollection(ref, n);
+        taskOutcome.set(i, 'error' in outcome ? { ...outcome, taskStep: true } : outcome);
+      });
     insertChunks.forEach((chunk, n) => collectionResults(`insert${n}`, chunk));
     updateChunks.forEach((chunk, n) => collectionResults(`update${n}`, chunk));
+    const created = new Map<number, { sobject: string; id: string } | null>();
+    const relatedIds = new Map<number, string | null>();
     for (const d of batch.dependent) {
       const subs = d.subs.map((s) => byRef.get(s.referenceId));
       const failed = subs.find((r) => !r || r.httpStatusCode >= 300);
@@ -758,24 +801,49 @@ export class OrgGateway {
           subs.find(
             (r) => r && r.httpStatusCode >= 300 && errorOf(r.body, r.httpStatusCode).code !== 'PROCESSING_HALTED'
           ) ?? failed;
-        results[d.index] = {
-          ok: false,
+        taskOutcome.set(d.index, {
           error: root ? errorOf(root.body, root.httpStatusCode) : missing,
           taskStep: root?.referenceId.startsWith('k') ?? false
-        };
+        });
         continue;
       }
       const item = items[d.index]!;
-      const bodyId = (ref: string) => (byRef.get(ref)!.body as { id?: string } | null)?.id;
+      const bodyId = (ref: string) => (byRef.get(ref)?.body as { id?: string } | null | undefined)?.id;
       const target = item.plan.target;
       const related = item.plan.related;
-      results[d.index] = {
+      created.set(d.index, target.kind === 'create' ? { sobject: target.sobject, id: bodyId(`t${d.index}`)! } : null);
+      relatedIds.set(d.index, related?.kind === 'create' ? (bodyId(`c${d.index}`) ?? null) : null);
+      // An update by Id answers 204 with no body.
+      if (item.plan.mode !== 'RecordOnly') taskOutcome.set(d.index, { id: bodyId(`k${d.index}`) ?? null });
+    }
+    for (const i of all) {
+      const item = items[i]!;
+      const task = taskOutcome.get(i);
+      const record = recordOutcome.get(i);
+      // The call record's failure is the cause when the Task that names it failed too.
+      if (record && 'error' in record) {
+        results[i] = { ok: false, error: record.error, taskStep: false };
+        continue;
+      }
+      if (task && 'error' in task) {
+        results[i] = { ok: false, error: task.error, taskStep: task.taskStep };
+        continue;
+      }
+      const related = item.plan.related;
+      results[i] = {
         ok: true,
-        // An update by Id answers 204 with no body.
-        taskId: bodyId(`k${d.index}`) ?? item.taskId!,
-        created: target.kind === 'create' ? { sobject: target.sobject, id: bodyId(`t${d.index}`)! } : null,
-        relatedId: !related ? null : related.kind === 'existing' ? related.id : (bodyId(`c${d.index}`) ?? null)
+        taskId: item.plan.mode === 'RecordOnly' ? (item.taskId ?? null) : (task?.id ?? item.taskId),
+        callRecordId: record?.id ?? null,
+        created: created.get(i) ?? null,
+        relatedId: !related ? null : related.kind === 'existing' ? related.id : (relatedIds.get(i) ?? null)
       };
     }
   }
+}
+
+interface WriteBatch {
+  readonly dependent: readonly { index: number; subs: Subrequest[] }[];
+  readonly inserts: readonly number[];
+  readonly updates: readonly number[];
+  readonly records: readonly number[];
 }

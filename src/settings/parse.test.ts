@@ -17,6 +17,7 @@ describe('settings (contract §1)', () => {
       relatedRecord: 'None',
       createCase: false,
       logMessages: true,
+      logMode: 'TaskAndRecord',
       insightCards: true,
       apiShare: 'None'
     });
@@ -34,6 +35,7 @@ describe('settings (contract §1)', () => {
       Related_Record__c: 'Case',
       Create_Case__c: true,
       Log_Messages__c: false,
+      Log_Mode__c: 'RecordOnly',
       Insight_Cards__c: false,
       API_Share__c: '10'
     };
@@ -76,7 +78,7 @@ describe('settings (contract §1)', () => {
   it('describes every contract field once, with unique API names', () => {
     const names = SETTINGS_FIELDS.map((f) => f.apiName);
     expect(new Set(names).size).toBe(names.length);
-    // The ten of contract §1, Insight_Cards__c (issue #32) and API_Share__c (issue #33).
-    expect(names).toHaveLength(12);
+    // The ten of contract §1, Log_Mode__c (issue #31), Insight_Cards__c (issue #32) and API_Share__c (issue #33).
+    expect(names).toHaveLength(13);
   });
 });

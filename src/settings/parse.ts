@@ -2,6 +2,7 @@ import { SettingsError } from './errors';
 import type { CallType } from '../aircall/call-types';
 import type {
   ApiShareChoice,
+  LogModeChoice,
   CallAction,
   RelatedRecordChoice,
   Settings,
@@ -53,6 +54,7 @@ export function parseSettings(row: SettingsRow | null | undefined): SettingsResu
       relatedRecord: values.relatedRecord as RelatedRecordChoice,
       createCase: values.createCase as boolean,
       logMessages: values.logMessages as boolean,
+      logMode: values.logMode as LogModeChoice,
       insightCards: values.insightCards as boolean,
       apiShare: values.apiShare as ApiShareChoice
     }

@@ -76,6 +76,27 @@ export const API_SHARE_VALUES = [
 ] as const satisfies readonly ChoiceValue[];
 export type ApiShareChoice = (typeof API_SHARE_VALUES)[number]['value'];
 
+export const LOG_MODE_VALUES = [
+  {
+    value: 'TaskAndRecord',
+    label: 'Task and call record',
+    description:
+      'Each call or message is logged as a Task on the record, with an Aircall Call record beside it holding everything Aircall knows of it.'
+  },
+  {
+    value: 'TaskOnly',
+    label: 'Task only',
+    description: 'Each call or message is logged as a Task; no Aircall Call record is written.'
+  },
+  {
+    value: 'RecordOnly',
+    label: 'Call record only',
+    description:
+      'Each call or message is logged as an Aircall Call record linked to the record; no Task is written (nothing in the Activity timeline).'
+  }
+] as const satisfies readonly ChoiceValue[];
+export type LogModeChoice = (typeof LOG_MODE_VALUES)[number]['value'];
+
 interface FieldBase {
   /** Property name in the typed settings. */
   readonly key: string;
@@ -193,6 +214,17 @@ export const SETTINGS_FIELDS = [
     default: true
   },
   {
+    kind: 'choice',
+    key: 'logMode',
+    apiName: 'Log_Mode__c',
+    label: 'Log each call as',
+    help: 'TaskAndRecord (a Task and an Aircall Call record), TaskOnly or RecordOnly. The call workflow still decides whether a call is logged at all.',
+    rule: 'L1',
+    length: 16,
+    values: LOG_MODE_VALUES,
+    default: 'TaskAndRecord'
+  },
+  {
     kind: 'checkbox',
     key: 'insightCards',
     apiName: 'Insight_Cards__c',
@@ -223,6 +255,8 @@ export interface Settings {
   readonly relatedRecord: RelatedRecordChoice;
   readonly createCase: boolean;
   readonly logMessages: boolean;
+  /** L1: a Task, an Aircall Call record, or both (src/call-record/). */
+  readonly logMode: LogModeChoice;
   /** C1: post an insight card while a call rings (src/cards/). */
   readonly insightCards: boolean;
   /** A1: the share of the org's daily API allocation this service may use (src/budget/). */

@@ -38,6 +38,8 @@ const plan = (externalId: string, target: LogPlan['target'] | 'existing' = 'exis
       ? { kind: 'existing', sobject: 'Contact', id: contactId, name: 'Known', accountId: null, personContactId: null }
       : target,
   related: null,
+  mode: 'TaskOnly',
+  record: null,
   task: {
     fields: { Subject: `Call ${externalId}`, Status: 'Completed', TaskSubtype: 'Call', Aircall_Id__c: externalId },
     who: target === 'existing' ? { id: contactId } : { ref: 'target' },

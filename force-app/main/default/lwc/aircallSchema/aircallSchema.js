@@ -207,6 +207,35 @@ export const SETTINGS_FIELDS = [
         default: true
     },
     {
+        apiName: 'Log_Mode__c',
+        key: 'logMode',
+        kind: 'choice',
+        label: 'Log each call as',
+        help: 'TaskAndRecord (a Task and an Aircall Call record), TaskOnly or RecordOnly. The call workflow still decides whether a call is logged at all.',
+        rule: 'L1',
+        default: 'TaskAndRecord',
+        values: [
+            {
+                value: 'TaskAndRecord',
+                label: 'Task and call record',
+                description:
+                    'Each call or message is logged as a Task on the record, with an Aircall Call record beside it holding everything Aircall knows of it.'
+            },
+            {
+                value: 'TaskOnly',
+                label: 'Task only',
+                description: 'Each call or message is logged as a Task; no Aircall Call record is written.'
+            },
+            {
+                value: 'RecordOnly',
+                label: 'Call record only',
+                description:
+                    'Each call or message is logged as an Aircall Call record linked to the record; no Task is written (nothing in the Activity timeline).'
+            }
+        ],
+        callType: null
+    },
+    {
         apiName: 'Insight_Cards__c',
         key: 'insightCards',
         kind: 'checkbox',

@@ -11,6 +11,7 @@ import {
     CREATE_CASE,
     INSIGHT_CARDS,
     LOG_MESSAGES,
+    LOG_MODE,
     RELATED_RECORD,
     UNKNOWN_NUMBER,
     applyChange,
@@ -45,6 +46,8 @@ export default class AircallSettingsPanel extends LightningElement {
     insightCardsHelp = field(INSIGHT_CARDS).help;
     apiShareOptions = choiceOptions(API_SHARE);
     apiShareLabel = field(API_SHARE).label;
+    logModeOptions = choiceOptions(LOG_MODE);
+    logModeLabel = field(LOG_MODE).label;
 
     connectedCallback() {
         this.load();
@@ -166,6 +169,16 @@ export default class AircallSettingsPanel extends LightningElement {
     }
     handleApiShareChange(event) {
         this.change(API_SHARE, event.detail.value);
+    }
+
+    get logMode() {
+        return this.values[LOG_MODE];
+    }
+    get logModeDescription() {
+        return choiceDescription(LOG_MODE, this.values[LOG_MODE]);
+    }
+    handleLogModeChange(event) {
+        this.change(LOG_MODE, event.detail.value);
     }
 
     handleCancel() {

@@ -16,6 +16,7 @@ export const CREATE_CASE = 'Create_Case__c';
 export const LOG_MESSAGES = 'Log_Messages__c';
 export const INSIGHT_CARDS = 'Insight_Cards__c';
 export const API_SHARE = 'API_Share__c';
+export const LOG_MODE = 'Log_Mode__c';
 
 export function field(apiName) {
     return FIELDS.get(apiName);

@@ -220,6 +220,19 @@ describe('c-aircall-settings-panel', () => {
         expect(saveSettings).toHaveBeenCalledWith({ values: { API_Share__c: '10' } });
     });
 
+    it('logs calls as a call record only, saying what the choice does (L1)', async () => {
+        const { element, $ } = await mount();
+        const group = $('lightning-radio-group.log-mode');
+        expect(group.options.map((o) => o.value)).toEqual(['TaskAndRecord', 'TaskOnly', 'RecordOnly']);
+        expect(group.value).toBe('TaskAndRecord');
+        await pick(group, 'RecordOnly');
+        expect($('.log-mode-description').textContent).toContain('no Task is written');
+        saveSettings.mockResolvedValue(VIEW);
+        saveButton(element).click();
+        await flush();
+        expect(saveSettings).toHaveBeenCalledWith({ values: { Log_Mode__c: 'RecordOnly' } });
+    });
+
     it('hands its unsaved changes to the preview, for admins only', async () => {
         const { $ } = await mount();
         await pick($('lightning-radio-group.unknown-number'), 'Lead');

@@ -1,0 +1,140 @@
+/**
+ * L1: the Aircall Call record of a call or message (src/call-record/schema.ts), filled from
+ * what Aircall sent and linked where the Task goes. Pure, like the rest of the engine.
+ */
+import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
+import type { CallRecordLink } from '../call-record/schema';
+import { CALL_RECORD_KEY, LONG_TEXT, TRANSCRIPT_LIMIT } from '../call-record/schema';
+import { MISSED_CALL_REASONS, LIMITS, callSubject, messageSubject, truncate } from './format';
+import type { FieldValue, RecordRef, RelatedPlan, TargetPlan } from './types';
+
+export interface CallRecordPlan {
+  /** Scalar fields, the Aircall id (its upsert key) included. */
+  readonly fields: Readonly<Record<string, FieldValue>>;
+  /** Lookups, which may name a record created in the same write. */
+  readonly links: Readonly<Partial<Record<CallRecordLink, RecordRef>>>;
+}
+
+const NAME_LENGTH = 80;
+const join = (list: readonly (string | null | undefined)[], sep = ', ') =>
+  list.filter((s): s is string => !!s).join(sep) || null;
+const short = (value: string | null, max: number) => (value === null ? null : truncate(value, max));
+const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
+const agentName = (agent: ClassifiedCall['agent']) => agent?.name ?? agent?.email ?? null;
+
+function outcome(call: ClassifiedCall): string {
+  if (call.answeredAt !== null) return 'Answered';
+  if (call.direction === 'outbound') return 'Not answered';
+  const reason = call.missedCallReason ? (MISSED_CALL_REASONS[call.missedCallReason] ?? call.missedCallReason) : null;
+  const head = call.type === 'voicemail' ? 'Voicemail' : 'Missed';
+  return reason ? `${head}: ${reason}` : head;
+}
+
+function callFields(call: ClassifiedCall): Record<string, FieldValue> {
+  const agents = [...new Set([agentName(call.transfer?.by ?? null), agentName(call.agent)].filter(Boolean))];
+  const transfer = call.transfer
+    ? `Transferred${agentName(call.transfer.by) ? ` by ${agentName(call.transfer.by)}` : ''}${agentName(call.transfer.to) ? ` to ${agentName(call.transfer.to)}` : ''}`
+    : null;
+  const ai = call.ai;
+  let transcript: string | null = null;
+  if (ai?.transcript) {
+    const full = ai.transcript
+      .map((u) => `${u.speaker}${u.startSeconds !== null ? ` [${Math.floor(u.startSeconds)} s]` : ''}: ${u.text}`)
+      .join('\n');
+    const note = '\n… cut here: the full transcript is in Aircall.';
+    transcript = full.length <= TRANSCRIPT_LIMIT ? full : `${full.slice(0, TRANSCRIPT_LIMIT - note.length)}${note}`;
+  }
+  return {
+    Name: truncate(callSubject(call), NAME_LENGTH),
+    Type__c: call.type,
+    Agents__c: short(join(agents), 255),
+    Teams__c: short(join(call.teams), 255),
+    Transfers__c: transfer,
+    IVR_Options__c: short(join(call.ivrOptions, '\n'), 4000),
+    Answered__c: call.answeredAt !== null,
+    Outcome__c: truncate(outcome(call), 255),
+    Missed_Reason__c: short(call.missedCallReason, 40),
+    Started_At__c: iso(call.startedAt),
+    Ended_At__c: iso(call.endedAt),
+    Talk_Seconds__c: call.talkSeconds,
+    Wait_Seconds__c: call.waitSeconds,
+    Duration_Seconds__c: call.durationSeconds,
+    Recording_Url__c: call.recordingUrl && call.recordingUrl.length <= LIMITS.url ? call.recordingUrl : null,
+    Tags__c: short(join(call.tags), LIMITS.tags),
+    Comments__c: short(
+      join(
+        call.comments.map((c) => `${c.author ? `${c.author}: ` : ''}${c.content}`),
+        '\n'
+      ),
+      LONG_TEXT
+    ),
+    Summary__c: short(ai?.summary ?? null, LONG_TEXT),
+    Topics__c: short(join(ai?.topics ?? []), 255),
+    Sentiment__c: short(join((ai?.sentiments ?? []).map((s) => `${s.participant} ${s.value.toLowerCase()}`)), 255),
+    Action_Items__c: short(
+      join(
+        (ai?.actionItems ?? []).map((a) => `- ${a.content}`),
+        '\n'
+      ),
+      LONG_TEXT
+    ),
+    Transcript__c: transcript,
+    Language__c: short(ai?.language ?? null, 20)
+  };
+}
+
+function messageFields(message: ClassifiedMessage): Record<string, FieldValue> {
+  const media = message.media.map((m) => join([m.name, m.type, m.url], ' · ') ?? 'attachment');
+  return {
+    Name: truncate(messageSubject(message), NAME_LENGTH),
+    Type__c: `message_${message.direction}`,
+    Agents__c: short(message.agent?.name ?? message.agent?.email ?? null, 255),
+    Outcome__c: message.direction === 'inbound' ? 'Received' : 'Sent',
+    Started_At__c: iso(message.sentAt),
+    Message_Body__c: short(message.body || null, LONG_TEXT),
+    Media_Links__c: short(join(media, '\n'), 4000)
+  };
+}
+
+/** Where the record points: the matched or created record, its Account, the related Case or Opportunity. */
+function links(target: TargetPlan, related: RelatedPlan | null): Partial<Record<CallRecordLink, RecordRef>> {
+  const self: RecordRef = target.kind === 'existing' ? { id: target.id } : { ref: 'target' };
+  const out: Partial<Record<CallRecordLink, RecordRef>> = {};
+  switch (target.sobject) {
+    case 'Contact':
+      out.Contact__c = self;
+      if (target.kind === 'existing' && target.accountId) out.Account__c = { id: target.accountId };
+      break;
+    case 'Lead':
+      out.Lead__c = self;
+      break;
+    case 'Account':
+    case 'PersonAccount':
+      out.Account__c = self;
+      break;
+  }
+  if (related) {
+    const ref: RecordRef = related.kind === 'existing' ? { id: related.id } : { ref: 'related' };
+    if (related.sobject === 'Case') out.Case__c = ref;
+    else out.Opportunity__c = ref;
+  }
+  return out;
+}
+
+export function callRecordPlan(
+  item: Classified,
+  target: TargetPlan,
+  related: RelatedPlan | null,
+  trace: string
+): CallRecordPlan {
+  const common: Record<string, FieldValue> = {
+    [CALL_RECORD_KEY]: item.externalId,
+    Direction__c: item.direction,
+    Line_Number__c: short(item.line.display ?? item.line.e164, 40),
+    Line_Name__c: short(item.line.name, 255),
+    External_Number__c: short(item.otherParty.e164 ?? item.otherParty.display, 40),
+    Trace__c: truncate(trace, LONG_TEXT)
+  };
+  const own = item.kind === 'call' ? callFields(item) : messageFields(item);
+  return { fields: { ...common, ...own }, links: links(target, related) };
+}
