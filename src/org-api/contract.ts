@@ -196,7 +196,9 @@ export const GUIDANCE_STEPS = [
 
 /** Aircall_Type__c: which kind of call or message a Task logs (written by the rules engine). */
 export const MESSAGE_TYPES = ['message_inbound', 'message_outbound'] as const;
-export type AircallType = CallType | (typeof MESSAGE_TYPES)[number];
+/** A follow-up Task made from an Aircall AI action item (L2). */
+export const ACTION_ITEM_TYPE = 'action_item';
+export type AircallType = CallType | (typeof MESSAGE_TYPES)[number] | typeof ACTION_ITEM_TYPE;
 export const AIRCALL_TYPE_LABELS: Readonly<Record<AircallType, string>> = {
   outbound_answered: 'Outbound answered',
   outbound_unanswered: 'Outbound unanswered',
@@ -204,7 +206,8 @@ export const AIRCALL_TYPE_LABELS: Readonly<Record<AircallType, string>> = {
   missed: 'Missed',
   voicemail: 'Voicemail',
   message_inbound: 'Inbound message',
-  message_outbound: 'Outbound message'
+  message_outbound: 'Outbound message',
+  action_item: 'AI action item'
 };
 
 // Results, as the components receive them. The local implementation's answers are parsed

@@ -5,7 +5,8 @@
 import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
 import type { CallRecordLink } from '../call-record/schema';
 import { CALL_RECORD_KEY, LONG_TEXT, TRANSCRIPT_LIMIT } from '../call-record/schema';
-import { MISSED_CALL_REASONS, LIMITS, callSubject, messageSubject, truncate } from './format';
+import { MISSED_CALL_REASONS, LIMITS, callSubject, localDate, messageSubject, truncate } from './format';
+import { ACTION_ITEM_TYPE } from '../org-api/contract';
 import type { FieldValue, RecordRef, RelatedPlan, TargetPlan } from './types';
 
 export interface CallRecordPlan {
@@ -119,6 +120,41 @@ function links(target: TargetPlan, related: RelatedPlan | null): Partial<Record<
     else out.Opportunity__c = ref;
   }
   return out;
+}
+
+/** L2: an open Task for one of Aircall AI's action items, once per item (keyed by `key`). */
+export interface FollowUpPlan {
+  /** Aircall_Id__c: `action:<call id>:<action item id>`. */
+  readonly key: string;
+  readonly fields: Readonly<Record<string, FieldValue>>;
+}
+
+export const followUpKey = (callId: string, itemId: string): string => `action:${callId}:${itemId}`;
+
+/** The follow-up Tasks of a call's action items (none when L2 is off or the call has none). */
+export function followUpPlans(item: Classified, days: number | null, ownerId: string, subject: string): FollowUpPlan[] {
+  if (days === null || item.kind !== 'call' || !item.ai) return [];
+  const due = localDate(item.startedAt + days * 86_400_000, item.line.timeZone);
+  return item.ai.actionItems.map((action) => {
+    const key = followUpKey(item.id, action.id);
+    return {
+      key,
+      fields: {
+        Subject: truncate(`Follow up: ${action.content}`, LIMITS.subject),
+        Status: 'Not Started',
+        Priority: 'Normal',
+        ActivityDate: due,
+        TaskSubtype: 'Task',
+        OwnerId: ownerId,
+        Description: truncate(
+          `${action.content}\n\nAn action item Aircall AI found in the call "${subject}" (${item.externalId}).`,
+          LIMITS.description
+        ),
+        Aircall_Id__c: key,
+        Aircall_Type__c: ACTION_ITEM_TYPE
+      }
+    };
+  });
 }
 
 export function callRecordPlan(

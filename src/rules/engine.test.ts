@@ -658,6 +658,53 @@ describe('L1 the call record', () => {
   });
 });
 
+describe('L2 follow-up Tasks from action items', () => {
+  const withActions = () =>
+    ({
+      ...call({ user: AGENT }),
+      ai: toCallAi({
+        action_items: [
+          { id: 11, content: 'Send the quote' },
+          { id: 12, content: 'Book a demo' }
+        ]
+      })
+    }) as ReturnType<typeof call>;
+
+  it('none when Follow_Up_Tasks__c is None, and the trace says why', () => {
+    const p = logged(run(withActions(), settings(), known()));
+    expect(p.followUps).toEqual([]);
+    expect(p.trace.find((l) => l.rule === 'L2')?.text).toContain('Follow_Up_Tasks__c is None');
+  });
+
+  it.each([
+    ['0', '2025-11-20'],
+    ['1', '2025-11-21'],
+    ['7', '2025-11-27']
+  ] as const)(
+    'one open Task per action item, due %s day(s) after the call: %s, on the same record and owner',
+    (days, due) => {
+      const contact = record('Contact');
+      const p = logged(run(withActions(), settings({ followUpTasks: days }), org({ candidates: [contact] })));
+      expect(p.followUps.map((f) => f.key)).toEqual(['action:1234567:11', 'action:1234567:12']);
+      expect(p.followUps[0]!.fields).toMatchObject({
+        Subject: 'Follow up: Send the quote',
+        Status: 'Not Started',
+        ActivityDate: due,
+        OwnerId: AGENT_USER,
+        Aircall_Id__c: 'action:1234567:11',
+        Aircall_Type__c: 'action_item'
+      });
+      expect(p.task.who).toEqual({ id: contact.id });
+    }
+  );
+
+  it('none for a call without action items, and no L2 line', () => {
+    const p = logged(run(call(), settings({ followUpTasks: '1' }), known()));
+    expect(p.followUps).toEqual([]);
+    expect(rules(p)).not.toContain('L2');
+  });
+});
+
 describe('the trace', () => {
   it('is stable and independent of the order the org returned candidates in', () => {
     const a = record('Contact', { lastModifiedDate: '2025-11-02T00:00:00Z' });

@@ -8,7 +8,7 @@
 import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
 import { samePhoneNumber } from '../aircall/phone';
 import type { LogModeChoice, Settings } from '../settings/schema';
-import { callRecordPlan } from './call-record';
+import { callRecordPlan, followUpPlans } from './call-record';
 import {
   CALL_TYPE_LABELS,
   LIMITS,
@@ -478,6 +478,15 @@ export function plan(input: EngineInput): Plan {
     `${mode === 'RecordOnly' ? 'Call record' : 'Task'} on ${describeTarget(target)}${related ? `, related to ${related.kind === 'create' ? 'a new Case' : `${related.sobject} ${related.id}`}` : ''}, owner ${ownerId}`
   );
   trace.add('L1', LOG_MODE_TRACE[mode]);
+  const days = settings.followUpTasks === 'None' ? null : Number(settings.followUpTasks);
+  const followUps = followUpPlans(item, days, ownerId, String(base.Subject));
+  if (item.kind === 'call' && item.ai && item.ai.actionItems.length > 0)
+    trace.add(
+      'L2',
+      days === null
+        ? `${item.ai.actionItems.length} Aircall AI action item(s); Follow_Up_Tasks__c is None: no follow-up Task`
+        : `${followUps.length} Aircall AI action item(s): a follow-up Task each for ${ownerId}, due ${days === 0 ? 'the day of the call' : `${days} day(s) after it`}`
+    );
 
   const fields: Record<string, FieldValue> = {
     ...base,
@@ -493,6 +502,7 @@ export function plan(input: EngineInput): Plan {
     mode,
     task: { fields, who, what, createOnly: ['TaskSubtype'] },
     record: mode === 'TaskOnly' ? null : callRecordPlan(item, target, related, renderTrace(trace.lines)),
+    followUps,
     trace: trace.lines
   };
 }

@@ -4,7 +4,7 @@
  */
 import type { Classified } from '../aircall/classify';
 import type { LogModeChoice, Settings } from '../settings/schema';
-import type { CallRecordPlan } from './call-record';
+import type { CallRecordPlan, FollowUpPlan } from './call-record';
 
 export type MatchKind = 'Contact' | 'Lead' | 'Account' | 'PersonAccount';
 
@@ -133,6 +133,8 @@ export interface LogPlan {
   readonly task: TaskPlan;
   /** The Aircall Call record (L1), unless the mode is TaskOnly. */
   readonly record: CallRecordPlan | null;
+  /** L2: follow-up Tasks for Aircall AI's action items, on the Task's record (each written once). */
+  readonly followUps: readonly FollowUpPlan[];
   readonly trace: readonly TraceLine[];
 }
 

@@ -26,6 +26,7 @@ import {
 import { SETTINGS_FIELDS, SETTINGS_OBJECT } from '../settings/schema';
 import type { SettingsRow } from '../settings/parse';
 import type { CandidateRecord, LogPlan, MatchKind, OpenRelatedRecord, OrgUser, RecordRef } from '../rules/types';
+import type { FollowUpPlan } from '../rules/call-record';
 import { OrgError, toOrgError } from './errors';
 import { CALL_RECORD_KEY, CALL_RECORD_OBJECT, TASK_CALL_RECORD_RELATIONSHIP } from '../call-record/schema';
 
@@ -120,6 +121,8 @@ export interface WriteItem {
   readonly e164: string;
   /** The Task already logged for this call (from the snapshot or the inbox): updated, never inserted. */
   readonly taskId: string | null;
+  /** L2: the follow-up Tasks to insert (those the snapshot did not find already). */
+  readonly followUps?: readonly FollowUpPlan[];
 }
 
 export type WriteResult =
@@ -581,6 +584,16 @@ export class OrgGateway {
     return task;
   }
 
+  /** A follow-up Task (L2): on the call's record, inserted once (its key is new to the snapshot). */
+  private followUpBody(item: WriteItem, followUp: FollowUpPlan, resolve: (ref: RecordRef) => string) {
+    const { plan } = item;
+    return {
+      ...followUp.fields,
+      WhoId: plan.task.who ? resolve(plan.task.who) : null,
+      WhatId: plan.task.what ? resolve(plan.task.what) : null
+    };
+  }
+
   /**
    * The call record of an item, for a collection upsert on its Aircall id. Its lookups to a
    * record created in the same request name that record by its unique key, never by a
@@ -636,6 +649,14 @@ export class OrgGateway {
         body: fields(plan.related.fields)
       });
     }
+    (item.followUps ?? []).forEach((followUp, n) =>
+      subs.push({
+        method: 'POST',
+        url: `${this.base}/sobjects/Task`,
+        referenceId: `f${index}_${n}`,
+        body: this.followUpBody(item, followUp, resolve)
+      })
+    );
     if (plan.mode === 'RecordOnly') return subs;
     subs.push(
       item.taskId
@@ -665,10 +686,14 @@ export class OrgGateway {
   async write(items: readonly WriteItem[]): Promise<WriteResult[]> {
     const results: WriteResult[] = new Array<WriteResult>(items.length);
     const independent = (item: WriteItem) => item.plan.target.kind !== 'create' && item.plan.related?.kind !== 'create';
-    let batch: WriteBatch = { dependent: [], inserts: [], updates: [], records: [] };
+    let batch: WriteBatch = { dependent: [], inserts: [], updates: [], records: [], followUps: [] };
     const collections = (n: number) => Math.ceil(n / MAX_COLLECTION_RECORDS);
     const shape = (b: WriteBatch) => {
-      const heavy = collections(b.inserts.length) + collections(b.updates.length) + collections(b.records.length);
+      const heavy =
+        collections(b.inserts.length) +
+        collections(b.updates.length) +
+        collections(b.records.length) +
+        collections(b.followUps.length);
       return { subrequests: b.dependent.reduce((n, d) => n + d.subs.length, 0) + heavy, heavy };
     };
     const fits = (b: WriteBatch) => {
@@ -678,7 +703,7 @@ export class OrgGateway {
     const flush = async () => {
       if (shape(batch).subrequests === 0) return;
       const current = batch;
-      batch = { dependent: [], inserts: [], updates: [], records: [] };
+      batch = { dependent: [], inserts: [], updates: [], records: [], followUps: [] };
       await this.send(items, current, results);
     };
     for (let i = 0; i < items.length; i += 1) {
@@ -690,7 +715,10 @@ export class OrgGateway {
           : [...batch.dependent, { index: i, subs: this.dependentSubrequests(item, i) }],
         inserts: independent(item) && withTask && !item.taskId ? [...batch.inserts, i] : batch.inserts,
         updates: independent(item) && withTask && item.taskId ? [...batch.updates, i] : batch.updates,
-        records: item.plan.record ? [...batch.records, i] : batch.records
+        records: item.plan.record ? [...batch.records, i] : batch.records,
+        followUps: independent(item)
+          ? [...batch.followUps, ...(item.followUps ?? []).map((_, n) => [i, n] as const)]
+          : batch.followUps
       };
       if (!fits(next)) {
         await flush();
@@ -749,8 +777,32 @@ export class OrgGateway {
       );
     collections('POST', 'insert', insertChunks, false);
     collections('PATCH', 'update', updateChunks, true);
+    // L2: the follow-up Tasks of the items that need no new record, inserted in collections of their own.
+    const followChunks = Array.from({ length: Math.ceil(batch.followUps.length / MAX_COLLECTION_RECORDS) }, (_, n) =>
+      batch.followUps.slice(n * MAX_COLLECTION_RECORDS, (n + 1) * MAX_COLLECTION_RECORDS)
+    );
+    followChunks.forEach((chunk, n) =>
+      subrequests.push({
+        method: 'POST',
+        url: `${this.base}/composite/sobjects`,
+        referenceId: `follow${n}`,
+        body: {
+          allOrNone: false,
+          records: chunk.map(([i, k]) => ({
+            attributes: { type: 'Task' },
+            ...this.followUpBody(items[i]!, items[i]!.followUps![k]!, direct)
+          }))
+        }
+      })
+    );
     const all = [
-      ...new Set([...batch.dependent.map((d) => d.index), ...batch.inserts, ...batch.updates, ...batch.records])
+      ...new Set([
+        ...batch.dependent.map((d) => d.index),
+        ...batch.inserts,
+        ...batch.updates,
+        ...batch.records,
+        ...batch.followUps.map(([i]) => i)
+      ])
     ];
     let response: CompositeResponse;
     try {
@@ -790,6 +842,13 @@ export class OrgGateway {
       });
     insertChunks.forEach((chunk, n) => collectionResults(`insert${n}`, chunk));
     updateChunks.forEach((chunk, n) => collectionResults(`update${n}`, chunk));
+    const followFailure = new Map<number, OrgError>();
+    followChunks.forEach((chunk, n) =>
+      chunk.forEach(([i], k) => {
+        const outcome = inCollection(`follow${n}`, k);
+        if ('error' in outcome && !followFailure.has(i)) followFailure.set(i, outcome.error);
+      })
+    );
     const created = new Map<number, { sobject: string; id: string } | null>();
     const relatedIds = new Map<number, string | null>();
     for (const d of batch.dependent) {
@@ -829,6 +888,13 @@ export class OrgGateway {
         results[i] = { ok: false, error: task.error, taskStep: task.taskStep };
         continue;
       }
+      // A follow-up Task the org refused: the item is retried, and the snapshot then finds
+      // the follow-ups already written, so only the missing ones are inserted.
+      const followUpError = followFailure.get(i);
+      if (followUpError) {
+        results[i] = { ok: false, error: followUpError, taskStep: true };
+        continue;
+      }
       const related = item.plan.related;
       results[i] = {
         ok: true,
@@ -846,4 +912,6 @@ interface WriteBatch {
   readonly inserts: readonly number[];
   readonly updates: readonly number[];
   readonly records: readonly number[];
+  /** L2: [item, follow-up] of the items that need no new record. */
+  readonly followUps: readonly (readonly [number, number])[];
 }

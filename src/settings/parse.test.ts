@@ -18,6 +18,7 @@ describe('settings (contract §1)', () => {
       createCase: false,
       logMessages: true,
       logMode: 'TaskAndRecord',
+      followUpTasks: 'None',
       insightCards: true,
       apiShare: 'None'
     });
@@ -36,6 +37,7 @@ describe('settings (contract §1)', () => {
       Create_Case__c: true,
       Log_Messages__c: false,
       Log_Mode__c: 'RecordOnly',
+      Follow_Up_Tasks__c: '3',
       Insight_Cards__c: false,
       API_Share__c: '10'
     };
@@ -78,7 +80,7 @@ describe('settings (contract §1)', () => {
   it('describes every contract field once, with unique API names', () => {
     const names = SETTINGS_FIELDS.map((f) => f.apiName);
     expect(new Set(names).size).toBe(names.length);
-    // The ten of contract §1, Log_Mode__c (issue #31), Insight_Cards__c (issue #32) and API_Share__c (issue #33).
-    expect(names).toHaveLength(13);
+    // The ten of contract §1, Log_Mode__c and Follow_Up_Tasks__c (issue #31), Insight_Cards__c (issue #32) and API_Share__c (issue #33).
+    expect(names).toHaveLength(14);
   });
 });

@@ -2,6 +2,7 @@ import { SettingsError } from './errors';
 import type { CallType } from '../aircall/call-types';
 import type {
   ApiShareChoice,
+  FollowUpChoice,
   LogModeChoice,
   CallAction,
   RelatedRecordChoice,
@@ -55,6 +56,7 @@ export function parseSettings(row: SettingsRow | null | undefined): SettingsResu
       createCase: values.createCase as boolean,
       logMessages: values.logMessages as boolean,
       logMode: values.logMode as LogModeChoice,
+      followUpTasks: values.followUpTasks as FollowUpChoice,
       insightCards: values.insightCards as boolean,
       apiShare: values.apiShare as ApiShareChoice
     }

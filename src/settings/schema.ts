@@ -97,6 +97,31 @@ export const LOG_MODE_VALUES = [
 ] as const satisfies readonly ChoiceValue[];
 export type LogModeChoice = (typeof LOG_MODE_VALUES)[number]['value'];
 
+export const FOLLOW_UP_VALUES = [
+  { value: 'None', label: 'Off', description: "Aircall AI's action items are listed on the call only." },
+  {
+    value: '0',
+    label: 'Due the day of the call',
+    description: "Each Aircall AI action item becomes an open Task for the call's agent, due the day of the call."
+  },
+  {
+    value: '1',
+    label: 'Due the next day',
+    description: "Each Aircall AI action item becomes an open Task for the call's agent, due the day after the call."
+  },
+  {
+    value: '3',
+    label: 'Due in 3 days',
+    description: "Each Aircall AI action item becomes an open Task for the call's agent, due 3 days after the call."
+  },
+  {
+    value: '7',
+    label: 'Due in a week',
+    description: "Each Aircall AI action item becomes an open Task for the call's agent, due a week after the call."
+  }
+] as const satisfies readonly ChoiceValue[];
+export type FollowUpChoice = (typeof FOLLOW_UP_VALUES)[number]['value'];
+
 interface FieldBase {
   /** Property name in the typed settings. */
   readonly key: string;
@@ -225,6 +250,17 @@ export const SETTINGS_FIELDS = [
     default: 'TaskAndRecord'
   },
   {
+    kind: 'choice',
+    key: 'followUpTasks',
+    apiName: 'Follow_Up_Tasks__c',
+    label: 'Follow-up Tasks from AI action items',
+    help: "None (off), or the days after the call a follow-up Task is due (0, 1, 3 or 7): each Aircall AI action item becomes one open Task for the call's agent, on the same record.",
+    rule: 'L2',
+    length: 4,
+    values: FOLLOW_UP_VALUES,
+    default: 'None'
+  },
+  {
     kind: 'checkbox',
     key: 'insightCards',
     apiName: 'Insight_Cards__c',
@@ -257,6 +293,8 @@ export interface Settings {
   readonly logMessages: boolean;
   /** L1: a Task, an Aircall Call record, or both (src/call-record/). */
   readonly logMode: LogModeChoice;
+  /** L2: follow-up Tasks from Aircall AI's action items, and when they are due. */
+  readonly followUpTasks: FollowUpChoice;
   /** C1: post an insight card while a call rings (src/cards/). */
   readonly insightCards: boolean;
   /** A1: the share of the org's daily API allocation this service may use (src/budget/). */

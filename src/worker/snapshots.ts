@@ -4,6 +4,12 @@ import type { CandidateRecord, MatchKind, OrgSnapshot, Placement } from '../rule
 import type { CardDetails, ExistingTask, OrgGateway } from '../salesforce/gateway';
 import type { SettingsResult } from '../settings/parse';
 import { parseSettings } from '../settings/parse';
+import { followUpKey } from '../rules/call-record';
+
+const followUpKeys = (p: SnapshotSubject): string[] =>
+  p.classified.kind === 'call' && p.classified.ai
+    ? p.classified.ai.actionItems.map((a) => followUpKey(p.classified.id, a.id))
+    : [];
 
 /** What the rules engine needs to know about one call or message. */
 export interface SnapshotSubject {
@@ -45,7 +51,8 @@ export async function buildSnapshots(
     numbers: [...numbers].map(([e164, hints]) => ({ e164, hints })),
     emails,
     // A preview plans as if logging afresh: the Tasks already logged are not asked for.
-    externalIds: options.tasks === false ? [] : prepared.map((p) => p.classified.externalId),
+    // With the follow-up Tasks of action items (L2): one found is never inserted again.
+    externalIds: options.tasks === false ? [] : prepared.flatMap((p) => [p.classified.externalId, ...followUpKeys(p)]),
     ...(options.details ? { details: true } : {}),
     ...(options.related ? { related: options.related } : {})
   });

@@ -464,7 +464,8 @@ export class Worker {
           key: p.item.key,
           plan: result,
           e164: p.classified.otherParty.e164 ?? '',
-          taskId: snapshot.taskFor(p.classified.externalId)?.id ?? null
+          taskId: snapshot.taskFor(p.classified.externalId)?.id ?? null,
+          followUps: result.followUps.filter((f) => !snapshot.taskFor(f.key))
         }
       });
     }

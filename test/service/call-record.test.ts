@@ -216,3 +216,67 @@ describe('the call record of a record created for the call', () => {
     expect(task!.Aircall_Call_Record__c).toBe(record!.Id);
   });
 });
+
+describe('L2 follow-up Tasks from Aircall AI action items', () => {
+  let svc: TestService;
+  let contactId: string;
+  beforeAll(async () => {
+    svc = await testService({ worker: { batchWindowMs: 0 } });
+    contactId = (
+      (await svc.org.conn.sobject('Contact').create({ LastName: 'Followed', Phone: '+33 6 46 00 00 02' })) as {
+        id: string;
+      }
+    ).id;
+  }, 60_000);
+  afterAll(() => svc?.close());
+
+  const followUps = async (id: number) =>
+    (
+      await svc.org.conn.query<{ Subject: string; Status: string; ActivityDate: string; WhoId: string }>(
+        `SELECT Subject, Status, ActivityDate, WhoId FROM Task WHERE Aircall_Id__c LIKE 'action:${id}:%'`
+      )
+    ).records;
+
+  it('are off by default: the action items stay on the call', async () => {
+    const id = 8_520_001;
+    await svc.post(envelope('call.ended', callData({ id, raw_digits: '+33 6 46 00 00 02' })));
+    for (const event of aiEvents(id, T0 + 400)) await svc.post(event);
+    await svc.settle();
+    expect(await followUps(id)).toHaveLength(0);
+  });
+
+  it('when on, make one open Task per action item on the same record, due as chosen, once whatever comes again', async () => {
+    await svc.setSettings({ Follow_Up_Tasks__c: '1' });
+    const id = 8_520_002;
+    await svc.post(envelope('call.ended', callData({ id, raw_digits: '+33 6 46 00 00 02' })));
+    for (const event of aiEvents(id, T0 + 400)) await svc.post(event);
+    await svc.settle();
+    // The action items again (a redelivery), then a late tag: the call is written again, its follow-up is not.
+    await svc.post(aiEvents(id, T0 + 400)[4]!);
+    await svc.post(
+      envelope('call.tagged', callData({ id, raw_digits: '+33 6 46 00 00 02', tags: [{ id: 3, name: 'late' }] }), {
+        timestamp: T0 + 900
+      })
+    );
+    await svc.settle();
+    const tasks = await followUps(id);
+    expect(tasks).toEqual(
+      [
+        {
+          Subject: 'Follow up: Send the quote for 20 seats by Friday',
+          Status: 'Not Started',
+          // The call started 2025-11-20 in Paris: due the next day.
+          ActivityDate: '2025-11-21',
+          WhoId: contactId
+        }
+      ].map((t) => expect.objectContaining(t) as unknown)
+    );
+    const [call] = (
+      await svc.org.conn.query<{ Aircall_Tags__c: string; Aircall_Trace__c: string }>(
+        `SELECT Aircall_Tags__c, Aircall_Trace__c FROM Task WHERE Aircall_Id__c = 'call:${id}'`
+      )
+    ).records;
+    expect(call!.Aircall_Tags__c).toBe('late');
+    expect(call!.Aircall_Trace__c).toContain('L2: 1 Aircall AI action item(s): a follow-up Task each');
+  });
+});

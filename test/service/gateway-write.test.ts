@@ -40,6 +40,7 @@ const plan = (externalId: string, target: LogPlan['target'] | 'existing' = 'exis
   related: null,
   mode: 'TaskOnly',
   record: null,
+  followUps: [],
   task: {
     fields: { Subject: `Call ${externalId}`, Status: 'Completed', TaskSubtype: 'Call', Aircall_Id__c: externalId },
     who: target === 'existing' ? { id: contactId } : { ref: 'target' },

@@ -236,6 +236,43 @@ export const SETTINGS_FIELDS = [
         callType: null
     },
     {
+        apiName: 'Follow_Up_Tasks__c',
+        key: 'followUpTasks',
+        kind: 'choice',
+        label: 'Follow-up Tasks from AI action items',
+        help: "None (off), or the days after the call a follow-up Task is due (0, 1, 3 or 7): each Aircall AI action item becomes one open Task for the call's agent, on the same record.",
+        rule: 'L2',
+        default: 'None',
+        values: [
+            { value: 'None', label: 'Off', description: "Aircall AI's action items are listed on the call only." },
+            {
+                value: '0',
+                label: 'Due the day of the call',
+                description:
+                    "Each Aircall AI action item becomes an open Task for the call's agent, due the day of the call."
+            },
+            {
+                value: '1',
+                label: 'Due the next day',
+                description:
+                    "Each Aircall AI action item becomes an open Task for the call's agent, due the day after the call."
+            },
+            {
+                value: '3',
+                label: 'Due in 3 days',
+                description:
+                    "Each Aircall AI action item becomes an open Task for the call's agent, due 3 days after the call."
+            },
+            {
+                value: '7',
+                label: 'Due in a week',
+                description:
+                    "Each Aircall AI action item becomes an open Task for the call's agent, due a week after the call."
+            }
+        ],
+        callType: null
+    },
+    {
         apiName: 'Insight_Cards__c',
         key: 'insightCards',
         kind: 'checkbox',
@@ -293,6 +330,7 @@ export const AIRCALL_TYPE_LABELS = {
     missed: 'Missed',
     voicemail: 'Voicemail',
     message_inbound: 'Inbound message',
-    message_outbound: 'Outbound message'
+    message_outbound: 'Outbound message',
+    action_item: 'AI action item'
 };
 export const PAGE = { defaultSize: 10, maxSize: 50, maxOffset: 2000 };

@@ -12,6 +12,7 @@ import {
     INSIGHT_CARDS,
     LOG_MESSAGES,
     LOG_MODE,
+    FOLLOW_UP_TASKS,
     RELATED_RECORD,
     UNKNOWN_NUMBER,
     applyChange,
@@ -48,6 +49,8 @@ export default class AircallSettingsPanel extends LightningElement {
     apiShareLabel = field(API_SHARE).label;
     logModeOptions = choiceOptions(LOG_MODE);
     logModeLabel = field(LOG_MODE).label;
+    followUpOptions = choiceOptions(FOLLOW_UP_TASKS);
+    followUpLabel = field(FOLLOW_UP_TASKS).label;
 
     connectedCallback() {
         this.load();
@@ -179,6 +182,16 @@ export default class AircallSettingsPanel extends LightningElement {
     }
     handleLogModeChange(event) {
         this.change(LOG_MODE, event.detail.value);
+    }
+
+    get followUpTasks() {
+        return this.values[FOLLOW_UP_TASKS];
+    }
+    get followUpDescription() {
+        return choiceDescription(FOLLOW_UP_TASKS, this.values[FOLLOW_UP_TASKS]);
+    }
+    handleFollowUpChange(event) {
+        this.change(FOLLOW_UP_TASKS, event.detail.value);
     }
 
     handleCancel() {

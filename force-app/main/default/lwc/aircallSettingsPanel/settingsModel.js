@@ -17,6 +17,7 @@ export const LOG_MESSAGES = 'Log_Messages__c';
 export const INSIGHT_CARDS = 'Insight_Cards__c';
 export const API_SHARE = 'API_Share__c';
 export const LOG_MODE = 'Log_Mode__c';
+export const FOLLOW_UP_TASKS = 'Follow_Up_Tasks__c';
 
 export function field(apiName) {
     return FIELDS.get(apiName);

@@ -233,6 +233,19 @@ describe('c-aircall-settings-panel', () => {
         expect(saveSettings).toHaveBeenCalledWith({ values: { Log_Mode__c: 'RecordOnly' } });
     });
 
+    it('turns on follow-up Tasks from AI action items, due as chosen (L2)', async () => {
+        const { element, $ } = await mount();
+        const group = $('lightning-radio-group.follow-up-tasks');
+        expect(group.value).toBe('None');
+        expect(group.options.map((o) => o.value)).toEqual(['None', '0', '1', '3', '7']);
+        await pick(group, '3');
+        expect($('.follow-up-description').textContent).toContain('due 3 days after the call');
+        saveSettings.mockResolvedValue(VIEW);
+        saveButton(element).click();
+        await flush();
+        expect(saveSettings).toHaveBeenCalledWith({ values: { Follow_Up_Tasks__c: '3' } });
+    });
+
     it('hands its unsaved changes to the preview, for admins only', async () => {
         const { $ } = await mount();
         await pick($('lightning-radio-group.unknown-number'), 'Lead');
