@@ -18,11 +18,13 @@ const LAYERS = {
     'config.ts': ['errors.ts'],
     aircall: ['errors.ts'],
     settings: ['aircall', 'errors.ts'],
-    rules: ['aircall', 'settings', 'errors.ts'],
-    'org-api': ['settings', 'aircall', 'errors.ts'],
+    // L1: the one description of the call record object (names, fields, limits).
+    'call-record': [],
+    rules: ['aircall', 'settings', 'call-record', 'errors.ts'],
+    'org-api': ['settings', 'aircall', 'call-record', 'errors.ts'],
     'aircall-api': ['aircall', 'errors.ts'],
     inbox: ['aircall', 'rules', 'sqlite.ts', 'errors.ts'],
-    salesforce: ['org-api', 'rules', 'aircall', 'settings', 'config.ts', 'errors.ts'],
+    salesforce: ['org-api', 'rules', 'aircall', 'settings', 'call-record', 'config.ts', 'errors.ts'],
     worker: ['inbox', 'salesforce', 'rules', 'aircall', 'settings', 'metrics.ts', 'errors.ts'],
     // Insight cards: the worker's snapshot and the engine's matching, posted through the Aircall API.
     cards: [

@@ -17,6 +17,9 @@ export const CALL_RECORD_KEY = 'Aircall_Id__c';
 export const TASK_CALL_RECORD_FIELD = 'Aircall_Call_Record__c';
 export const TASK_CALL_RECORD_RELATIONSHIP = 'Aircall_Call_Record__r';
 
+/** Task.Aircall_Type__c of a follow-up Task made from an Aircall AI action item (L2). */
+export const ACTION_ITEM_TYPE = 'action_item';
+
 /** LongTextArea holds at most 131,072 characters (Help, "Custom Field Types"). */
 export const TRANSCRIPT_LIMIT = 131072;
 export const LONG_TEXT = 32768;

@@ -10,6 +10,7 @@
  * scripts/metadata.ts --check fails when the generated files are stale, and
  * src/org-api/apex-signatures.test.ts checks the Apex controllers against METHODS.
  */
+import { ACTION_ITEM_TYPE } from '../call-record/schema';
 import { z } from 'zod';
 import { SETTINGS_FIELDS, allowedValues, isAllowedValue, isBlankValue } from '../settings/schema';
 import type { CallType } from '../aircall/call-types';
@@ -196,8 +197,7 @@ export const GUIDANCE_STEPS = [
 
 /** Aircall_Type__c: which kind of call or message a Task logs (written by the rules engine). */
 export const MESSAGE_TYPES = ['message_inbound', 'message_outbound'] as const;
-/** A follow-up Task made from an Aircall AI action item (L2). */
-export const ACTION_ITEM_TYPE = 'action_item';
+export { ACTION_ITEM_TYPE };
 export type AircallType = CallType | (typeof MESSAGE_TYPES)[number] | typeof ACTION_ITEM_TYPE;
 export const AIRCALL_TYPE_LABELS: Readonly<Record<AircallType, string>> = {
   outbound_answered: 'Outbound answered',

@@ -4,9 +4,9 @@
  */
 import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
 import type { CallRecordLink } from '../call-record/schema';
-import { CALL_RECORD_KEY, LONG_TEXT, TRANSCRIPT_LIMIT } from '../call-record/schema';
+import { ACTION_ITEM_TYPE, CALL_RECORD_KEY, LONG_TEXT, TRANSCRIPT_LIMIT } from '../call-record/schema';
 import { MISSED_CALL_REASONS, LIMITS, callSubject, localDate, messageSubject, truncate } from './format';
-import { ACTION_ITEM_TYPE } from '../org-api/contract';
+
 import type { FieldValue, RecordRef, RelatedPlan, TargetPlan } from './types';
 
 export interface CallRecordPlan {
