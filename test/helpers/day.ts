@@ -4,12 +4,15 @@
  * arrive after the end. Deterministic for a seed. Used by the crash test and the benchmark.
  */
 import { AGENT, PARIS_LINE, callData, envelope, messageData } from '../fixtures/aircall-builders';
+import { aiEvents } from '../fixtures/aircall-ai';
 
 export interface DayOptions {
   readonly calls: number;
   readonly numbers: number;
   readonly seed?: number;
   readonly start?: number;
+  /** The share of answered calls that get Aircall AI's five events, 1 to 5 minutes after call.ended (issue #31). */
+  readonly ai?: number;
 }
 
 function random(seed: number): () => number {
@@ -67,6 +70,9 @@ export function businessDay(options: DayOptions): { events: Record<string, unkno
     events.push(ended);
     if (voicemail) events.push(envelope('call.voicemail_left', callData(base), { timestamp: t0 + duration + 33 }));
     if (rnd() < 0.25) events.push(ended); // redelivery
+    // Drawn only when asked, so that a day without AI stays the same day for its seed.
+    if (options.ai !== undefined && answered && rnd() < options.ai)
+      events.push(...aiEvents(id, t0 + duration + 60 + Math.floor(rnd() * 240)));
     if (rnd() < 0.2) {
       const comment = { id: i, content: `Follow-up ${i}`, posted_at: t0 + duration + 120, posted_by: AGENT };
       events.push(

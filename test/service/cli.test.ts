@@ -221,9 +221,19 @@ describe('aircall-sf dead-letters', () => {
 
 describe('kill -9 during a replay', () => {
   it('every call logged exactly once, no duplicate record of any kind, across 3 crashes', async () => {
-    await setSettings({ Unknown_Number__c: 'Contact', Related_Record__c: 'Case', Create_Case__c: true });
+    // With Aircall AI on half the answered calls, the call records (L1) and follow-up Tasks (L2).
+    await setSettings({
+      Unknown_Number__c: 'Contact',
+      Related_Record__c: 'Case',
+      Create_Case__c: true,
+      Follow_Up_Tasks__c: '1'
+    });
     const file = join(dir, 'crash.jsonl');
-    const { events, keys } = businessDay({ calls: 200, numbers: 60, seed: 9, start: 1_763_700_000 });
+    const { events, keys } = businessDay({ calls: 200, numbers: 60, seed: 9, start: 1_763_700_000, ai: 0.5 });
+    const withAi = new Set(
+      events.filter((e) => e.event === 'action_item.created').map((e) => (e.data as { call_id: number }).call_id)
+    );
+    expect(withAi.size).toBeGreaterThan(40);
     writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
     const dataDir = join(dir, 'crash');
     // Crash points: after the child has logged 10, 30 and 50 more items (read from its log).
@@ -266,6 +276,26 @@ describe('kill -9 during a replay', () => {
       .run({ autoFetch: true });
     // One Case per Contact: later calls relate to the open Case the first one created.
     expect(new Set(cases.records.map((c) => c.ContactId)).size).toBe(cases.records.length);
+    // One call record per logged call, each named by its Task; one follow-up per action item.
+    const records = await org.conn
+      .query<{ Id: string; Aircall_Id__c: string; Summary__c: string | null }>(
+        "SELECT Id, Aircall_Id__c, Summary__c FROM Aircall_Call__c WHERE Aircall_Id__c LIKE 'call:5%'"
+      )
+      .run({ autoFetch: true, maxFetch: 10_000 });
+    const recordIds = records.records.map((r) => r.Aircall_Id__c).filter((id) => Number(id.slice(5)) >= 50_000_000);
+    expect(new Set(recordIds).size).toBe(recordIds.length);
+    expect(new Set(recordIds)).toEqual(new Set(ids));
+    const summarised = records.records.filter((r) => r.Summary__c && withAi.has(Number(r.Aircall_Id__c.slice(5))));
+    expect(summarised).toHaveLength(withAi.size);
+    const linked = await org.conn.query(
+      "SELECT COUNT() FROM Task WHERE Aircall_Id__c LIKE 'call:5%' AND CallObject LIKE '5%' AND Aircall_Call_Record__c = null"
+    );
+    expect(linked.totalSize).toBe(0);
+    const followUps = await org.conn
+      .query<{ Aircall_Id__c: string }>("SELECT Aircall_Id__c FROM Task WHERE Aircall_Id__c LIKE 'action:5%'")
+      .run({ autoFetch: true, maxFetch: 10_000 });
+    expect(followUps.records).toHaveLength(withAi.size);
+    expect(new Set(followUps.records.map((t) => t.Aircall_Id__c)).size).toBe(withAi.size);
   }, 180_000);
 });
 
