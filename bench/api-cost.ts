@@ -24,6 +24,11 @@
  * API_Share__c is P %: the service's cap is P % of it. The share is checked every 5 s / SPEED.
  * It prints the cap and what the service used in the run (the whole run is within one day).
  *
+ * With AI=F (issue #31), a share F of the answered calls gets Aircall AI's five events
+ * (transcription, summary, topics, sentiment, action items, from the documented shapes in
+ * test/fixtures/aircall-ai.ts) 1 to 5 minutes after call.ended; each is written to the call's
+ * Task and call record as a late tag is. AI off draws nothing more, so the traffic stays the same.
+ *
  *   npm run bench:api-cost          AGENTS=5,50,500 MINUTES=20 SPEED=20 CALLS_PER_AGENT_HOUR=12 READ_PATH=auto|apex|rest CARDS=off|on API_SHARE=5 ORG_DAILY_LIMIT=1400
  */
 import { join } from 'node:path';
@@ -32,6 +37,7 @@ import { Company, startLocalAircall } from '@aircall-sf/local-aircall';
 import { openDatabase } from '../src/sqlite';
 import { AGENT, PARIS_LINE, callData, envelope } from '../test/fixtures/aircall-builders';
 import { dayNumber } from '../test/helpers/day';
+import { aiEvents } from '../test/fixtures/aircall-ai';
 import type { TestService } from '../test/helpers/service';
 import { testService } from '../test/helpers/service';
 
@@ -43,6 +49,7 @@ const READ_PATH = process.env.READ_PATH ?? 'auto';
 const CARDS = process.env.CARDS === 'on';
 const API_SHARE = process.env.API_SHARE ? Number(process.env.API_SHARE) : null;
 const ORG_DAILY_LIMIT = Number(process.env.ORG_DAILY_LIMIT ?? 100_000);
+const AI_SHARE = process.env.AI ? Number(process.env.AI) : null;
 /** The production interval of the share's check (AIRCALL_SF_API_SHARE_CHECK_MS). */
 const SHARE_CHECK_MS = 5000;
 /** The cards' production window (AIRCALL_CARD_WINDOW_MS) and Aircall budget (the company's 120 a minute). */
@@ -111,6 +118,10 @@ function callEvents(id: number, t0: number, raw: string, rnd: () => number, epoc
         timestamp: start + duration + 60
       })
     });
+  if (AI_SHARE !== null && answered && rnd() < AI_SHARE) {
+    const after = duration + 30 + 60 + Math.floor(rnd() * 240);
+    aiEvents(id, start + after).forEach((body, n) => out.push({ at: t0 + after + n, body }));
+  }
   if (rnd() < 0.2) {
     const comment = { id, content: `Follow-up ${id}`, posted_at: start + duration + 120, posted_by: AGENT };
     out.push({
