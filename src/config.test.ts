@@ -27,4 +27,11 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ AIRCALL_SF_BATCH_WINDOW_MS: '2.5' })).toThrow(/AIRCALL_SF_BATCH_WINDOW_MS/);
     expect(() => loadConfig({ AIRCALL_SF_BATCH_WINDOW_MS: '90000' })).toThrow(/AIRCALL_SF_BATCH_WINDOW_MS/);
   });
+
+  it('reads AIRCALL_AI (auto by default) with an API key, and refuses another value', () => {
+    const key = { AIRCALL_API_ID: 'id', AIRCALL_API_TOKEN: 'token' };
+    expect(loadConfig(key).aircallApi?.ai).toBe('auto');
+    expect(loadConfig({ ...key, AIRCALL_AI: 'off' }).aircallApi?.ai).toBe('off');
+    expect(() => loadConfig({ ...key, AIRCALL_AI: 'yes' })).toThrow(/AIRCALL_AI must be auto/);
+  });
 });

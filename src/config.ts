@@ -95,6 +95,11 @@ export interface ServiceConfig {
     readonly reconcileIntervalMs: number;
     /** AIRCALL_WEBHOOK_URL: the webhook `serve` keeps enabled; else any ending in /webhooks/aircall. */
     readonly webhookUrl: string | null;
+    /**
+     * AIRCALL_AI: whether reconciliation fetches Aircall AI a call's webhooks did not bring
+     * (`auto`, the default: once a call in its window came with AI; `on`; `off`).
+     */
+    readonly ai: 'auto' | 'on' | 'off';
   } | null;
 }
 
@@ -215,6 +220,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
   if (!(reconcileMinutes >= 1 && reconcileMinutes <= 1440))
     throw invalid('AIRCALL_RECONCILE_MINUTES must be a number of minutes from 1 to 1440.');
   const webhookUrl = get('AIRCALL_WEBHOOK_URL');
+  const aiSetting = get('AIRCALL_AI') ?? 'auto';
+  const isAiSetting = (v: string): v is 'auto' | 'on' | 'off' => v === 'auto' || v === 'on' || v === 'off';
+  if (!isAiSetting(aiSetting))
+    throw invalid(
+      'AIRCALL_AI must be auto (the default: fetch missed Aircall AI once the company is seen to have it), on or off.'
+    );
   const databaseUrl = get('DATABASE_URL') ?? null;
   if (databaseUrl !== null && !/^postgres(ql)?:\/\//.test(databaseUrl))
     throw invalid('DATABASE_URL must be a PostgreSQL URL such as postgres://user:password@host:5432/aircall_sf.');
@@ -229,7 +240,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, overrides: Conf
           apiToken,
           requestsPerMinute,
           reconcileIntervalMs: reconcileMinutes * 60_000,
-          webhookUrl: webhookUrl ? url('AIRCALL_WEBHOOK_URL', webhookUrl) : null
+          webhookUrl: webhookUrl ? url('AIRCALL_WEBHOOK_URL', webhookUrl) : null,
+          ai: aiSetting
         }
       : null;
   return {

@@ -89,6 +89,11 @@ export type InsightBlock =
   | { readonly type: 'link'; readonly link: string; readonly label: string };
 
 /** Why a card was not posted: each is counted, none is retried later (a card is only worth it live). */
+/** Aircall AI's endpoints under /v1/calls/:id/. */
+export const AI_ENDPOINTS = ['transcription', 'summary', 'topics', 'sentiments', 'action_items'] as const;
+export type AiEndpoint = (typeof AI_ENDPOINTS)[number];
+const aiAnswer = z.record(z.string(), z.unknown());
+
 export type CardDrop = 'budget' | 'late' | 'call_not_found' | 'refused' | 'unavailable';
 export type CardOutcome =
   { readonly posted: true } | { readonly posted: false; readonly reason: CardDrop; readonly detail: string };
@@ -188,7 +193,30 @@ export class AircallApi {
     return { posted: false, reason: 'refused', detail: `Aircall answered ${res.status}: ${text.slice(0, 200)}` };
   }
 
-  async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T> {
+  /**
+   * What Aircall AI said of a call, from one of its endpoints (GET /v1/calls/:id/transcription,
+   * summary, topics, sentiments or action_items; developer.aircall.io/docs/ai-assist), or null
+   * when there is none (404: no AI on the plan or the number, or not generated yet).
+   */
+  async callAi(callId: string, endpoint: AiEndpoint): Promise<Record<string, unknown> | null> {
+    return this.request('GET', `/v1/calls/${encodeURIComponent(callId)}/${endpoint}`, aiAnswer, undefined, true);
+  }
+
+  async request<T>(method: string, path: string, schema: z.ZodType<T>, body?: unknown): Promise<T>;
+  async request<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    body: unknown,
+    missingIsNull: true
+  ): Promise<T | null>;
+  async request<T>(
+    method: string,
+    path: string,
+    schema: z.ZodType<T>,
+    body?: unknown,
+    missingIsNull = false
+  ): Promise<T | null> {
     const maxAttempts = this.config.maxAttempts ?? 8;
     const auth = `Basic ${Buffer.from(`${this.config.apiId}:${this.config.apiToken}`).toString('base64')}`;
     for (let attempt = 1; ; attempt += 1) {
@@ -221,6 +249,10 @@ export class AircallApi {
         await res.arrayBuffer().catch(() => undefined);
         await this.sleep(wait);
         continue;
+      }
+      if (res.status === 404 && missingIsNull) {
+        await res.arrayBuffer().catch(() => undefined);
+        return null;
       }
       if (!res.ok) {
         const text = await res.text().catch(() => '');

@@ -57,7 +57,7 @@ export const serveCommand: Command = {
     // The demo on the embedded org has an Aircall too: the local one, with a demo company.
     const demo = embedded && !config.aircallApi ? await startDemoAircall(config.dataDir) : null;
     const aircallApi = demo
-      ? { ...demo, requestsPerMinute: 60, reconcileIntervalMs: 5 * 60_000, webhookUrl: null }
+      ? { ...demo, requestsPerMinute: 60, reconcileIntervalMs: 5 * 60_000, webhookUrl: null, ai: 'auto' as const }
       : config.aircallApi;
     // One client, so reconciliation and the demo's backfill share one rate budget.
     const api = aircallApi ? new AircallApi(aircallApi) : null;
@@ -72,7 +72,8 @@ export const serveCommand: Command = {
             {
               intervalMs: aircallApi.reconcileIntervalMs,
               lookbackMs: 60 * 60_000 + aircallApi.reconcileIntervalMs,
-              webhookUrl: aircallApi.webhookUrl
+              webhookUrl: aircallApi.webhookUrl,
+              ai: aircallApi.ai
             },
             () => pipeline.worker.notify()
           )

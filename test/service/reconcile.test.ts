@@ -9,7 +9,7 @@ import { demoCompany, startLocalAircall } from '@aircall-sf/local-aircall';
 import { AircallApi } from '../../src/aircall-api/client';
 import { Reconciler } from '../../src/cli/reconcile';
 import { envelope } from '../fixtures/aircall-builders';
-import { summaryData } from '../fixtures/aircall-ai';
+import { summaryData, topicsData, transcriptionData } from '../fixtures/aircall-ai';
 import type { TestService } from '../helpers/service';
 import { WEBHOOK_TOKEN, testService } from '../helpers/service';
 
@@ -82,6 +82,53 @@ describe('reconciliation in serve', () => {
   it('the next run overlaps the last and feeds nothing again', async () => {
     expect(await reconciler.runOnce()).toBe(0);
     expect(svc.pipeline.metrics.render()).toContain('aircall_reconcile_runs_total{outcome="ok"} 2');
+  }, 60_000);
+
+  it('fetches the Aircall AI no webhook brought for a settled answered call, once, into its Task and call record', async () => {
+    // A logged call that ended over 15 minutes ago, of which Aircall AI made a summary, topics
+    // and a transcript that no webhook brought (the company has AI: a summary came for another call).
+    const settled = aircall.company.calls.find(
+      (c, i) =>
+        i % 2 === 0 &&
+        !isInternal(c.raw_digits) &&
+        typeof c.answered_at === 'number' &&
+        (c.ended_at as number) < NOW - 16 * 60
+    )!;
+    aircall.company.addAi(settled.id, 'summary', { summary: summaryData(settled.id) });
+    aircall.company.addAi(settled.id, 'topics', { topic: topicsData(settled.id) });
+    aircall.company.addAi(settled.id, 'transcription', { transcription: transcriptionData(settled.id) });
+    // A new process (the first runs asked for this call's AI already, before Aircall had any).
+    const fresh = new Reconciler(
+      new AircallApi({ url: aircall.url, apiId: 'local-api-id', apiToken: 'local-api-token', requestsPerMinute: 120 }),
+      svc.pipeline.inbox,
+      svc.pipeline.metrics,
+      pino({ level: 'silent' }),
+      { intervalMs: 60_000, lookbackMs: 3_600_000, webhookUrl: null, ai: 'on' },
+      () => svc.pipeline.worker.notify()
+    );
+    const before = aircall.stats.requests;
+    await fresh.runOnce();
+    await svc.settle(30_000);
+    const [task] = (
+      await svc.org.conn.query<{ Description: string }>(
+        `SELECT Description FROM Task WHERE Aircall_Id__c = 'call:${settled.id}'`
+      )
+    ).records;
+    expect(task!.Description).toContain('Aircall AI summary: The customer asked for a quote');
+    expect(task!.Description).toContain('Topics: pricing, renewal');
+    const [record] = (
+      await svc.org.conn.query<{ Transcript__c: string }>(
+        `SELECT Transcript__c FROM Aircall_Call__c WHERE Aircall_Id__c = 'call:${settled.id}'`
+      )
+    ).records;
+    expect(record!.Transcript__c).toContain('external [3 s]: I would like a quote for 20 seats.');
+    // Asked once: the next run lists the call again but asks for no AI.
+    const asked = aircall.stats.requests - before;
+    const again = aircall.stats.requests;
+    await fresh.runOnce();
+    const listing = aircall.stats.requests - again;
+    expect(asked).toBeGreaterThan(listing);
+    expect(aircall.stats.requests - again).toBe(listing);
   }, 60_000);
 
   it("reports, for /readyz, that the service's webhook is gone, and why", async () => {
