@@ -32,11 +32,41 @@ export function excerpt(description, isMessage) {
     }
     const marker = description.indexOf('\nComments:\n');
     if (marker === -1) return '';
-    const comments = description
-        .slice(marker + '\nComments:\n'.length)
-        .split('\n')
-        .map((line) => line.replace(/^- /, ''));
+    const lines = description.slice(marker + '\nComments:\n'.length).split('\n');
+    // The comments are the "- " lines; Aircall AI's lines may follow them.
+    const end = lines.findIndex((line) => !line.startsWith('- '));
+    const comments = (end === -1 ? lines : lines.slice(0, end)).map((line) => line.replace(/^- /, ''));
     return shorten(comments.join(' · '));
+}
+
+/**
+ * What Aircall AI said of a call, from the lines the service writes at the end of the Task's
+ * description (src/rules/format.ts aiLines): the summary, the topics, the sentiment per
+ * participant and the action items. Null when it said nothing (yet).
+ */
+export function aiOf(description) {
+    if (!description) return null;
+    const lines = description.split('\n');
+    const after = (prefix) => {
+        const line = lines.find((l) => l.startsWith(prefix));
+        return line ? line.slice(prefix.length) : '';
+    };
+    const start = lines.indexOf('Action items:');
+    const actionItems = [];
+    if (start !== -1) {
+        for (const line of lines.slice(start + 1)) {
+            if (!line.startsWith('- ')) break;
+            actionItems.push({ key: `${actionItems.length}`, text: line.slice(2) });
+        }
+    }
+    const ai = {
+        summary: after('Aircall AI summary: '),
+        topics: after('Topics: '),
+        sentiment: after('Sentiment: '),
+        actionItems,
+        hasActionItems: actionItems.length > 0
+    };
+    return ai.summary || ai.topics || ai.sentiment || ai.hasActionItems ? ai : null;
 }
 
 function directionOf(call) {
@@ -77,6 +107,7 @@ export function toView(call) {
         waitLabel: isMessage ? '' : formatDuration(call.waitSeconds),
         open: call.status !== 'Completed',
         commentExcerpt: excerpt(call.description, isMessage),
+        ai: isMessage ? null : aiOf(call.description),
         traceLines: (call.trace || '')
             .split('\n')
             .filter((line) => line.length > 0)

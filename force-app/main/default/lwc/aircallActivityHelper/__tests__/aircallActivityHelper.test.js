@@ -64,6 +64,23 @@ describe('c-aircall-activity-helper', () => {
         expect(items[2].querySelector('.duration')).toBeNull();
     });
 
+    it('shows what Aircall AI said of a call: summary, topics, sentiment and action items', async () => {
+        const page = JSON.parse(JSON.stringify(PAGE));
+        page.calls[0].description +=
+            '\nAircall AI summary: A quote for 20 seats.\nTopics: pricing, renewal\nSentiment: external positive, internal neutral\nAction items:\n- Send the quote by Friday\n- Book a demo';
+        const { $$ } = await mount({ page });
+        const [first, second] = $$('li.call');
+        expect(first.querySelector('.ai-summary').textContent).toBe('A quote for 20 seats.');
+        expect(first.querySelector('.ai-topics').textContent).toBe('pricing, renewal');
+        expect(first.querySelector('.ai-sentiment').textContent).toBe('external positive, internal neutral');
+        expect([...first.querySelectorAll('.ai-actions li')].map((li) => li.textContent)).toEqual([
+            'Send the quote by Friday',
+            'Book a demo'
+        ]);
+        expect(first.querySelector('.comment').textContent).toBe('Jane Doe: Wants a quote');
+        expect(second.querySelector('.ai')).toBeNull();
+    });
+
     it('shows the trace on demand', async () => {
         const { $$ } = await mount();
         const first = $$('li.call')[0];

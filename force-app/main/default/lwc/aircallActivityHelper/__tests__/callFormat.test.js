@@ -1,4 +1,9 @@
-import { excerpt, formatDuration, safeLink, toView } from '../callFormat';
+import { aiOf, excerpt, formatDuration, safeLink, toView } from '../callFormat';
+
+// A Task description as the service writes it (src/rules/format.ts, printed from the engine with
+// the AI fixtures of test/fixtures/aircall-ai.ts).
+const WITH_AI =
+    "Inbound call from +33 6 12 34 56 78 to Paris support (+33 1 76 00 00 00), handled by Jane Doe.\nStarted 2025-11-20 10:00:00 (Europe/Paris). Duration 1 min 45 s (wait 12 s, talk 1 min 33 s); Aircall's duration includes ringing and IVR.\nComments:\n- Jane Doe: Call back tomorrow\nAircall AI summary: The customer asked for a quote for 20 seats; the agent promised it by Friday.\nTopics: pricing, renewal\nSentiment: external positive, internal neutral\nAction items:\n- Send the quote for 20 seats by Friday";
 
 const { calls } = require('./data/calls.json');
 
@@ -33,6 +38,19 @@ describe('callFormat', () => {
         expect(excerpt(calls[2].description, true)).toBe('Your quote is ready.');
         expect(excerpt('x\n\n' + 'word '.repeat(100), true)).toHaveLength(160);
         expect(excerpt(null, false)).toBe('');
+    });
+
+    it("reads Aircall AI's summary, topics, sentiment and action items, and keeps them out of the comments", () => {
+        expect(aiOf(WITH_AI)).toEqual({
+            summary: 'The customer asked for a quote for 20 seats; the agent promised it by Friday.',
+            topics: 'pricing, renewal',
+            sentiment: 'external positive, internal neutral',
+            actionItems: [{ key: '0', text: 'Send the quote for 20 seats by Friday' }],
+            hasActionItems: true
+        });
+        expect(excerpt(WITH_AI, false)).toBe('Jane Doe: Call back tomorrow');
+        expect(aiOf(calls[0].description)).toBeNull();
+        expect(toView({ ...calls[0], description: WITH_AI }).ai.topics).toBe('pricing, renewal');
     });
 
     it('labels each kind of call and message', () => {
