@@ -118,8 +118,10 @@ function callEvents(id: number, t0: number, raw: string, rnd: () => number, epoc
         timestamp: start + duration + 60
       })
     });
-  if (AI_SHARE !== null && answered && rnd() < AI_SHARE) {
-    const after = duration + 30 + 60 + Math.floor(rnd() * 240);
+  // Its own draws (seeded by the call), so that the calls are the same with AI on and off.
+  const aiRnd = random(id * 7919);
+  if (AI_SHARE !== null && answered && aiRnd() < AI_SHARE) {
+    const after = duration + 30 + 60 + Math.floor(aiRnd() * 240);
     aiEvents(id, start + after).forEach((body, n) => out.push({ at: t0 + after + n, body }));
   }
   if (rnd() < 0.2) {
@@ -285,7 +287,11 @@ async function main(): Promise<void> {
   for (const agents of TEAMS) {
     const svc = await service();
     const { events, calls } = traffic(agents, agents, firstId);
-    const keys = [...new Set(events.map((e) => `call:${(e.body.data as { id: number }).id}`))];
+    const keys = [
+      ...new Set(
+        events.filter((e) => e.body.resource === 'call').map((e) => `call:${(e.body.data as { id: number }).id}`)
+      )
+    ];
     firstId += calls + 1;
     const before = requests(svc);
     const meter = svc.org.org.apiUsed;
@@ -293,12 +299,15 @@ async function main(): Promise<void> {
     await replay(svc, events);
     const counts = await svc.pipeline.inbox.counts(keys);
     const used = svc.org.org.apiUsed - meter;
-    // call.ended to Task: calls with no late tag or comment (for those, the inbox keeps the update's time).
-    const updated = new Set(
-      events
+    // call.ended to Task: calls with no late tag, comment or AI (for those, the inbox keeps the update's time).
+    const updated = new Set([
+      ...events
         .filter((e) => e.body.event === 'call.tagged' || e.body.event === 'call.commented')
-        .map((e) => `call:${(e.body.data as { id: number }).id}`)
-    );
+        .map((e) => `call:${(e.body.data as { id: number }).id}`),
+      ...events
+        .filter((e) => e.body.resource !== 'call')
+        .map((e) => `call:${(e.body.data as { call_id: number }).call_id}`)
+    ]);
     const lat = latencies(
       svc,
       keys.filter((k) => !updated.has(k))
