@@ -155,8 +155,16 @@ export interface DemoAircall {
   readonly fresh: boolean;
   /** Remembers that the backfill finished, so later starts leave it to reconciliation. */
   markBackfilled(): void;
-  /** Points the demo company's webhook at `url` (the demo's `serve`), as the setup command would. */
-  addWebhook(url: string): void;
+  /**
+   * Points the demo company's webhook at `url` (the demo's `serve`), as the setup command would,
+   * with the token the demo's `serve` accepts (Aircall would generate it, and the admin copy it).
+   */
+  addWebhook(url: string, token: string): void;
+  /**
+   * Sends the Aircall AI events of the demo calls that have AI to the webhook, as Aircall does
+   * minutes after each call: the backfilled week then shows Aircall AI too. Returns how many.
+   */
+  sendAi(): Promise<number>;
   /** The console's sample calls: Aircall knows them (a card can be posted), and their cards. */
   readonly calls: SampleAircall;
   close(): Promise<void>;
@@ -182,7 +190,7 @@ export async function startDemoAircall(dataDir: string): Promise<DemoAircall> {
   const save = (backfilled: boolean) => writeFileSync(file, `${JSON.stringify({ to, seed, backfilled })}\n`);
   if (!kept) save(false);
   const from = to - DEMO_DAYS * 86_400;
-  const { demoCompany, startLocalAircall } = loadLocalAircall();
+  const { demoAi, demoCompany, startLocalAircall } = loadLocalAircall();
   const company = demoCompany({ calls: DEMO_CALLS, from, to, seed });
   const running = await startLocalAircall({ company });
   return {
@@ -193,14 +201,25 @@ export async function startDemoAircall(dataDir: string): Promise<DemoAircall> {
     to,
     fresh: kept?.backfilled !== true,
     markBackfilled: () => save(true),
-    addWebhook: (url) => {
-      company.createWebhook({ url, custom_name: 'aircall-sf', events: [...WEBHOOK_EVENTS] });
+    addWebhook: (url, token) => {
+      company.createWebhook({ url, custom_name: 'aircall-sf', events: [...WEBHOOK_EVENTS], token });
+    },
+    sendAi: async () => {
+      let sent = 0;
+      for (const id of company.ai.keys()) sent += await running.sendAi(id);
+      return sent;
     },
     calls: {
       know: (call) => {
         company.addCall(call as { started_at: number; id: number });
       },
-      cards: (id) => (company.cards.get(id) ?? []).map((card) => card.contents)
+      cards: (id) => (company.cards.get(id) ?? []).map((card) => card.contents),
+      ai: (call) => {
+        const id = Number(call.id);
+        const agent = (call.user as { name?: string } | null | undefined)?.name ?? 'the agent';
+        demoAi(company, id, agent, id);
+        return running.sendAi(id);
+      }
     },
     close: () => running.close()
   };

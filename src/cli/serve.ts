@@ -141,7 +141,7 @@ export const serveCommand: Command = {
     base = `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`;
     pipeline.worker.pressure = () => app.webhooksArriving();
     pipeline.worker.start();
-    demo?.addWebhook(`${base}/webhooks/aircall`);
+    demo?.addWebhook(`${base}/webhooks/aircall`, tokens[0]!);
     // First start: the demo company's week of calls is logged as `aircall-sf backfill` would.
     const demoBackfill =
       demo?.fresh && api
@@ -155,8 +155,11 @@ export const serveCommand: Command = {
             rateLimitWaits: () => 0,
             io: { out: (line) => io.err(`demo backfill done: ${line}`), err: io.err }
           }).then(
-            () => {
+            async () => {
               demo.markBackfilled();
+              // The week's Aircall AI, through the webhook, as Aircall sends it after each call.
+              const sent = await demo.sendAi();
+              if (sent > 0) io.err(`demo Aircall AI: ${sent} events sent to the webhook`);
               // The banner again, once the demo's week is in: the per-call lines above buried it.
               io.out(`Ready: console ${base}/ , webhook POST ${base}/webhooks/aircall`);
             },

@@ -37,7 +37,12 @@ export interface ConsoleDeps {
 export interface SampleAircall {
   know(call: Record<string, unknown>): void;
   cards(id: number): readonly (readonly Record<string, unknown>[])[];
+  /** Makes Aircall AI for an answered call and sends its five events to the webhook, as Aircall would. */
+  ai(call: Record<string, unknown>): Promise<number>;
 }
+
+/** How long after a sample call is logged its Aircall AI comes (minutes with Aircall; seconds in the demo). */
+export const SAMPLE_AI_DELAY_MS = 3000;
 
 const TYPES: Record<string, string> = {
   '.js': 'text/javascript; charset=utf-8',
@@ -109,6 +114,45 @@ const OBJECTS: Record<string, ConsoleObject> = {
       name: `${text(r.CaseNumber)} ${text(r.Subject)}`.trim(),
       phone: text(r.SuppliedPhone) || nested(r, 'Contact', 'Phone'),
       detail: `${text(r.Status)}${nested(r, 'Contact', 'Name') ? ` · ${nested(r, 'Contact', 'Name')}` : ''}`
+    })
+  },
+  // L1: the Aircall Call record, with what Aircall AI said of the call.
+  Aircall_Call__c: {
+    label: 'Aircall Call',
+    select: [
+      'Name',
+      'External_Number__c',
+      'Outcome__c',
+      'Started_At__c',
+      'Agents__c',
+      'Contact__r.Name',
+      'Lead__r.Name',
+      'Account__r.Name',
+      'Tags__c',
+      'Summary__c',
+      'Topics__c',
+      'Sentiment__c',
+      'Action_Items__c',
+      'Transcript__c'
+    ],
+    fields: [
+      ['Outcome__c', 'Outcome'],
+      ['Started_At__c', 'Started'],
+      ['Agents__c', 'Agents'],
+      ['Contact__r.Name', 'Contact'],
+      ['Lead__r.Name', 'Lead'],
+      ['Account__r.Name', 'Account'],
+      ['Tags__c', 'Tags'],
+      ['Summary__c', 'AI summary'],
+      ['Topics__c', 'AI topics'],
+      ['Sentiment__c', 'AI sentiment'],
+      ['Action_Items__c', 'AI action items'],
+      ['Transcript__c', 'AI transcript']
+    ],
+    row: (r) => ({
+      name: text(r.Name),
+      phone: text(r.External_Number__c),
+      detail: text(r.Summary__c) || text(r.Outcome__c)
     })
   }
 };
@@ -199,7 +243,9 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     const sobject = (await controllers.objectOf(id.data))?.name;
     const object = sobject ? OBJECTS[sobject] : undefined;
     if (!sobject || !object)
-      return reply.code(404).send({ message: `No Contact, Lead, Account or Case has the Id ${id.data}.` });
+      return reply
+        .code(404)
+        .send({ message: `No Contact, Lead, Account, Case or Aircall Call has the Id ${id.data}.` });
     const result = await deps.conn.query<Row>(`${selectOf(sobject, object)} WHERE Id = '${id.data}'`);
     const row = result.records[0];
     if (!row) return reply.code(404).send({ message: `The ${sobject} ${id.data} does not exist (any more).` });
@@ -262,11 +308,21 @@ export function registerConsole(app: FastifyInstance, deps: ConsoleDeps): void {
     }
     const state = item?.state ?? 'pending';
     const placement = item?.placement ?? null;
+    // An answered call gets Aircall AI a little later, through the webhook, as with Aircall.
+    const aircall = deps.aircall;
+    const aiComing = state === 'logged' && callId !== null && data.answered_at !== null && aircall !== undefined;
+    if (aiComing) {
+      setTimeout(() => {
+        aircall
+          .ai(data)
+          .catch((error: unknown) => req.log.warn({ err: error }, 'the sample call’s Aircall AI was not sent'));
+      }, SAMPLE_AI_DELAY_MS).unref();
+    }
     const on = placement
       ? ` on the ${placement.kind === 'PersonAccount' ? 'person account' : placement.kind} ${placement.id}`
       : '';
     const summaries: Record<string, string> = {
-      logged: `Logged as Task ${item?.taskId ?? '(unknown)'}${on} (Aircall_Id__c ${key}).`,
+      logged: `Logged as Task ${item?.taskId ?? '(unknown)'}${on} (Aircall_Id__c ${key}).${aiComing ? ' Aircall AI’s summary follows in a few seconds: refresh the calls to see it.' : ''}`,
       skipped: `Not logged (${item?.lastError ?? 'the rules skipped it'}). See why in the Recent calls tab, or with \`bin/aircall-sf explain ${key}\`.`,
       dead: `Failed: ${item?.lastError ?? 'unknown error'}. See \`aircall-sf dead-letters\`.`,
       pending: `Accepted; still waiting to be logged (${item?.lastError ?? 'the worker has not finished'}).`

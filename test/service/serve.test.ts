@@ -5,8 +5,13 @@ import { spawnServe } from '../helpers/serve';
 
 /** Until the printed local org holds the Task of call `callId` (the sf CLI login line has its token). */
 async function taskOf(banner: string, callId: string): Promise<number> {
+  return countOf(banner, `SELECT Id FROM Task WHERE Aircall_Id__c = 'call:${callId}'`);
+}
+
+/** The rows a query finds in the embedded org the banner names, waiting up to 10 s for one. */
+async function countOf(banner: string, soql: string): Promise<number> {
   const [, token, url] = /SF_ACCESS_TOKEN='([^']+)' sf org login access-token --instance-url (\S+)/.exec(banner)!;
-  const q = encodeURIComponent(`SELECT Id FROM Task WHERE Aircall_Id__c = 'call:${callId}'`);
+  const q = encodeURIComponent(soql);
   let found = 0;
   for (let i = 0; i < 100 && found === 0; i += 1) {
     if (i > 0) await new Promise((r) => setTimeout(r, 100));
@@ -154,7 +159,9 @@ it('keeps the embedded local org on one port across starts, and prints how to lo
 }, 60_000);
 
 it("backfills the demo company's week on the first start, goes on logging webhooks after it, and not again on the next start", async () => {
-  const first = spawnServe();
+  // A shorter batch window: the demo's Aircall AI updates calls already logged, which wait up to
+  // ten windows for a batch.
+  const first = spawnServe({ AIRCALL_SF_BATCH_WINDOW_MS: '500' });
   let second: ReturnType<typeof spawnServe> | null = null;
   try {
     await first.waitFor(/curl -s.*\n/);
@@ -172,6 +179,14 @@ it("backfills the demo company's week on the first start, goes on logging webhoo
     // A fresh demo prints no warning or error (serve runs at LOG_LEVEL=warn here), and repeats
     // the banner's essentials once its week of calls is in.
     await first.waitFor(/Ready: console http:\/\/127\.0\.0\.1:\d+\//);
+    // The demo company has Aircall AI on some calls: the local Aircall sends its events to the
+    // webhook, and the calls' records hold it (issue #31).
+    const sent = Number((await first.waitFor(/demo Aircall AI: (\d+) events sent to the webhook/))[1]);
+    expect(sent).toBeGreaterThan(0);
+    expect(sent % 5).toBe(0);
+    expect(
+      await countOf(first.output(), 'SELECT Id FROM Aircall_Call__c WHERE Summary__c != null AND Topics__c != null')
+    ).toBeGreaterThan(0);
     expect(first.output()).not.toMatch(/"level":(40|50|60)/);
     // The worker still runs once the backfill is over: the printed sample call is logged.
     const base = /POST (http:\/\/127\.0\.0\.1:\d+)\/webhooks\/aircall/.exec(first.output())![1]!;

@@ -62,6 +62,21 @@ function random(seed: number): () => number {
 export const AI_ENDPOINTS = ['transcription', 'summary', 'topics', 'sentiments', 'action_items'] as const;
 export type AiEndpoint = (typeof AI_ENDPOINTS)[number];
 
+/**
+ * The webhook event that announces each kind of Aircall AI (developer.aircall.io/docs/ai-assist
+ * names the five events), and what the event's `data` is. No capture of these events is public:
+ * the local Aircall sends, as `data`, the object the endpoint returns inside its wrapper (the
+ * summary, the topic, the sentiment, the transcription; the action items' answer as it is). That
+ * is an assumption, UNVERIFIED, written down in the README.
+ */
+export const AI_EVENTS: Readonly<Record<AiEndpoint, { event: string; data: (body: Json) => unknown }>> = {
+  transcription: { event: 'transcription.created', data: (b) => b.transcription },
+  summary: { event: 'summary.created', data: (b) => b.summary },
+  topics: { event: 'topics.created', data: (b) => b.topic },
+  sentiments: { event: 'sentiment.created', data: (b) => b.sentiment },
+  action_items: { event: 'action_item.created', data: (b) => b }
+};
+
 export class Company {
   readonly numbers: AircallNumber[] = [];
   readonly users: AircallUser[] = [];
@@ -112,6 +127,24 @@ export class Company {
     this.ai.set(callId, { ...this.ai.get(callId), [endpoint]: body });
   }
 
+  /**
+   * The webhook envelopes that announce a call's Aircall AI, one per kind it holds, in Aircall's
+   * order (the transcription first: the others are made from it), for `webhook`'s token.
+   */
+  aiEnvelopes(callId: number, webhook: AircallWebhook, timestamp: number): Json[] {
+    const held = this.ai.get(callId) ?? {};
+    return AI_ENDPOINTS.filter((endpoint) => held[endpoint] !== undefined)
+      .map((endpoint) => ({ endpoint, ...AI_EVENTS[endpoint] }))
+      .filter(({ event }) => webhook.events.includes('*') || webhook.events.includes(event))
+      .map(({ endpoint, event, data }, n) => ({
+        resource: event.split('.')[0]!,
+        event,
+        timestamp: timestamp + n,
+        token: webhook.token,
+        data: data(held[endpoint]!) as Json
+      }));
+  }
+
   /** Keeps a card posted on a call. */
   addCard(callId: number, card: InsightCard): void {
     const list = this.cards.get(callId) ?? [];
@@ -119,7 +152,11 @@ export class Company {
     this.cards.set(callId, list);
   }
 
-  createWebhook(input: { url: string; custom_name?: string; events?: string[] }): AircallWebhook {
+  /**
+   * A webhook, as `POST /v1/webhooks` makes it: Aircall generates its token. `token` is for a
+   * demo or a test that must know it beforehand (not something Aircall's API offers).
+   */
+  createWebhook(input: { url: string; custom_name?: string; events?: string[]; token?: string }): AircallWebhook {
     const webhook: AircallWebhook = {
       webhook_id: randomUUID(),
       custom_name: input.custom_name ?? 'Webhook',
@@ -127,7 +164,7 @@ export class Company {
       active: true,
       // Documented: without `events`, the webhook gets every event.
       events: input.events ?? ['*'],
-      token: randomUUID().replace(/-/g, ''),
+      token: input.token ?? randomUUID().replace(/-/g, ''),
       created_at: new Date().toISOString()
     };
     this.webhooks.set(webhook.webhook_id, webhook);
@@ -207,7 +244,7 @@ export function demoCompany(
     const answered = kind === 0 || kind === 3;
     const duration = 20 + Math.floor(rnd() * 600);
     const lineObject = { ...line, direct_link: `https://api.aircall.io/v1/numbers/${line.id}` };
-    company.addCall({
+    const call = company.addCall({
       direction: outbound ? 'outbound' : 'inbound',
       status: 'done',
       started_at: startedAt,
@@ -225,6 +262,79 @@ export function demoCompany(
       contact: null,
       archived: false
     });
+    // Aircall AI on every third answered call, as a company with the AI plan would have it.
+    if (answered && !internal && i % 3 === 0) demoAi(company, call.id, agent.name, i);
   }
   return company;
+}
+
+const DEMO_TOPICS = [
+  ['pricing', 'renewal'],
+  ['delivery', 'invoice'],
+  ['onboarding', 'training'],
+  ['outage', 'refund']
+] as const;
+
+/**
+ * A call's Aircall AI in the documented shapes of its endpoints (public code quoting Aircall's
+ * API reference: CassiaResearch/aircall-mcp-server `src/types/aircall.ts`), with demo content.
+ */
+export function demoAi(company: Company, callId: number, agentName: string, n: number): void {
+  const topics = DEMO_TOPICS[n % DEMO_TOPICS.length]!;
+  const created = new Date((company.call(callId)?.ended_at ?? 0) * 1000 + 120_000).toISOString();
+  company.addAi(callId, 'transcription', {
+    transcription: {
+      id: 40_000 + n,
+      call_id: callId,
+      call_created_at: created,
+      type: 'call',
+      content: {
+        language: 'en',
+        utterances: [
+          { start_time: 0.4, end_time: 2.9, text: `Hello, ${agentName} speaking.`, participant_type: 'internal' },
+          {
+            start_time: 3.2,
+            end_time: 8.1,
+            text: `I am calling about ${topics[0]} and ${topics[1]}.`,
+            participant_type: 'external'
+          }
+        ]
+      }
+    }
+  });
+  company.addAi(callId, 'summary', {
+    summary: {
+      id: 41_000 + n,
+      call_id: callId,
+      created_at: created,
+      content: `The caller asked about ${topics[0]} and ${topics[1]}; ${agentName} agreed to follow up.`
+    }
+  });
+  company.addAi(callId, 'topics', {
+    topic: { id: 42_000 + n, call_id: callId, created_at: created, content: [...topics] }
+  });
+  company.addAi(callId, 'sentiments', {
+    sentiment: {
+      id: 43_000 + n,
+      call_id: callId,
+      participants: [
+        { phone_number: null, user_id: null, value: n % 2 ? 'NEUTRAL' : 'POSITIVE', type: 'external' },
+        { phone_number: null, user_id: null, value: 'POSITIVE', type: 'internal' }
+      ]
+    }
+  });
+  company.addAi(callId, 'action_items', {
+    call_id: callId,
+    action_items: [
+      {
+        id: 44_000 + n,
+        ai_generated: true,
+        content: `Send the ${topics[0]} details`,
+        created_at: created,
+        created_by: null,
+        updated_at: null,
+        updated_by: null
+      }
+    ]
+  });
 }

@@ -1,4 +1,4 @@
-export { AI_ENDPOINTS, Company, demoCompany } from './company';
+export { AI_ENDPOINTS, AI_EVENTS, Company, demoAi, demoCompany } from './company';
 export type { AircallCall, AircallNumber, AircallUser, AircallWebhook, Json } from './company';
 export { DEFAULT_RATE_LIMIT, MAX_PER_PAGE, QUERY_CAP, startLocalAircall } from './server';
 export type { LocalAircallOptions, RunningLocalAircall } from './server';

@@ -21,7 +21,9 @@
  * - Insight cards: `POST /v1/calls/:id/insight_cards` (cards.ts, with what the docs leave open).
  * - Aircall AI: `GET /v1/calls/:id/transcription|summary|topics|sentiments|action_items` return
  *   what `Company.addAi` holds, verbatim (the shapes: public code quoting the reference; the
- *   answer for a call with no AI is not documented: 404 here).
+ *   answer for a call with no AI is not documented: 404 here). `sendAi` delivers the five
+ *   events (`transcription.created`, …) to the subscribed webhooks; their `data` is the
+ *   endpoint's object, UNVERIFIED (no capture is public).
  * - Webhooks: `POST /v1/webhooks` → 201 `{webhook}` (every event when `events` is omitted),
  *   `GET /v1/webhooks`, `GET|PUT|DELETE /v1/webhooks/:id`; `PUT {active:true}` re-enables.
  * Error bodies are `{error, troubleshoot}`: their form is not documented.
@@ -57,6 +59,12 @@ export interface RunningLocalAircall {
   readonly stats: { requests: number; limited: number; failed: number };
   /** Sets the share of requests answered 503 from now on. */
   setFailureRate(rate: number): void;
+  /**
+   * Sends the call's Aircall AI events (Company.aiEnvelopes) to every active webhook subscribed
+   * to them, as Aircall delivers webhooks (a POST of the JSON envelope); returns how many were
+   * answered 2xx. The service's answer is not retried here.
+   */
+  sendAi(callId: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -256,6 +264,22 @@ export function startLocalAircall(options: LocalAircallOptions, port = 0): Promi
         url: origin,
         company,
         stats,
+        async sendAi(callId) {
+          let delivered = 0;
+          for (const webhook of options.company.webhooks.values()) {
+            if (!webhook.active) continue;
+            for (const envelope of options.company.aiEnvelopes(callId, webhook, Math.floor(now() / 1000))) {
+              const res = await fetch(webhook.url, {
+                method: 'POST',
+                headers: { 'content-type': 'application/json' },
+                body: JSON.stringify(envelope)
+              }).catch(() => null);
+              await res?.arrayBuffer().catch(() => undefined);
+              if (res && res.status >= 200 && res.status < 300) delivered += 1;
+            }
+          }
+          return delivered;
+        },
         setFailureRate(rate) {
           failureRate = rate;
         },

@@ -3,7 +3,9 @@
  * src/cards.ts cite the pages; where the docs are silent the test pins our choice).
  */
 import type { RunningLocalAircall } from '../src';
-import { Company, MAX_BLOCKS, MAX_TEXT, QUERY_CAP, startLocalAircall } from '../src';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Company, MAX_BLOCKS, MAX_TEXT, QUERY_CAP, demoAi, demoCompany, startLocalAircall } from '../src';
 
 let clock = Date.UTC(2026, 10, 2, 9, 0, 30);
 let aircall: RunningLocalAircall;
@@ -189,5 +191,58 @@ describe('Aircall AI (developer.aircall.io/docs/ai-assist; shapes quoted from th
     expect(await none.json()).toMatchObject({ troubleshoot: `No sentiments for call ${call.id}` });
     expect((await get('/v1/calls/999999999/summary')).status).toBe(404);
     expect((await get(`/v1/calls/${call.id}/transcript`)).status).toBe(404); // /transcription is the path
+  });
+});
+
+describe('Aircall AI events, sent to the webhooks subscribed to them (UNVERIFIED data: the endpoint objects)', () => {
+  it("sends each kind a call holds, in Aircall's order, with the webhook's token, to active subscribed webhooks only", async () => {
+    const received: Record<string, unknown>[] = [];
+    const hook = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString()));
+      req.on('end', () => {
+        received.push(JSON.parse(body) as Record<string, unknown>);
+        res.writeHead(200).end('{}');
+      });
+    });
+    await new Promise<void>((r) => hook.listen(0, '127.0.0.1', r));
+    const url = `http://127.0.0.1:${(hook.address() as AddressInfo).port}/webhooks/aircall`;
+    try {
+      const call = aircall.company.calls[2]!;
+      demoAi(aircall.company, call.id, 'Jane Doe', 1);
+      const subscribed = aircall.company.createWebhook({ url, events: ['summary.created', 'topics.created'] });
+      aircall.company.createWebhook({ url, events: ['call.ended'] });
+      aircall.company.disableWebhook(aircall.company.createWebhook({ url }).webhook_id);
+      expect(await aircall.sendAi(call.id)).toBe(2);
+      expect(received.map((e) => e.event)).toEqual(['summary.created', 'topics.created']);
+      expect(received[0]).toMatchObject({
+        resource: 'summary',
+        token: subscribed.token,
+        data: { call_id: call.id, content: expect.stringContaining('Jane Doe') as unknown }
+      });
+      const all = aircall.company.createWebhook({ url });
+      received.length = 0;
+      aircall.company.webhooks.delete(subscribed.webhook_id);
+      expect(await aircall.sendAi(call.id)).toBe(5);
+      expect(received.map((e) => e.event)).toEqual([
+        'transcription.created',
+        'summary.created',
+        'topics.created',
+        'sentiment.created',
+        'action_item.created'
+      ]);
+      expect(received.every((e) => e.token === all.token)).toBe(true);
+      // A call with no AI sends nothing.
+      expect(await aircall.sendAi(aircall.company.calls[3]!.id)).toBe(0);
+    } finally {
+      await new Promise((r) => hook.close(r));
+    }
+  });
+
+  it('the demo company has Aircall AI on some answered calls, none on unanswered ones', () => {
+    const company = demoCompany({ calls: 60, seed: 7 });
+    const withAi = company.calls.filter((c) => company.ai.has(c.id));
+    expect(withAi.length).toBeGreaterThan(3);
+    expect(withAi.every((c) => typeof c.answered_at === 'number')).toBe(true);
   });
 });

@@ -4,7 +4,8 @@ const OBJECTS = [
     { name: 'Contact', label: 'Contacts' },
     { name: 'Lead', label: 'Leads' },
     { name: 'Account', label: 'Accounts' },
-    { name: 'Case', label: 'Cases' }
+    { name: 'Case', label: 'Cases' },
+    { name: 'Aircall_Call__c', label: 'Aircall Calls' }
 ];
 
 const SAMPLE_OPTIONS = [
