@@ -358,6 +358,29 @@ describe('local console', () => {
     await page.locator('.record-header', { hasText: 'Alice Martin' }).waitFor();
   }, 60_000);
 
+  it("shows the answered sample's Aircall AI, sent by the local Aircall after it was logged, on its call record and in the helper", async () => {
+    // The local Aircall sends the sample's AI a few seconds after it was logged (issue #31).
+    await page.goto(`${base}/#/records/Aircall_Call__c`);
+    const row = page.locator('.record-list tr', { hasText: 'agreed to follow up' }).first();
+    for (let i = 0; i < 60 && (await row.count()) === 0; i += 1) {
+      await new Promise((r) => setTimeout(r, 500));
+      await page.reload();
+    }
+    await row.locator('a').click();
+    await page.locator('.record-header', { hasText: 'Inbound call from' }).waitFor();
+    const fields = await page.locator('.record-header li').allTextContents();
+    expect(fields.join(' ')).toMatch(/AI summary\s*The caller asked about \w+ and \w+; Jane Doe agreed to follow up\./);
+    expect(fields.join(' ')).toMatch(/AI transcript\s*internal \[0 s\]: Hello, Jane Doe speaking\./);
+    await page.screenshot({ path: join(SHOTS, 'call-record.png'), fullPage: true });
+
+    const contacts = (await (await fetch(`${base}/console/api/records?type=Contact`)).json()) as {
+      records: { id: string; name: string }[];
+    };
+    await page.goto(`${base}/#/record/${contacts.records.find((r) => r.name === 'Alice Martin')!.id}`);
+    const summary = page.locator('c-aircall-activity-helper li.call .ai-summary', { hasText: 'agreed to follow up' });
+    await summary.first().waitFor();
+  }, 90_000);
+
   it('marks the current tab, titles each view and moves focus to its heading; an error page marks no tab', async () => {
     await page.goto(`${base}/#/records/Lead`);
     await page.locator('h1', { hasText: 'Leads' }).waitFor();
