@@ -91,6 +91,7 @@ describe('reconciliation in serve', () => {
       (c, i) =>
         i % 2 === 0 &&
         !isInternal(c.raw_digits) &&
+        !aircall.company.ai.has(c.id) &&
         typeof c.answered_at === 'number' &&
         (c.ended_at as number) < NOW - 16 * 60
     )!;
