@@ -280,7 +280,14 @@ export type Candidate = Pick<Row, 'key' | 'phone' | 'processed_version' | 'chang
  */
 export class Chooser<C extends Candidate> {
   readonly rows: C[] = [];
+  /**
+   * When the oldest new call passed over changed, because an earlier item of its number (an
+   * update waiting for company) is in this batch: that call cannot go before the update does,
+   * so the update must not wait its ten budgets (batchDue). Null when none was passed over.
+   */
+  newBehind: number | null = null;
   private readonly phones: Set<string>;
+  private readonly inBatch = new Set<string>();
   private scanned = 0;
 
   constructor(
@@ -300,8 +307,13 @@ export class Chooser<C extends Candidate> {
     this.scanned += 1;
     if (this.busyKeys.has(row.key)) return;
     if (row.phone) {
-      if (this.phones.has(row.phone)) return;
+      if (this.phones.has(row.phone)) {
+        if (this.inBatch.has(row.phone) && row.processed_version === 0 && this.newBehind === null)
+          this.newBehind = row.changed_at;
+        return;
+      }
       this.phones.add(row.phone);
+      this.inBatch.add(row.phone);
     }
     this.rows.push(row);
   }
@@ -312,13 +324,13 @@ export function choose<C extends Candidate>(
   limit: number,
   busyPhones: ReadonlySet<string>,
   busyKeys: ReadonlySet<string>
-): C[] {
+): { rows: C[]; newBehind: number | null } {
   const chooser = new Chooser<C>(limit, busyPhones, busyKeys);
   for (const row of candidates) {
     chooser.offer(row);
     if (chooser.done) break;
   }
-  return chooser.rows;
+  return { rows: chooser.rows, newBehind: chooser.newBehind };
 }
 
 /**
@@ -327,15 +339,19 @@ export function choose<C extends Candidate>(
  * batch of only those goes at once instead of waiting for company. With `holdUpdates` (the API
  * share reached), updates wait for a new call's batch however long (nothing is dropped).
  */
-export function batchDue(rows: readonly Candidate[], windowMs: number, holdUpdates = false): number {
+export function batchDue(
+  rows: readonly Candidate[],
+  windowMs: number,
+  holdUpdates = false,
+  /** Chooser.newBehind: a new call waiting behind an update of its number in this batch. */
+  newBehind: number | null = null
+): number {
   if (rows.every((r) => r.phone === null)) return Number.NEGATIVE_INFINITY;
   const first = rows.find((r) => r.processed_version === 0);
+  const firstNew = Math.min(first ? first.changed_at : Number.POSITIVE_INFINITY, newBehind ?? Number.POSITIVE_INFINITY);
   // At the API share (A1): updates of logged calls go only with a new call, or as a full batch.
-  if (holdUpdates) return first ? first.changed_at + windowMs : Number.POSITIVE_INFINITY;
-  return Math.min(
-    first ? first.changed_at + windowMs : Number.POSITIVE_INFINITY,
-    rows[0]!.changed_at + windowMs * UPDATE_WAIT_BUDGETS
-  );
+  if (holdUpdates) return firstNew + windowMs;
+  return Math.min(firstNew + windowMs, rows[0]!.changed_at + windowMs * UPDATE_WAIT_BUDGETS);
 }
 
 /** Whether another item may join a batch soon without asking the storage: several wait, or an update does. */

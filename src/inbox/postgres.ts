@@ -489,7 +489,7 @@ export class PostgresInbox implements Inbox {
       }
       const rows = chooser.rows;
       let wait = rows.length === 0;
-      if (!wait && rows.length < limit && now < batchDue(rows, windowMs, holdUpdates)) {
+      if (!wait && rows.length < limit && now < batchDue(rows, windowMs, holdUpdates, chooser.newBehind)) {
         wait =
           joinable(rows) ||
           (

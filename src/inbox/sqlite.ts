@@ -381,14 +381,19 @@ export class SqliteInbox implements Inbox {
       `SELECT key, phone, processed_version, changed_at FROM items INDEXED BY items_claimable
        WHERE ${CLAIMABLE} AND next_attempt_at <= ? ORDER BY changed_at`
     ).iterate(now) as IterableIterator<Candidate>;
-    let rows: Candidate[];
+    let chosen: { rows: Candidate[]; newBehind: number | null };
     try {
-      rows = choose(candidates, limit, busyPhones, busyKeys);
+      chosen = choose(candidates, limit, busyPhones, busyKeys);
     } finally {
       candidates.return?.();
     }
+    const { rows, newBehind } = chosen;
     if (rows.length === 0) return [];
-    if (rows.length < limit && now < batchDue(rows, windowMs, holdUpdates) && this.couldJoin(rows, now, windowMs))
+    if (
+      rows.length < limit &&
+      now < batchDue(rows, windowMs, holdUpdates, newBehind) &&
+      this.couldJoin(rows, now, windowMs)
+    )
       return [];
     const keys = JSON.stringify(rows.map((r) => r.key));
     // In flight until an outcome is recorded (or the process restarts); committed with the

@@ -424,6 +424,26 @@ export function storageSuite(engine: string, open: OpenInbox): void {
         expect(await claim()).toEqual(['call:94', 'call:95']);
       });
 
+      it('an update waits no longer than its budget when a new call of its number waits behind it', async () => {
+        await inbox.accept(ended(400), 'd');
+        const [first] = await inbox.claim(25, none, none, 3000);
+        await inbox.complete(first!.key, first!.version, 'logged', { taskId: '00T000000000001AAA' });
+        await inbox.accept(
+          read('call.tagged', callData({ id: 400, raw_digits: digits(400), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
+          'e'
+        );
+        // A new call from the same number: one item per number a batch, so the update goes first,
+        // after the new call's budget, not after the ten budgets an update may wait alone.
+        await inbox.accept(read('call.ended', callData({ id: 401, raw_digits: digits(400) })), 'f');
+        await inbox.accept(live(402), 'g');
+        expect(await claim()).toEqual([]);
+        now += 3000;
+        const [update] = await inbox.claim(25, none, none, 3000);
+        expect(update?.key).toBe('call:400');
+        await inbox.complete(update!.key, update!.version, 'logged');
+        expect(await claim()).toEqual(['call:401']);
+      });
+
       it('at the API share, holds an update for a new call however long, and loses nothing (A1)', async () => {
         const held = async () => keys(await inbox.claim(25, none, none, 3000, true));
         await inbox.accept(ended(194), 'd');
