@@ -205,9 +205,14 @@ export default class App extends LightningElement {
     get hasRecords() {
         return this.records.length > 0;
     }
-    /** One key per record and refresh: changing it mounts a fresh helper. */
+    /**
+     * One key per record and refresh: changing it mounts a fresh helper. None on an Aircall Call
+     * record, which is itself a call (the helper lists the calls logged on a Contact, Lead, …).
+     */
     get helperKeys() {
-        return this.record ? [`${this.record.id}-${this.helperVersion}`] : [];
+        return this.record && this.record.sobject !== 'Aircall_Call__c'
+            ? [`${this.record.id}-${this.helperVersion}`]
+            : [];
     }
     /** The card's blocks as Aircall's phone lays them out: a title, labelled short texts, links. */
     get sampleCardBlocks() {
