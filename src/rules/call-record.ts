@@ -5,7 +5,16 @@
 import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
 import type { CallRecordLink } from '../call-record/schema';
 import { ACTION_ITEM_TYPE, CALL_RECORD_KEY, LONG_TEXT, TRANSCRIPT_LIMIT } from '../call-record/schema';
-import { MISSED_CALL_REASONS, LIMITS, callSubject, localDate, messageSubject, truncate } from './format';
+import {
+  MISSED_CALL_REASONS,
+  LIMITS,
+  agentName,
+  callSubject,
+  localDate,
+  messageSubject,
+  transferText,
+  truncate
+} from './format';
 
 import type { FieldValue, RecordRef, RelatedPlan, TargetPlan } from './types';
 
@@ -21,7 +30,6 @@ const join = (list: readonly (string | null | undefined)[], sep = ', ') =>
   list.filter((s): s is string => !!s).join(sep) || null;
 const short = (value: string | null, max: number) => (value === null ? null : truncate(value, max));
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
-const agentName = (agent: ClassifiedCall['agent']) => agent?.name ?? agent?.email ?? null;
 
 function outcome(call: ClassifiedCall): string {
   if (call.answeredAt !== null) return 'Answered';
@@ -33,9 +41,7 @@ function outcome(call: ClassifiedCall): string {
 
 function callFields(call: ClassifiedCall): Record<string, FieldValue> {
   const agents = [...new Set([agentName(call.transfer?.by ?? null), agentName(call.agent)].filter(Boolean))];
-  const transfer = call.transfer
-    ? `Transferred${agentName(call.transfer.by) ? ` by ${agentName(call.transfer.by)}` : ''}${agentName(call.transfer.to) ? ` to ${agentName(call.transfer.to)}` : ''}`
-    : null;
+  const transfer = call.transfer ? transferText(call.transfer) : null;
   const ai = call.ai;
   let transcript: string | null = null;
   if (ai?.transcript) {
@@ -89,7 +95,7 @@ function messageFields(message: ClassifiedMessage): Record<string, FieldValue> {
   return {
     Name: truncate(messageSubject(message), NAME_LENGTH),
     Type__c: `message_${message.direction}`,
-    Agents__c: short(message.agent?.name ?? message.agent?.email ?? null, 255),
+    Agents__c: short(agentName(message.agent), 255),
     Outcome__c: message.direction === 'inbound' ? 'Received' : 'Sent',
     Started_At__c: iso(message.sentAt),
     Message_Body__c: short(message.body || null, LONG_TEXT),

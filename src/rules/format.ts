@@ -139,7 +139,15 @@ export const MISSED_CALL_REASONS: Readonly<Record<string, string>> = {
   abandoned: 'the caller hung up before an agent answered'
 };
 
-const agentName = (agent: ClassifiedCall['agent']) => agent?.name ?? agent?.email ?? null;
+/** An agent as the Task and the call record name them. */
+export const agentName = (agent: ClassifiedCall['agent']): string | null => agent?.name ?? agent?.email ?? null;
+
+/** A transfer in words: `Transferred by A to B` (no final stop). */
+export function transferText(transfer: NonNullable<ClassifiedCall['transfer']>): string {
+  const by = agentName(transfer.by);
+  const to = agentName(transfer.to);
+  return `Transferred${by ? ` by ${by}` : ''}${to ? ` to ${to}` : ''}`;
+}
 
 export function callDescription(call: ClassifiedCall, recordingInDescription: string | null): string {
   const n = call.otherParty.display;
@@ -155,11 +163,7 @@ export function callDescription(call: ClassifiedCall, recordingInDescription: st
     `Started ${localDateTime(call.startedAt, call.line.timeZone)}. Duration ${formatDuration(call.durationSeconds)} ` +
       `(wait ${formatDuration(call.waitSeconds)}, ${talk}); Aircall's duration includes ringing and IVR.`
   ];
-  if (call.transfer) {
-    const by = agentName(call.transfer.by);
-    const to = agentName(call.transfer.to);
-    lines.push(`Transferred${by ? ` by ${by}` : ''}${to ? ` to ${to}` : ''}.`);
-  }
+  if (call.transfer) lines.push(`${transferText(call.transfer)}.`);
   if (call.teams.length > 0) lines.push(`Teams: ${call.teams.join(', ')}.`);
   if (call.missedCallReason) {
     const words = MISSED_CALL_REASONS[call.missedCallReason];

@@ -740,61 +740,53 @@ export class OrgGateway {
       if ('id' in ref) return ref.id;
       throw new Error('an independent Task references no new record');
     };
-    const chunks = (list: readonly number[]) =>
+    const chunks = <T>(list: readonly T[]): T[][] =>
       Array.from({ length: Math.ceil(list.length / MAX_COLLECTION_RECORDS) }, (_, n) =>
         list.slice(n * MAX_COLLECTION_RECORDS, (n + 1) * MAX_COLLECTION_RECORDS)
+      );
+    /** One sObject Collections subrequest per chunk (at most 200 records each). */
+    const collections = <T>(
+      method: 'POST' | 'PATCH',
+      url: string,
+      prefix: string,
+      list: readonly T[][],
+      record: (entry: T) => Record<string, unknown>
+    ) =>
+      list.forEach((chunk, n) =>
+        subrequests.push({
+          method,
+          url,
+          referenceId: `${prefix}${n}`,
+          body: { allOrNone: false, records: chunk.map(record) }
+        })
       );
     const recordChunks = chunks(batch.records);
     // sObject Collections upsert: "PATCH /composite/sobjects/SObjectName/ExternalIdFieldName",
     // up to 200 records of one type, each carrying its external id (resources_composite_sobjects_collections_upsert).
-    recordChunks.forEach((chunk, n) =>
-      subrequests.push({
-        method: 'PATCH',
-        url: `${this.base}/composite/sobjects/${CALL_RECORD_OBJECT}/${CALL_RECORD_KEY}`,
-        referenceId: `record${n}`,
-        body: { allOrNone: false, records: chunk.map((i) => this.recordBody(items[i]!)) }
-      })
+    collections(
+      'PATCH',
+      `${this.base}/composite/sobjects/${CALL_RECORD_OBJECT}/${CALL_RECORD_KEY}`,
+      'record',
+      recordChunks,
+      (i) => this.recordBody(items[i]!)
     );
     subrequests.push(...batch.dependent.flatMap((d) => d.subs.filter(isTask)));
     const insertChunks = chunks(batch.inserts);
     const updateChunks = chunks(batch.updates);
-    // One sObject Collections subrequest per chunk: POST inserts, PATCH updates by Id.
-    const collections = (method: 'POST' | 'PATCH', prefix: string, list: number[][], withId: boolean) =>
-      list.forEach((chunk, n) =>
-        subrequests.push({
-          method,
-          url: `${this.base}/composite/sobjects`,
-          referenceId: `${prefix}${n}`,
-          body: {
-            allOrNone: false,
-            records: chunk.map((i) => ({
-              attributes: { type: 'Task' },
-              ...(withId ? { Id: items[i]!.taskId } : {}),
-              ...this.taskBody(items[i]!, direct)
-            }))
-          }
-        })
-      );
-    collections('POST', 'insert', insertChunks, false);
-    collections('PATCH', 'update', updateChunks, true);
+    const task = (i: number, withId: boolean) => ({
+      attributes: { type: 'Task' },
+      ...(withId ? { Id: items[i]!.taskId } : {}),
+      ...this.taskBody(items[i]!, direct)
+    });
+    // POST inserts, PATCH updates by Id.
+    collections('POST', `${this.base}/composite/sobjects`, 'insert', insertChunks, (i) => task(i, false));
+    collections('PATCH', `${this.base}/composite/sobjects`, 'update', updateChunks, (i) => task(i, true));
     // L2: the follow-up Tasks of the items that need no new record, inserted in collections of their own.
-    const followChunks = Array.from({ length: Math.ceil(batch.followUps.length / MAX_COLLECTION_RECORDS) }, (_, n) =>
-      batch.followUps.slice(n * MAX_COLLECTION_RECORDS, (n + 1) * MAX_COLLECTION_RECORDS)
-    );
-    followChunks.forEach((chunk, n) =>
-      subrequests.push({
-        method: 'POST',
-        url: `${this.base}/composite/sobjects`,
-        referenceId: `follow${n}`,
-        body: {
-          allOrNone: false,
-          records: chunk.map(([i, k]) => ({
-            attributes: { type: 'Task' },
-            ...this.followUpBody(items[i]!, items[i]!.followUps![k]!, direct)
-          }))
-        }
-      })
-    );
+    const followChunks = chunks(batch.followUps);
+    collections('POST', `${this.base}/composite/sobjects`, 'follow', followChunks, ([i, k]) => ({
+      attributes: { type: 'Task' },
+      ...this.followUpBody(items[i]!, items[i]!.followUps![k]!, direct)
+    }));
     const all = [
       ...new Set([
         ...batch.dependent.map((d) => d.index),

@@ -97,28 +97,19 @@ export const LOG_MODE_VALUES = [
 ] as const satisfies readonly ChoiceValue[];
 export type LogModeChoice = (typeof LOG_MODE_VALUES)[number]['value'];
 
+const dueValue = <D extends string>(days: D, label: string, when: string) =>
+  ({
+    value: days,
+    label,
+    description: `Each Aircall AI action item becomes an open Task for the call's agent, due ${when}.`
+  }) as const;
+
 export const FOLLOW_UP_VALUES = [
   { value: 'None', label: 'Off', description: "Aircall AI's action items are listed on the call only." },
-  {
-    value: '0',
-    label: 'Due the day of the call',
-    description: "Each Aircall AI action item becomes an open Task for the call's agent, due the day of the call."
-  },
-  {
-    value: '1',
-    label: 'Due the next day',
-    description: "Each Aircall AI action item becomes an open Task for the call's agent, due the day after the call."
-  },
-  {
-    value: '3',
-    label: 'Due in 3 days',
-    description: "Each Aircall AI action item becomes an open Task for the call's agent, due 3 days after the call."
-  },
-  {
-    value: '7',
-    label: 'Due in a week',
-    description: "Each Aircall AI action item becomes an open Task for the call's agent, due a week after the call."
-  }
+  dueValue('0', 'Due the day of the call', 'the day of the call'),
+  dueValue('1', 'Due the next day', 'the day after the call'),
+  dueValue('3', 'Due in 3 days', '3 days after the call'),
+  dueValue('7', 'Due in a week', 'a week after the call')
 ] as const satisfies readonly ChoiceValue[];
 export type FollowUpChoice = (typeof FOLLOW_UP_VALUES)[number]['value'];
 

@@ -535,7 +535,11 @@ export function readForceApp(source: ForceAppSource): ForceAppObject[] {
               ? {
                   ...f,
                   name: namespaced(f.name, namespace),
-                  // A package's lookup points to its objects, and is reached by its relationship, by their namespaced names.
+                  // A package's lookup points to its objects, and is reached by its relationship, by their
+                  // namespaced names: `namespace_prefix__obj_or_field_name__c` ("Namespace Prefix",
+                  // apex_classes_namespace_prefix), the relationship being the field's name ending `__r`
+                  // ("Understanding Relationship Names, Custom Objects, and Custom Fields",
+                  // sforce_api_calls_soql_relationships_and_custom_objects). Tested by test/service/namespace.test.ts.
                   ...(f.referenceTo ? { referenceTo: f.referenceTo.map((r) => namespaced(r, namespace)) } : {}),
                   ...(f.relationshipName
                     ? { relationshipName: namespaced(f.name, namespace).replace(/__c$/, '__r') }
