@@ -359,7 +359,8 @@ async function main(): Promise<void> {
         while (svc.cards.deciding(`call:${firstId}`)) await new Promise((r) => setTimeout(r, 5));
       } else await svc.post(e.body);
     }
-    await svc.settle();
+    // An update alone (its AI, a late tag) may wait ten batch windows for company: 100 s in real time.
+    await svc.settle(600_000);
     console.log(
       `isolated call: ${svc.org.org.apiUsed - before} requests  by purpose ${JSON.stringify(Object.fromEntries(svc.pipeline.gateway.requests))}`
     );
