@@ -7,6 +7,8 @@ import {
   AIRCALL_TYPE_LABELS,
   CALLS_QUERY,
   GUIDANCE_STEPS,
+  RECORD_CALLS_QUERY,
+  RECORD_ONLY_MODE,
   MANAGE_PERMISSION,
   AGENTS_LIMIT,
   MESSAGES,
@@ -49,6 +51,8 @@ export function apexSchemaClass(): string {
         `    public static final String MESSAGE_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()} = ${apexString(text)};`
     ),
     `    public static final String CALLS_QUERY = ${apexString(CALLS_QUERY)};`,
+    `    public static final String RECORD_CALLS_QUERY = ${apexString(RECORD_CALLS_QUERY)};`,
+    `    public static final String RECORD_ONLY_MODE = ${apexString(RECORD_ONLY_MODE)};`,
     `    public static final Integer DEFAULT_PAGE_SIZE = ${PAGE.defaultSize};`,
     `    public static final Integer MAX_PAGE_SIZE = ${PAGE.maxSize};`,
     `    public static final Integer MAX_OFFSET = ${PAGE.maxOffset};`,

@@ -10,7 +10,7 @@
  * scripts/metadata.ts --check fails when the generated files are stale, and
  * src/org-api/apex-signatures.test.ts checks the Apex controllers against METHODS.
  */
-import { ACTION_ITEM_TYPE } from '../call-record/schema';
+import { ACTION_ITEM_TYPE, CALL_RECORD_OBJECT } from '../call-record/schema';
 import { z } from 'zod';
 import { SETTINGS_FIELDS, allowedValues, isAllowedValue, isBlankValue } from '../settings/schema';
 import type { CallType } from '../aircall/call-types';
@@ -186,6 +186,42 @@ export const CALLS_QUERY =
   ' WHERE Aircall_Id__c != NULL AND (WhoId = :recordId OR WhatId = :recordId OR AccountId = :recordId)' +
   ' ORDER BY ActivityDate DESC NULLS LAST, CreatedDate DESC, Id DESC';
 
+/** L1: in this Log_Mode__c value no Task is written, so the helper lists the call records. */
+export const RECORD_ONLY_MODE = 'RecordOnly';
+
+/** Fields of an Aircall Call record the helper shows when only call records are logged (L1). */
+export const RECORD_CALL_FIELDS = [
+  'Id',
+  'Name',
+  'CreatedDate',
+  'Aircall_Id__c',
+  'Type__c',
+  'Direction__c',
+  'Started_At__c',
+  'Talk_Seconds__c',
+  'Wait_Seconds__c',
+  'Agents__c',
+  'Tags__c',
+  'Comments__c',
+  'Message_Body__c',
+  'Recording_Url__c',
+  'Summary__c',
+  'Topics__c',
+  'Sentiment__c',
+  'Action_Items__c',
+  'Trace__c'
+] as const;
+
+/**
+ * The call records of a record, newest first, as CALLS_QUERY for Tasks: the record is the
+ * call's Contact, Lead, Account (a Contact's Account too) or its Case or Opportunity.
+ */
+export const RECORD_CALLS_QUERY =
+  `SELECT ${RECORD_CALL_FIELDS.join(', ')} FROM ${CALL_RECORD_OBJECT}` +
+  ' WHERE Contact__c = :recordId OR Lead__c = :recordId OR Account__c = :recordId' +
+  ' OR Case__c = :recordId OR Opportunity__c = :recordId' +
+  ' ORDER BY Started_At__c DESC NULLS LAST, CreatedDate DESC, Id DESC';
+
 /** R13: how an admin adds the Activities component to a record page. */
 export const GUIDANCE_STEPS = [
   'Open a record of this object in Lightning Experience.',
@@ -246,7 +282,13 @@ export const callRowSchema = z.object({
   tags: z.string().nullable(),
   description: z.string().nullable(),
   recordingUrl: z.string().nullable(),
-  trace: z.string().nullable()
+  trace: z.string().nullable(),
+  // A call record's own fields (L1, RecordOnly); a Task row carries them in its description.
+  comments: z.string().nullable(),
+  aiSummary: z.string().nullable(),
+  aiTopics: z.string().nullable(),
+  aiSentiment: z.string().nullable(),
+  aiActionItems: z.string().nullable()
 });
 export type CallRow = z.infer<typeof callRowSchema>;
 
@@ -265,7 +307,10 @@ export const guidanceSchema = z.object({
 export type Guidance = z.infer<typeof guidanceSchema>;
 
 /** The Task field each CallRow property comes from. */
-export const CALL_ROW_FIELDS: Readonly<Record<Exclude<keyof CallRow, 'ownerName'>, (typeof CALL_FIELDS)[number]>> = {
+type RecordOnlyKey = 'comments' | 'aiSummary' | 'aiTopics' | 'aiSentiment' | 'aiActionItems';
+export const CALL_ROW_FIELDS: Readonly<
+  Record<Exclude<keyof CallRow, 'ownerName' | RecordOnlyKey>, (typeof CALL_FIELDS)[number]>
+> = {
   id: 'Id',
   aircallId: 'Aircall_Id__c',
   type: 'Aircall_Type__c',

@@ -17,6 +17,8 @@ import {
   CALL_ROW_FIELDS,
   CALLS_QUERY,
   GUIDANCE_STEPS,
+  RECORD_CALLS_QUERY,
+  RECORD_ONLY_MODE,
   MESSAGES,
   PAGE,
   formatMessage,
@@ -240,11 +242,14 @@ export class LocalControllers {
       throw new ControllerError(formatMessage(MESSAGES.pageSize, String(PAGE.maxSize)));
     if (start < 0 || start > PAGE.maxOffset)
       throw new ControllerError(formatMessage(MESSAGES.offset, String(PAGE.maxOffset)));
+    // As the Apex: with only call records logged (L1) there are no Tasks to list.
+    const recordOnly = (await this.storedRow())?.Log_Mode__c === RECORD_ONLY_MODE;
+    const query = recordOnly ? RECORD_CALLS_QUERY : CALLS_QUERY;
     // The Id was checked by the parameter schema, so binding it by text cannot inject.
-    const soql = `${CALLS_QUERY.replace(/:recordId/g, `'${recordId}'`)} LIMIT ${size + 1} OFFSET ${start}`;
-    const tasks = (await this.conn.query<Row>(soql)).records;
-    const calls = tasks.slice(0, size).map(toCallRow);
-    return callPageSchema.parse({ calls, hasMore: tasks.length > size, nextOffset: start + calls.length });
+    const soql = `${query.replace(/:recordId/g, `'${recordId}'`)} LIMIT ${size + 1} OFFSET ${start}`;
+    const rows = (await this.conn.query<Row>(soql)).records;
+    const calls = rows.slice(0, size).map(recordOnly ? toRecordRow : toCallRow);
+    return callPageSchema.parse({ calls, hasMore: rows.length > size, nextOffset: start + calls.length });
   }
 
   async getGuidance(recordId: string | null): Promise<Guidance> {
@@ -258,12 +263,47 @@ function view(row: Readonly<Record<string, unknown>> | null): SettingsView {
   return settingsViewSchema.parse({ values, canEdit: true, problems });
 }
 
+const RECORD_ONLY_KEYS = { comments: null, aiSummary: null, aiTopics: null, aiSentiment: null, aiActionItems: null };
+
 /** A Task as the Apex CallRow carries it: Apex serialises Datetimes in UTC with a Z. */
 function toCallRow(task: Row): CallRow {
-  const row: Record<string, unknown> = {};
+  const row: Record<string, unknown> = { ...RECORD_ONLY_KEYS };
   for (const [key, field] of Object.entries(CALL_ROW_FIELDS)) row[key] = task[field] ?? null;
   if (typeof row.createdDate === 'string') row.createdDate = new Date(row.createdDate).toISOString();
   const owner = task.Owner as { Name?: unknown } | null | undefined;
   row.ownerName = typeof owner?.Name === 'string' ? owner.Name : null;
   return row as CallRow;
+}
+
+const text = (v: unknown): string | null => (typeof v === 'string' && v !== '' ? v : null);
+const whole = (v: unknown): number | null => (typeof v === 'number' ? Math.trunc(v) : null);
+const utc = (v: unknown): Date | null => (typeof v === 'string' ? new Date(v) : null);
+
+/** An Aircall Call record as the Apex CallRow carries it (AircallCallsController.toRecordRow). */
+function toRecordRow(record: Row): CallRow {
+  const type = text(record.Type__c);
+  const direction = text(record.Direction__c);
+  const started = utc(record.Started_At__c);
+  return {
+    id: String(record.Id),
+    aircallId: String(record.Aircall_Id__c),
+    type,
+    direction: direction ? `${direction.charAt(0).toUpperCase()}${direction.slice(1)}` : null,
+    subject: text(record.Name),
+    status: null,
+    activityDate: started ? started.toISOString().slice(0, 10) : null,
+    createdDate: utc(record.CreatedDate)?.toISOString() ?? null,
+    durationSeconds: whole(record.Talk_Seconds__c),
+    waitSeconds: whole(record.Wait_Seconds__c),
+    ownerName: text(record.Agents__c),
+    tags: text(record.Tags__c),
+    description: null,
+    recordingUrl: text(record.Recording_Url__c),
+    trace: text(record.Trace__c),
+    comments: type?.startsWith('message_') ? text(record.Message_Body__c) : text(record.Comments__c),
+    aiSummary: text(record.Summary__c),
+    aiTopics: text(record.Topics__c),
+    aiSentiment: text(record.Sentiment__c),
+    aiActionItems: text(record.Action_Items__c)
+  };
 }

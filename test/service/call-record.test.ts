@@ -11,6 +11,8 @@ import { AGENT, callData, envelope, T0 } from '../fixtures/aircall-builders';
 import type { Json } from '../fixtures/aircall-builders';
 import { aiEvents } from '../fixtures/aircall-ai';
 import type { LogModeChoice } from '../../src/settings/schema';
+import { LocalControllers } from '../../src/org-api/local';
+import type { CallPage } from '../../src/org-api/contract';
 
 const PHONE = '+33 6 46 00 00 01';
 const SECOND_AGENT = { ...AGENT, id: 812346, name: 'Sam Roe', email: 'sam.roe@example.com' };
@@ -128,6 +130,25 @@ describe.each(['apex', 'rest'] as const)('the call record, on the %s read path',
       );
       expect(record!.Trace__c).toContain(`L1: Log_Mode__c is ${mode}`);
     }
+    // The Activity-tab helper lists the call in every mode: the Task, or the call record alone.
+    const page = (await new LocalControllers(svc.org.conn, svc.org.org.orgId).invoke(
+      'AircallCallsController.getCalls',
+      {
+        recordId: contactId,
+        pageSize: 50
+      }
+    )) as CallPage;
+    const listed = page.calls.find((c) => c.aircallId === `call:${id}`);
+    expect(listed?.id).toBe(mode === 'RecordOnly' ? record!.Id : task!.Id);
+    if (mode === 'RecordOnly')
+      expect(listed).toMatchObject({
+        direction: 'Inbound',
+        ownerName: 'Jane Doe, Sam Roe',
+        comments: 'Jane Doe: Please call back this customer!',
+        aiTopics: 'pricing, renewal',
+        aiActionItems: '- Send the quote for 20 seats by Friday'
+      });
+    else expect(listed?.description).toContain('Topics: pricing, renewal');
     if (mode === 'RecordOnly') expect(task).toBeUndefined();
     else {
       expect(task!.Description).toContain('Topics: pricing, renewal');

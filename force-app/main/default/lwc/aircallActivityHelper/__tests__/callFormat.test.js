@@ -1,4 +1,4 @@
-import { aiOf, excerpt, formatDuration, safeLink, toView } from '../callFormat';
+import { aiOf, aiOfRecord, excerpt, formatDuration, safeLink, toView } from '../callFormat';
 
 // A Task description as the service writes it (src/rules/format.ts, printed from the engine with
 // the AI fixtures of test/fixtures/aircall-ai.ts).
@@ -51,6 +51,37 @@ describe('callFormat', () => {
         expect(excerpt(WITH_AI, false)).toBe('Jane Doe: Call back tomorrow');
         expect(aiOf(calls[0].description)).toBeNull();
         expect(toView({ ...calls[0], description: WITH_AI }).ai.topics).toBe('pricing, renewal');
+    });
+
+    it("shows a call record's own fields when only call records are logged (L1)", () => {
+        // A row of AircallCallsController.getCalls in RecordOnly mode: no status, no description.
+        const record = {
+            ...calls[0],
+            status: null,
+            description: null,
+            comments: 'Jane Doe: Call back tomorrow\nJohn Roe: Sent the brochure',
+            aiSummary: 'The customer asked for a quote.',
+            aiTopics: 'pricing, renewal',
+            aiSentiment: 'external positive',
+            aiActionItems: '- Send the quote\n- Book a demo'
+        };
+        const view = toView(record);
+        expect(view.open).toBe(false);
+        expect(view.commentExcerpt).toBe('Jane Doe: Call back tomorrow · John Roe: Sent the brochure');
+        expect(view.ai).toEqual({
+            summary: 'The customer asked for a quote.',
+            topics: 'pricing, renewal',
+            sentiment: 'external positive',
+            actionItems: [
+                { key: '0', text: 'Send the quote' },
+                { key: '1', text: 'Book a demo' }
+            ],
+            hasActionItems: true
+        });
+        expect(
+            aiOfRecord({ ...record, aiSummary: null, aiTopics: null, aiSentiment: null, aiActionItems: null })
+        ).toBeNull();
+        expect(toView({ ...calls[0], status: 'Open' }).open).toBe(true);
     });
 
     it('labels each kind of call and message', () => {
