@@ -22,6 +22,13 @@ export const ACTION_ITEM_TYPE = 'action_item';
 
 /** LongTextArea holds at most 131,072 characters (Help, "Custom Field Types"). */
 export const TRANSCRIPT_LIMIT = 131072;
+/**
+ * A longer transcript is kept whole in a Salesforce File on the call record: a ContentVersion
+ * whose FirstPublishLocationId is the record (src/salesforce/transcript-files.ts). Its title
+ * names the call, so a retry finds it and never attaches it twice.
+ */
+export const transcriptFileTitle = (key: string): string => `Aircall transcript ${key}`;
+export const transcriptFileName = (key: string): string => `aircall-transcript-${key.replace(/[^a-z0-9]+/gi, '-')}.txt`;
 export const LONG_TEXT = 32768;
 
 export type CallRecordFieldType = 'Text' | 'LongTextArea' | 'Number' | 'Url' | 'DateTime' | 'Checkbox' | 'Lookup';
@@ -120,7 +127,7 @@ export const CALL_RECORD_FIELDS = [
   long(
     'Transcript__c',
     'AI Transcript',
-    `Aircall AI's transcript, speaker by speaker; a longer one is cut at ${TRANSCRIPT_LIMIT} characters and says so.`,
+    `Aircall AI's transcript, speaker by speaker; a longer one is cut at ${TRANSCRIPT_LIMIT} characters and kept whole in a file on this record.`,
     TRANSCRIPT_LIMIT
   ),
   text('Language__c', 'Language', 20, "The transcript's language."),

@@ -4,7 +4,14 @@
  */
 import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
 import type { CallRecordLink } from '../call-record/schema';
-import { ACTION_ITEM_TYPE, CALL_RECORD_KEY, LONG_TEXT, TRANSCRIPT_LIMIT } from '../call-record/schema';
+import {
+  ACTION_ITEM_TYPE,
+  CALL_RECORD_KEY,
+  LONG_TEXT,
+  TRANSCRIPT_LIMIT,
+  transcriptFileName,
+  transcriptFileTitle
+} from '../call-record/schema';
 import {
   MISSED_CALL_REASONS,
   LIMITS,
@@ -23,6 +30,15 @@ export interface CallRecordPlan {
   readonly fields: Readonly<Record<string, FieldValue>>;
   /** Lookups, which may name a record created in the same write. */
   readonly links: Readonly<Partial<Record<CallRecordLink, RecordRef>>>;
+  /** A transcript longer than its field, kept whole in a file on the record (null when it fits). */
+  readonly transcriptFile: TranscriptFile | null;
+}
+
+export interface TranscriptFile {
+  /** ContentVersion.Title: names the call, so the file is found again and never attached twice. */
+  readonly title: string;
+  readonly fileName: string;
+  readonly text: string;
 }
 
 const NAME_LENGTH = 80;
@@ -39,18 +55,22 @@ function outcome(call: ClassifiedCall): string {
   return reason ? `${head}: ${reason}` : head;
 }
 
+/** Aircall AI's transcript, speaker by speaker, as the field and the file hold it. */
+function transcriptText(call: ClassifiedCall): string | null {
+  if (!call.ai?.transcript) return null;
+  return call.ai.transcript
+    .map((u) => `${u.speaker}${u.startSeconds !== null ? ` [${Math.floor(u.startSeconds)} s]` : ''}: ${u.text}`)
+    .join('\n');
+}
+
 function callFields(call: ClassifiedCall): Record<string, FieldValue> {
   const agents = [...new Set([agentName(call.transfer?.by ?? null), agentName(call.agent)].filter(Boolean))];
   const transfer = call.transfer ? transferText(call.transfer) : null;
   const ai = call.ai;
-  let transcript: string | null = null;
-  if (ai?.transcript) {
-    const full = ai.transcript
-      .map((u) => `${u.speaker}${u.startSeconds !== null ? ` [${Math.floor(u.startSeconds)} s]` : ''}: ${u.text}`)
-      .join('\n');
-    const note = '\n… cut here: the full transcript is in Aircall.';
-    transcript = full.length <= TRANSCRIPT_LIMIT ? full : `${full.slice(0, TRANSCRIPT_LIMIT - note.length)}${note}`;
-  }
+  const full = transcriptText(call);
+  const note = `\n… cut here: the whole transcript is the file "${transcriptFileTitle(call.externalId)}" on this record.`;
+  const transcript =
+    full === null || full.length <= TRANSCRIPT_LIMIT ? full : `${full.slice(0, TRANSCRIPT_LIMIT - note.length)}${note}`;
   return {
     Name: truncate(callSubject(call), NAME_LENGTH),
     Type__c: call.type,
@@ -178,5 +198,10 @@ export function callRecordPlan(
     Trace__c: truncate(trace, LONG_TEXT)
   };
   const own = item.kind === 'call' ? callFields(item) : messageFields(item);
-  return { fields: { ...common, ...own }, links: links(target, related) };
+  const full = item.kind === 'call' ? transcriptText(item) : null;
+  const transcriptFile =
+    full !== null && full.length > TRANSCRIPT_LIMIT
+      ? { title: transcriptFileTitle(item.externalId), fileName: transcriptFileName(item.externalId), text: full }
+      : null;
+  return { fields: { ...common, ...own }, links: links(target, related), transcriptFile };
 }

@@ -649,12 +649,26 @@ describe('L1 the call record', () => {
           }
         })
       }) as ReturnType<typeof call>;
-    const short = logged(run(withTranscript(2), settings(), known())).record!.fields;
+    const shortRecord = logged(run(withTranscript(2), settings(), known())).record!;
+    const short = shortRecord.fields;
     expect(short.Transcript__c).toBe(`internal [0 s]: ${'x'.repeat(1000)}\nexternal [1 s]: ${'x'.repeat(1000)}`);
     expect(short.Language__c).toBe('en');
-    const long = String(logged(run(withTranscript(200), settings(), known())).record!.fields.Transcript__c);
+    expect(shortRecord.transcriptFile).toBeNull();
+    const longRecord = logged(run(withTranscript(200), settings(), known())).record!;
+    const long = String(longRecord.fields.Transcript__c);
     expect(long).toHaveLength(TRANSCRIPT_LIMIT);
-    expect(long.endsWith('the full transcript is in Aircall.')).toBe(true);
+    expect(
+      long.endsWith(
+        `the whole transcript is the file "Aircall transcript ${String(longRecord.fields.Aircall_Id__c)}" on this record.`
+      )
+    ).toBe(true);
+    // The whole transcript goes to a file: 200 utterances of about 1,010 characters each.
+    expect(longRecord.transcriptFile).toMatchObject({
+      title: `Aircall transcript ${String(longRecord.fields.Aircall_Id__c)}`,
+      fileName: expect.stringMatching(/^aircall-transcript-call-\d+\.txt$/) as unknown
+    });
+    expect(longRecord.transcriptFile!.text.split('\n')).toHaveLength(200);
+    expect(longRecord.transcriptFile!.text.startsWith(long.slice(0, 1000))).toBe(true);
   });
 });
 

@@ -29,6 +29,8 @@ import type { CandidateRecord, LogPlan, MatchKind, OpenRelatedRecord, OrgUser, R
 import type { FollowUpPlan } from '../rules/call-record';
 import { OrgError, toOrgError } from './errors';
 import { CALL_RECORD_KEY, CALL_RECORD_OBJECT, TASK_CALL_RECORD_RELATIONSHIP } from '../call-record/schema';
+import type { TranscriptFile } from '../rules/call-record';
+import { TranscriptFiles } from './transcript-files';
 
 export const RECORD_KEY_FIELD = 'Aircall_Key__c';
 export const TASK_KEY_FIELD = 'Aircall_Id__c';
@@ -185,6 +187,7 @@ export class OrgGateway {
   /** Requests this gateway sent, by purpose (each is one API request). */
   readonly requests = new Map<string, number>();
   private readonly rest: RestSnapshotReader;
+  private readonly files: TranscriptFiles;
   /** In `auto`: until when the REST path is used, and why. */
   private apexDownUntil = 0;
   private apexDownReason: string | null = null;
@@ -215,6 +218,19 @@ export class OrgGateway {
         ),
       version,
       now
+    );
+    this.files = new TranscriptFiles(
+      (req) =>
+        this.call('file', () =>
+          this.request<unknown>({
+            method: req.method,
+            url: req.url,
+            ...(req.body !== undefined
+              ? { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } }
+              : {})
+          })
+        ),
+      () => this.base
     );
   }
 
@@ -728,7 +744,28 @@ export class OrgGateway {
       batch = next;
     }
     await flush();
+    await this.attachTranscripts(items, results);
     return results;
+  }
+
+  /**
+   * L1: the whole transcript of each call whose one is longer than the record's field, as a
+   * file on its call record (transcript-files.ts). A file not attached fails its call, which
+   * is retried with the reason: the upsert finds the record, the file is looked for again.
+   */
+  private async attachTranscripts(items: readonly WriteItem[], results: WriteResult[]): Promise<void> {
+    const files: { index: number; recordId: string; file: TranscriptFile }[] = [];
+    items.forEach((item, index) => {
+      const result = results[index];
+      const file = item.plan.record?.transcriptFile;
+      if (result?.ok && result.callRecordId && file) files.push({ index, recordId: result.callRecordId, file });
+    });
+    if (files.length === 0) return;
+    const outcome = await this.files.attach(files);
+    for (const { index, recordId } of files) {
+      const error = outcome.get(recordId);
+      if (error) results[index] = { ok: false, error, taskStep: true };
+    }
   }
 
   private async send(items: readonly WriteItem[], batch: WriteBatch, results: WriteResult[]): Promise<void> {

@@ -9,7 +9,7 @@ import type { TestService } from '../helpers/service';
 import { testService } from '../helpers/service';
 import { AGENT, callData, envelope, T0 } from '../fixtures/aircall-builders';
 import type { Json } from '../fixtures/aircall-builders';
-import { aiEvents } from '../fixtures/aircall-ai';
+import { aiEvents, transcriptionData } from '../fixtures/aircall-ai';
 import type { LogModeChoice } from '../../src/settings/schema';
 import { LocalControllers } from '../../src/org-api/local';
 import type { CallPage } from '../../src/org-api/contract';
@@ -46,6 +46,8 @@ function fullCall(id: number, extra: Json = {}): Json {
     ...extra
   });
 }
+
+const post = async (svc: TestService, body: Json) => expect((await svc.post(body)).status).toBe(200);
 
 interface RecordRow {
   Id: string;
@@ -299,5 +301,76 @@ describe('L2 follow-up Tasks from Aircall AI action items', () => {
     ).records;
     expect(call!.Aircall_Tags__c).toBe('late');
     expect(call!.Aircall_Trace__c).toContain('L2: 1 Aircall AI action item(s): a follow-up Task each');
+  });
+});
+
+describe('a transcript longer than the call record holds', () => {
+  let svc: TestService;
+  beforeAll(async () => {
+    svc = await testService({ worker: { batchWindowMs: 0 } });
+    await svc.org.conn.sobject('Contact').create({ LastName: 'Talkative', Phone: PHONE });
+  }, 60_000);
+  afterAll(() => svc?.close());
+
+  /** An hour-long call's transcript: 400 utterances of about 1,000 characters, 400 kB in all. */
+  const longTranscript = (callId: number): Json => ({
+    ...transcriptionData(callId),
+    content: {
+      language: 'en',
+      utterances: Array.from({ length: 400 }, (_, n) => ({
+        start_time: n * 9,
+        end_time: n * 9 + 8,
+        text: `Sentence ${n} ${'é'.repeat(990)}`,
+        participant_type: n % 2 ? 'external' : 'internal',
+        phone_number: null,
+        user_id: null
+      }))
+    }
+  });
+  const files = async (recordId: string) =>
+    (
+      await svc.org.conn.query<{
+        ContentDocumentId: string;
+        ContentDocument: { Title: string; LatestPublishedVersionId: string };
+      }>(
+        `SELECT ContentDocumentId, ContentDocument.Title, ContentDocument.LatestPublishedVersionId FROM ContentDocumentLink WHERE LinkedEntityId = '${recordId}'`
+      )
+    ).records;
+
+  it('is kept whole in one file on the record, whatever comes again, and cut with a note in the field', async () => {
+    const id = 8_520_001;
+    await post(svc, envelope('call.ended', fullCall(id)));
+    await svc.settle();
+    const fileRequests = () => svc.pipeline.gateway.requests.get('file') ?? 0;
+    expect(fileRequests()).toBe(0);
+    await post(svc, envelope('transcription.created', longTranscript(id), { timestamp: T0 + 400 }));
+    await svc.settle();
+    // One query for the files the record has, one insert of the missing file.
+    expect(fileRequests()).toBe(2);
+    const [record] = (
+      await svc.org.conn.query<{ Id: string; Transcript__c: string }>(
+        `SELECT Id, Transcript__c FROM Aircall_Call__c WHERE Aircall_Id__c = 'call:${id}'`
+      )
+    ).records;
+    expect(record!.Transcript__c).toHaveLength(131_072);
+    expect(
+      record!.Transcript__c.endsWith(`the whole transcript is the file "Aircall transcript call:${id}" on this record.`)
+    ).toBe(true);
+    const [file, ...more] = await files(record!.Id);
+    expect(more).toHaveLength(0);
+    expect(file!.ContentDocument.Title).toBe(`Aircall transcript call:${id}`);
+    // The file's content, read as a client reads a blob: every utterance, accents intact.
+    const response = await fetch(
+      `${svc.org.conn.instanceUrl}/services/data/v${svc.org.conn.version}/sobjects/ContentVersion/${file!.ContentDocument.LatestPublishedVersionId}/VersionData`,
+      { headers: { Authorization: `Bearer ${svc.org.conn.accessToken}` } }
+    );
+    const text = await response.text();
+    expect(text.split('\n')).toHaveLength(400);
+    expect(text.split('\n')[399]).toBe(`external [3591 s]: Sentence 399 ${'é'.repeat(990)}`);
+    // A redelivery and a late tag: the record is updated, the file found, never attached twice.
+    await post(svc, envelope('transcription.created', longTranscript(id), { timestamp: T0 + 400 }));
+    await post(svc, envelope('call.tagged', fullCall(id, { tags: [{ id: 2, name: 'vip' }] }), { timestamp: T0 + 900 }));
+    await svc.settle();
+    expect(await files(record!.Id)).toHaveLength(1);
   });
 });

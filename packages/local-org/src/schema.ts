@@ -21,7 +21,8 @@ export type FieldType =
   | 'datetime'
   | 'phone'
   | 'email'
-  | 'url';
+  | 'url'
+  | 'base64';
 
 export interface FieldDef {
   readonly name: string;
@@ -413,6 +414,81 @@ function standardObjects(personAccounts: boolean): StandardSpec[] {
   ];
 }
 
+/**
+ * Salesforce Files, as far as a file attached to a record goes (Object Reference:
+ * ContentVersion, ContentDocument, ContentDocumentLink). Inserting a ContentVersion with
+ * PathOnClient and VersionData creates its ContentDocument; with FirstPublishLocationId it is
+ * shared with that record through a ContentDocumentLink (store.ts afterInsert). Not modelled:
+ * new versions of a document, libraries, the owner's own link, file sharing and "Query All
+ * Files" (docs/local-org.md). `linkable` are the objects a file may be linked to: the
+ * LinkedEntityId and FirstPublishLocationId lookups are polymorphic.
+ */
+/** What the platform derives from a file's content, on its version and on its document. */
+const fileFacts = (): FieldDef[] => [
+  derived('ContentSize', 'int'),
+  derived('FileExtension', 'string', { length: 40 }),
+  derived('FileType', 'string', { length: 20 })
+];
+
+function fileObjects(linkable: string[]): StandardSpec[] {
+  return [
+    {
+      name: 'ContentVersion',
+      label: 'Content Version',
+      keyPrefix: '068',
+      owned: true,
+      fields: [
+        str('Title', 255, required),
+        str('PathOnClient', 500, { ...required, updateable: false }),
+        // "You can insert or update blob data using a non-multipart message, but you are limited
+        // to 50 MB of text data or 37.5 MB of base64-encoded data" (dome_sobject_insert_update_blob).
+        field({ name: 'VersionData', type: 'base64', nillable: false, updateable: false }),
+        field({ name: 'Description', type: 'textarea', length: 1000 }),
+        str('ReasonForChange', 1000),
+        pick('ContentLocation', ['S'], { restricted: true, defaultValue: 'S', updateable: false }),
+        ref('FirstPublishLocationId', linkable, 'FirstPublishLocation', { updateable: false }),
+        derived('ContentDocumentId', 'reference', {
+          referenceTo: ['ContentDocument'],
+          relationshipName: 'ContentDocument'
+        }),
+        derived('IsLatest', 'boolean', { nillable: false }),
+        derived('VersionNumber', 'string', { length: 20 }),
+        ...fileFacts()
+      ]
+    },
+    {
+      name: 'ContentDocument',
+      label: 'Content Document',
+      keyPrefix: '069',
+      owned: true,
+      fields: [
+        str('Title', 255, required),
+        derived('LatestPublishedVersionId', 'reference', {
+          referenceTo: ['ContentVersion'],
+          relationshipName: 'LatestPublishedVersion'
+        }),
+        ...fileFacts()
+      ]
+    },
+    {
+      name: 'ContentDocumentLink',
+      label: 'Content Document Link',
+      keyPrefix: '06A',
+      owned: false,
+      fields: [
+        ref('ContentDocumentId', ['ContentDocument'], 'ContentDocument', { ...required, updateable: false }),
+        ref('LinkedEntityId', linkable, 'LinkedEntity', { ...required, updateable: false }),
+        // V viewer, C collaborator, I inferred (the object reference's ShareType values).
+        pick('ShareType', ['V', 'C', 'I'], { ...required, restricted: true }),
+        pick('Visibility', ['AllUsers', 'InternalUsers', 'SharedUsers'], { restricted: true })
+      ]
+    }
+  ];
+}
+
+/** "Supported Calls: delete(), describeSObjects(), query(), retrieve(), update()": no create (ContentDocument). */
+export const NO_CREATE_OBJECTS = new Set(['ContentDocument']);
+
 /** Setup objects are read-only over the REST API here. */
 export const SETUP_OBJECTS = new Set(['Organization', 'RecordType', 'TaskStatus', 'CaseStatus', 'OpportunityStage']);
 
@@ -602,7 +678,7 @@ export function buildSchema(options: SchemaOptions = {}): Schema {
     for (const f of def.fields) fields.set(f.name.toLowerCase(), f);
     objects.set(def.name.toLowerCase(), { ...def, fields, children: [] });
   };
-  for (const spec of standardObjects(personAccounts)) {
+  const addStandard = (spec: StandardSpec) =>
     add({
       name: spec.name,
       label: spec.label,
@@ -612,7 +688,7 @@ export function buildSchema(options: SchemaOptions = {}): Schema {
       searchable: spec.searchable ?? false,
       fields: [...SYSTEM(spec.owned), ...spec.fields]
     });
-  }
+  standardObjects(personAccounts).forEach(addStandard);
   let customIndex = 0;
   for (const custom of (options.forceApps ?? []).flatMap(readForceApp)) {
     // Fields on Activity are shared by Task and Event; this org models Task.
@@ -644,6 +720,11 @@ export function buildSchema(options: SchemaOptions = {}): Schema {
       fields: [...SYSTEM(!custom.customSetting), ...base, ...custom.fields]
     });
   }
+  const linkable = [...objects.values()]
+    .filter((o) => !o.customSetting && !SETUP_OBJECTS.has(o.name))
+    .map((o) => o.name);
+  // Files may be linked to any record: their objects come after the package's.
+  fileObjects(linkable).forEach(addStandard);
   // Child relationships for subqueries: Contact.Cases, Account.Contacts, Contact.Tasks, …
   const plural: Record<string, string> = {
     Case: 'Cases',

@@ -27,6 +27,40 @@ export interface QueryResult {
 
 const malformed = (soql: string, message: string) =>
   new SfError(400, 'MALFORMED_QUERY', `\n${soql}\n^\nERROR at Row:1:Column:1\n${message}`);
+/**
+ * ContentDocumentLink's implementation restrictions, as the API answers them (MALFORMED_QUERY;
+ * the texts are real answers captured in public tools' logs, the rule is the object reference's
+ * "turn on the Query All Files permission to query without a filter on id, LinkedEntityId, and
+ * documentID fields", not modelled here): a filter by Id, ContentDocumentId or LinkedEntityId
+ * with = or IN, and a filter on any other field only beside LinkedEntityId =. The local org
+ * reads "a filter" as a condition every row must meet: one under OR or NOT does not count.
+ */
+function checkLinkFilter(where: AnyNode | undefined): void {
+  const conditions: AnyNode[] = [];
+  let branching = false;
+  for (let node = where; node; node = node.right as AnyNode | undefined) {
+    const op = text(node.operator).toUpperCase();
+    if (op === 'OR' || (node.left === null && op === 'NOT')) branching = true;
+    if (node.left) conditions.push(node.left as AnyNode);
+  }
+  const ids = new Set(['id', 'contentdocumentid', 'linkedentityid']);
+  const byId = (c: AnyNode, names: Set<string>, ops: string[]) =>
+    names.has(text(c.field).toLowerCase()) && ops.includes(text(c.operator).toUpperCase());
+  if (branching || !conditions.some((c) => byId(c, ids, ['=', 'IN'])))
+    throw new SfError(
+      400,
+      'MALFORMED_QUERY',
+      "Implementation restriction: ContentDocumentLink requires a filter by a single Id on ContentDocumentId or LinkedEntityId using the equals operator or multiple Id's using the IN operator."
+    );
+  const otherFields = conditions.some((c) => !ids.has(text(c.field).toLowerCase()));
+  if (otherFields && !conditions.some((c) => byId(c, new Set(['linkedentityid']), ['='])))
+    throw new SfError(
+      400,
+      'MALFORMED_QUERY',
+      'Implementation restriction: filtering on non-id fields is only permitted when filtering by ContentDocumentLink.LinkedEntityId using the equals operator.'
+    );
+}
+
 const invalidField = (soql: string, column: string, entity: string) => {
   const at = Math.max(0, soql.toLowerCase().indexOf(column.toLowerCase()));
   return new SfError(
@@ -179,6 +213,7 @@ export class SoqlEngine {
         this.childRelationship(def, (f.subquery as AnyNode).relationshipName as string, soql);
       else if (!isCount) throw malformed(soql, `${String(f.rawValue ?? f.type)} is not supported by the local org`);
     }
+    if (def.name === 'ContentDocumentLink') checkLinkFilter(node.where as AnyNode | undefined);
     const predicate = node.where ? this.compileWhere(def, node.where as AnyNode, soql) : () => true;
     const narrowed = options.ids ?? (node.where ? this.indexedCandidates(def, node.where as AnyNode) : undefined);
     // queryAll also reads the Recycle Bin: deleted rows with IsDeleted = true (resources_queryall).
@@ -257,7 +292,12 @@ export class SoqlEngine {
     for (const f of fields) {
       if (f.type === 'Field') {
         const fd = def.fields.get(String(f.field).toLowerCase())!;
-        out[fd.name] = rec[fd.name] ?? null;
+        // A blob field is queried as the URL of its content, read with a GET (sObject Blob
+        // Retrieve, resources_sobject_blob_retrieve), never inline.
+        out[fd.name] =
+          fd.type === 'base64' && rec[fd.name] != null
+            ? `/services/data/v${this.apiVersion}/sobjects/${def.name}/${String(rec.Id)}/${fd.name}`
+            : (rec[fd.name] ?? null);
       } else if (f.type === 'FieldRelationship') {
         this.projectRelationship(out, def, rec, [...(f.relationships as string[])], String(f.field));
       } else if (f.type === 'FieldSubquery') {

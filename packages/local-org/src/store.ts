@@ -10,7 +10,7 @@ import { SfError } from './errors';
 import type { Access } from './permissions';
 import { canonicalId, IdMinter, keyPrefix } from './ids';
 import type { FieldDef, ObjectDef, Schema } from './schema';
-import { CASE_STATUSES, OPPORTUNITY_STAGES, SETUP_OBJECTS, TASK_STATUSES } from './schema';
+import { CASE_STATUSES, NO_CREATE_OBJECTS, OPPORTUNITY_STAGES, SETUP_OBJECTS, TASK_STATUSES } from './schema';
 import { digitsOf, sfDate, sfDateTime, toMs } from './values';
 
 export type Rec = Record<string, unknown>;
@@ -320,7 +320,7 @@ export class Store {
   /** Inserts a record as the platform would, bypassing the setup-object guard (seeding). */
   insert(objectName: string, values: Rec, actor: Actor, options: { system?: boolean } = {}): string {
     const def = this.objectDef(objectName);
-    if (SETUP_OBJECTS.has(def.name) && !options.system) {
+    if ((SETUP_OBJECTS.has(def.name) || NO_CREATE_OBJECTS.has(def.name)) && !options.system) {
       throw new SfError(400, 'INVALID_TYPE_FOR_OPERATION', `entity type ${def.name} does not support insert`);
     }
     if (!options.system) actor.access?.requireObject(def.name, 'create');
@@ -588,6 +588,10 @@ export class Store {
       case 'reference':
       case 'id':
         return this.checkReference(f, raw);
+      case 'base64':
+        // A blob sent in JSON is base64 text (dome_sobject_insert_update_blob); kept as sent.
+        if (typeof raw !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(raw) || raw.length % 4 !== 0) throw bad('base64');
+        return raw;
       default: {
         if (typeof raw !== 'string' && typeof raw !== 'number' && typeof raw !== 'boolean') throw bad('string');
         const s = String(raw);
@@ -731,8 +735,47 @@ export class Store {
       this.write('Contact', contactId, { ...contact, IsPersonAccount: true });
       this.write('Account', id, { ...rec, PersonContactId: contactId });
     }
+    if (def.name === 'ContentVersion') this.publishVersion(id, rec, actor);
     if (def.name === 'Opportunity' && typeof rec.ContactId === 'string') {
       this.insert('OpportunityContactRole', { OpportunityId: id, ContactId: rec.ContactId, IsPrimary: true }, actor);
+    }
+  }
+
+  /**
+   * A new version without a ContentDocumentId creates its document; FirstPublishLocationId
+   * shares it with that record ("ID of the location where the version was first published",
+   * the ContentVersion object reference; the link is a ContentDocumentLink, its page). The
+   * FileType comes from PathOnClient's extension (the same page); only TEXT and PDF are named here.
+   */
+  private publishVersion(id: string, rec: Rec, actor: Actor): void {
+    const path = String(rec.PathOnClient);
+    const dot = path.lastIndexOf('.');
+    const extension = dot > 0 ? path.slice(dot + 1).toLowerCase() : '';
+    const fileType = extension === 'txt' ? 'TEXT' : extension === 'pdf' ? 'PDF' : 'UNKNOWN';
+    const size = Buffer.from(String(rec.VersionData), 'base64').length;
+    const docId = this.insert('ContentDocument', { Title: rec.Title, OwnerId: rec.OwnerId }, actor, { system: true });
+    const doc = this.table('ContentDocument').get(docId)!;
+    const facts = { ContentSize: size, FileExtension: extension || null, FileType: fileType };
+    this.write('ContentDocument', docId, { ...doc, ...facts, LatestPublishedVersionId: id });
+    this.write('ContentVersion', id, {
+      ...rec,
+      ...facts,
+      ContentDocumentId: docId,
+      IsLatest: true,
+      VersionNumber: '1'
+    });
+    if (typeof rec.FirstPublishLocationId === 'string') {
+      this.insert(
+        'ContentDocumentLink',
+        {
+          ContentDocumentId: docId,
+          LinkedEntityId: rec.FirstPublishLocationId,
+          ShareType: 'V',
+          Visibility: 'AllUsers'
+        },
+        actor,
+        { system: true }
+      );
     }
   }
 

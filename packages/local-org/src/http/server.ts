@@ -77,6 +77,11 @@ export class LocalOrgServer {
       res.end();
       return;
     }
+    if (Buffer.isBuffer(reply.body)) {
+      res.writeHead(reply.status, { ...headers, 'Content-Length': String(reply.body.length) });
+      res.end(reply.body);
+      return;
+    }
     const text = JSON.stringify(reply.body);
     res.writeHead(reply.status, {
       ...headers,

@@ -64,6 +64,21 @@ export function sobjects(
     }
     throw notFound();
   }
+  // /sobjects/T/{id}/{blobField}: the content of a blob field, as bytes (sObject Blob Retrieve,
+  // resources_sobject_blob_retrieve: "Retrieves the specified blob field from an individual record").
+  if (parts.length === 3 && method === 'GET' && looksLikeId(org, parts[1]!)) {
+    const blob = store.schema.field(def, parts[2]!);
+    if (blob?.type === 'base64') {
+      const id = String(retrieve(org, def, parts[1]!, 'Id', ctx).Id);
+      const content = store.table(def.name).get(id)?.[blob.name];
+      if (typeof content !== 'string') throw notFound();
+      return {
+        status: 200,
+        body: Buffer.from(content, 'base64'),
+        headers: { 'Content-Type': 'application/octetstream' }
+      };
+    }
+  }
   // /sobjects/T/{externalIdField}/{value…}: the value may contain slashes (jsforce does not encode it).
   const fieldName = parts[1]!;
   const value = parts.slice(2).join('/');
@@ -133,7 +148,14 @@ export function retrieve(org: LocalOrg, def: ObjectDef, rawId: string, fields: s
   const out: Rec = {
     attributes: { type: def.name, url: `/services/data/v${ctx.version}/sobjects/${def.name}/${id}` }
   };
-  for (const name of names) out[name] = rec[name] ?? null;
+  for (const name of names) {
+    const type = org.store.schema.field(def, name)?.type;
+    // A blob is given as the URL of its content (resources_sobject_blob_retrieve), as in a query.
+    out[name] =
+      type === 'base64' && rec[name] != null
+        ? `/services/data/v${ctx.version}/sobjects/${def.name}/${id}/${name}`
+        : (rec[name] ?? null);
+  }
   return out;
 }
 
