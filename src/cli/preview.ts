@@ -42,6 +42,7 @@ export function previewLines(r: PreviewResult): string[] {
   const side = (name: string, s: PreviewResult['current']) => [
     `${name}: ${s.logged} logged (${s.completed} Completed, ${s.inProgress} In progress), not logged: ${counts(s.notLogged)}`,
     `  on: ${counts(s.on)}; related to Case ${s.relatedTo.Case}, Opportunity ${s.relatedTo.Opportunity}`,
+    `  written: ${s.written.Task} Tasks, ${s.written.CallRecord} call records, ${s.written.FollowUp} follow-up Tasks`,
     `  would create: Contact ${s.created.Contact}, Lead ${s.created.Lead}, Account ${s.created.Account}, Case ${s.created.Case}`,
     `  owners: ${counts(s.owners)}`
   ];

@@ -23,6 +23,8 @@ export interface SideSummary {
   };
   /** Tasks per owner (User Id). */
   readonly owners: Readonly<Record<string, number>>;
+  /** What L1 and L2 write for the logged calls: Tasks, Aircall Call records, follow-up Tasks. */
+  readonly written: { readonly Task: number; readonly CallRecord: number; readonly FollowUp: number };
 }
 
 export interface ChangedCall {
@@ -44,7 +46,14 @@ export function outcomeLine(p: Plan): string {
       ? `, ${p.related.sobject} ${p.related.id}`
       : ', a new Case';
   const owner = typeof p.task.fields.OwnerId === 'string' ? `, owner ${p.task.fields.OwnerId}` : '';
-  return `${status} on ${on}${related}${owner}`;
+  // L1, said when it is not the default, so a change of Log_Mode__c lists the calls it changes.
+  const mode =
+    p.mode === 'RecordOnly'
+      ? ', a call record only (no Task)'
+      : p.mode === 'TaskOnly'
+        ? ', a Task only (no call record)'
+        : '';
+  return `${status} on ${on}${related}${owner}${mode}`;
 }
 
 export class SideCounter {
@@ -57,6 +66,7 @@ export class SideCounter {
   private readonly createdFor = { Contact: new Set<string>(), Lead: new Set<string>(), Account: new Set<string>() };
   private cases = 0;
   private readonly owners: Record<string, number> = {};
+  private readonly written = { Task: 0, CallRecord: 0, FollowUp: 0 };
 
   /** `number`: the call's E.164 number (a record is created once per number). */
   add(p: Plan, number: string | null): void {
@@ -74,6 +84,9 @@ export class SideCounter {
     if (p.related?.kind === 'create') this.cases += 1;
     const owner = typeof p.task.fields.OwnerId === 'string' ? p.task.fields.OwnerId : 'unknown';
     this.owners[owner] = (this.owners[owner] ?? 0) + 1;
+    if (p.mode !== 'RecordOnly') this.written.Task += 1;
+    if (p.record) this.written.CallRecord += 1;
+    this.written.FollowUp += p.followUps.length;
   }
 
   summary(): SideSummary {
@@ -90,7 +103,8 @@ export class SideCounter {
         Account: this.createdFor.Account.size,
         Case: this.cases
       },
-      owners: { ...this.owners }
+      owners: { ...this.owners },
+      written: { ...this.written }
     };
   }
 }

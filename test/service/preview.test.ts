@@ -85,6 +85,19 @@ describe('a settings preview', () => {
     expect(result.reads).toBe(2);
   });
 
+  it('counts what a change of Log_Mode__c writes and lists each call it changes (L1)', async () => {
+    const result = await preview({ draft: { Log_Mode__c: 'RecordOnly' }, days: 7 });
+    expect(result.current.written).toEqual({
+      Task: result.current.logged,
+      CallRecord: result.current.logged,
+      FollowUp: 0
+    });
+    expect(result.draft.written).toEqual({ Task: 0, CallRecord: result.draft.logged, FollowUp: 0 });
+    expect(result.changedCalls).toBe(result.current.logged);
+    expect(result.changes[0]!.draft).toMatch(/, a call record only \(no Task\)$/);
+    expect(result.changes[0]!.current).not.toContain('call record only');
+  });
+
   it('refuses a draft it cannot read, naming the field and what is allowed', async () => {
     await expect(preview({ draft: { Unknown_Numbers__c: 'Lead' }, days: 7 })).rejects.toThrow(
       /Aircall_Settings__c does not have: Unknown_Numbers__c/

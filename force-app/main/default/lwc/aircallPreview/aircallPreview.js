@@ -31,6 +31,9 @@ export function summaryRows(result) {
         row('Leads created', (s) => s.created.Lead),
         row('Accounts created', (s) => s.created.Account),
         row('Cases created', (s) => s.created.Case),
+        row('Tasks written', (s) => s.written.Task),
+        row('Aircall Call records written', (s) => s.written.CallRecord),
+        row('Follow-up Tasks', (s) => s.written.FollowUp),
         ...onRows,
         ...ownerRows
     ];

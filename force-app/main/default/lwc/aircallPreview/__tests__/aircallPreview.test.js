@@ -13,6 +13,7 @@ const side = (patch) => ({
     relatedTo: { Case: 0, Opportunity: 0 },
     created: { Contact: 2, Lead: 0, Account: 0, Case: 0 },
     owners: { '005000000000001AAA': 5 },
+    written: { Task: 5, CallRecord: 5, FollowUp: 0 },
     ...patch
 });
 // The service's answer (test/service/preview.test.ts makes the same through the real service).
@@ -93,5 +94,13 @@ describe('c-aircall-preview', () => {
         expect([existing.current, existing.draft]).toEqual([2, 2]);
         const owner = rows.find((r) => r.label === 'Owned by 005000000000001AAA');
         expect([owner.current, owner.draft]).toEqual([5, 5]);
+    });
+
+    it('shows what a change of the logging mode writes (L1)', () => {
+        const rows = summaryRows({ ...RESULT, draft: side({ written: { Task: 0, CallRecord: 5, FollowUp: 0 } }) });
+        expect(rows.filter((r) => r.changed).map((r) => [r.label, r.current, r.draft])).toEqual([
+            ['Tasks written', 5, 0]
+        ]);
+        expect(rows.find((r) => r.label === 'Aircall Call records written').draft).toBe(5);
     });
 });
