@@ -8,6 +8,7 @@ import {
   CALLS_QUERY,
   GUIDANCE_STEPS,
   RECORD_CALLS_QUERY,
+  RECORD_DESCRIPTION,
   RECORD_ONLY_MODE,
   MANAGE_PERMISSION,
   AGENTS_LIMIT,
@@ -53,6 +54,10 @@ export function apexSchemaClass(): string {
     `    public static final String CALLS_QUERY = ${apexString(CALLS_QUERY)};`,
     `    public static final String RECORD_CALLS_QUERY = ${apexString(RECORD_CALLS_QUERY)};`,
     `    public static final String RECORD_ONLY_MODE = ${apexString(RECORD_ONLY_MODE)};`,
+    ...Object.entries(RECORD_DESCRIPTION).map(
+      ([key, text]) =>
+        `    public static final String RECORD_${key.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()} = ${apexString(text)};`
+    ),
     `    public static final Integer DEFAULT_PAGE_SIZE = ${PAGE.defaultSize};`,
     `    public static final Integer MAX_PAGE_SIZE = ${PAGE.maxSize};`,
     `    public static final Integer MAX_OFFSET = ${PAGE.maxOffset};`,

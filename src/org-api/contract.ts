@@ -222,6 +222,43 @@ export const RECORD_CALLS_QUERY =
   ' OR Case__c = :recordId OR Opportunity__c = :recordId' +
   ' ORDER BY Started_At__c DESC NULLS LAST, CreatedDate DESC, Id DESC';
 
+/**
+ * A call record's row carries its comments, message and Aircall AI in `description`, in the
+ * form of a logged Task's description (src/rules/format.ts), which the helper already reads
+ * (callFormat.js): the row keeps one shape whatever it lists. The Apex builds the same text.
+ */
+export const RECORD_DESCRIPTION = {
+  comments: 'Comments:',
+  summary: 'Aircall AI summary: ',
+  topics: 'Topics: ',
+  sentiment: 'Sentiment: ',
+  actionItems: 'Action items:'
+} as const;
+
+export interface RecordDescriptionParts {
+  readonly name: string | null;
+  readonly isMessage: boolean;
+  readonly body: string | null;
+  readonly comments: string | null;
+  readonly summary: string | null;
+  readonly topics: string | null;
+  readonly sentiment: string | null;
+  /** Already one `- ` line per item. */
+  readonly actionItems: string | null;
+}
+
+export function recordDescription(r: RecordDescriptionParts): string {
+  const head = r.name ?? '';
+  if (r.isMessage) return r.body ? `${head}\n\n${r.body}` : head;
+  const lines = [head];
+  if (r.comments) lines.push(RECORD_DESCRIPTION.comments, ...r.comments.split('\n').map((c) => `- ${c}`));
+  if (r.summary) lines.push(`${RECORD_DESCRIPTION.summary}${r.summary}`);
+  if (r.topics) lines.push(`${RECORD_DESCRIPTION.topics}${r.topics}`);
+  if (r.sentiment) lines.push(`${RECORD_DESCRIPTION.sentiment}${r.sentiment}`);
+  if (r.actionItems) lines.push(RECORD_DESCRIPTION.actionItems, r.actionItems);
+  return lines.join('\n');
+}
+
 /** R13: how an admin adds the Activities component to a record page. */
 export const GUIDANCE_STEPS = [
   'Open a record of this object in Lightning Experience.',
@@ -282,13 +319,7 @@ export const callRowSchema = z.object({
   tags: z.string().nullable(),
   description: z.string().nullable(),
   recordingUrl: z.string().nullable(),
-  trace: z.string().nullable(),
-  // A call record's own fields (L1, RecordOnly); a Task row carries them in its description.
-  comments: z.string().nullable(),
-  aiSummary: z.string().nullable(),
-  aiTopics: z.string().nullable(),
-  aiSentiment: z.string().nullable(),
-  aiActionItems: z.string().nullable()
+  trace: z.string().nullable()
 });
 export type CallRow = z.infer<typeof callRowSchema>;
 
@@ -307,10 +338,7 @@ export const guidanceSchema = z.object({
 export type Guidance = z.infer<typeof guidanceSchema>;
 
 /** The Task field each CallRow property comes from. */
-type RecordOnlyKey = 'comments' | 'aiSummary' | 'aiTopics' | 'aiSentiment' | 'aiActionItems';
-export const CALL_ROW_FIELDS: Readonly<
-  Record<Exclude<keyof CallRow, 'ownerName' | RecordOnlyKey>, (typeof CALL_FIELDS)[number]>
-> = {
+export const CALL_ROW_FIELDS: Readonly<Record<Exclude<keyof CallRow, 'ownerName'>, (typeof CALL_FIELDS)[number]>> = {
   id: 'Id',
   aircallId: 'Aircall_Id__c',
   type: 'Aircall_Type__c',

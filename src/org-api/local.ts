@@ -19,6 +19,7 @@ import {
   GUIDANCE_STEPS,
   RECORD_CALLS_QUERY,
   RECORD_ONLY_MODE,
+  recordDescription,
   MESSAGES,
   PAGE,
   formatMessage,
@@ -263,11 +264,9 @@ function view(row: Readonly<Record<string, unknown>> | null): SettingsView {
   return settingsViewSchema.parse({ values, canEdit: true, problems });
 }
 
-const RECORD_ONLY_KEYS = { comments: null, aiSummary: null, aiTopics: null, aiSentiment: null, aiActionItems: null };
-
 /** A Task as the Apex CallRow carries it: Apex serialises Datetimes in UTC with a Z. */
 function toCallRow(task: Row): CallRow {
-  const row: Record<string, unknown> = { ...RECORD_ONLY_KEYS };
+  const row: Record<string, unknown> = {};
   for (const [key, field] of Object.entries(CALL_ROW_FIELDS)) row[key] = task[field] ?? null;
   if (typeof row.createdDate === 'string') row.createdDate = new Date(row.createdDate).toISOString();
   const owner = task.Owner as { Name?: unknown } | null | undefined;
@@ -297,13 +296,17 @@ function toRecordRow(record: Row): CallRow {
     waitSeconds: whole(record.Wait_Seconds__c),
     ownerName: text(record.Agents__c),
     tags: text(record.Tags__c),
-    description: null,
+    description: recordDescription({
+      name: text(record.Name),
+      isMessage: type?.startsWith('message_') ?? false,
+      body: text(record.Message_Body__c),
+      comments: text(record.Comments__c),
+      summary: text(record.Summary__c),
+      topics: text(record.Topics__c),
+      sentiment: text(record.Sentiment__c),
+      actionItems: text(record.Action_Items__c)
+    }),
     recordingUrl: text(record.Recording_Url__c),
-    trace: text(record.Trace__c),
-    comments: type?.startsWith('message_') ? text(record.Message_Body__c) : text(record.Comments__c),
-    aiSummary: text(record.Summary__c),
-    aiTopics: text(record.Topics__c),
-    aiSentiment: text(record.Sentiment__c),
-    aiActionItems: text(record.Action_Items__c)
+    trace: text(record.Trace__c)
   };
 }

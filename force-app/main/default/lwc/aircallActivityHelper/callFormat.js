@@ -69,26 +69,6 @@ export function aiOf(description) {
     return ai.summary || ai.topics || ai.sentiment || ai.hasActionItems ? ai : null;
 }
 
-/**
- * Aircall AI of a call record's row (the helper lists call records when no Task is logged,
- * L1): its fields come apart, the action items one per line.
- */
-export function aiOfRecord(call) {
-    const actionItems = (call.aiActionItems || '')
-        .split('\n')
-        .map((line) => line.replace(/^- /, '').trim())
-        .filter((line) => line.length > 0)
-        .map((text, index) => ({ key: `${index}`, text }));
-    const ai = {
-        summary: call.aiSummary || '',
-        topics: call.aiTopics || '',
-        sentiment: call.aiSentiment || '',
-        actionItems,
-        hasActionItems: actionItems.length > 0
-    };
-    return ai.summary || ai.topics || ai.sentiment || ai.hasActionItems ? ai : null;
-}
-
 function directionOf(call) {
     if (call.direction) return call.direction;
     if (call.type && call.type.startsWith('message_')) return call.type === 'message_inbound' ? 'Inbound' : 'Outbound';
@@ -127,10 +107,8 @@ export function toView(call) {
         waitLabel: isMessage ? '' : formatDuration(call.waitSeconds),
         // A call record has no status: only an open Task shows one.
         open: Boolean(call.status) && call.status !== 'Completed',
-        commentExcerpt: call.comments
-            ? shorten(call.comments.split('\n').join(' · '))
-            : excerpt(call.description, isMessage),
-        ai: isMessage ? null : aiOfRecord(call) || aiOf(call.description),
+        commentExcerpt: excerpt(call.description, isMessage),
+        ai: isMessage ? null : aiOf(call.description),
         traceLines: (call.trace || '')
             .split('\n')
             .filter((line) => line.length > 0)

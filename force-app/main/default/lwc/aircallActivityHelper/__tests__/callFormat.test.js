@@ -1,4 +1,4 @@
-import { aiOf, aiOfRecord, excerpt, formatDuration, safeLink, toView } from '../callFormat';
+import { aiOf, excerpt, formatDuration, safeLink, toView } from '../callFormat';
 
 // A Task description as the service writes it (src/rules/format.ts, printed from the engine with
 // the AI fixtures of test/fixtures/aircall-ai.ts).
@@ -53,34 +53,25 @@ describe('callFormat', () => {
         expect(toView({ ...calls[0], description: WITH_AI }).ai.topics).toBe('pricing, renewal');
     });
 
-    it("shows a call record's own fields when only call records are logged (L1)", () => {
-        // A row of AircallCallsController.getCalls in RecordOnly mode: no status, no description.
+    it("shows a call record's row when only call records are logged (L1): no status, the same description form", () => {
+        // A row of AircallCallsController.getCalls in RecordOnly mode (recordDescription in contract.ts).
         const record = {
             ...calls[0],
             status: null,
-            description: null,
-            comments: 'Jane Doe: Call back tomorrow\nJohn Roe: Sent the brochure',
-            aiSummary: 'The customer asked for a quote.',
-            aiTopics: 'pricing, renewal',
-            aiSentiment: 'external positive',
-            aiActionItems: '- Send the quote\n- Book a demo'
+            description:
+                'Inbound call from +33 6 12 34 56 78\nComments:\n- Jane Doe: Call back tomorrow\n- John Roe: Sent the brochure\nAircall AI summary: The customer asked for a quote.\nTopics: pricing, renewal\nAction items:\n- Send the quote\n- Book a demo'
         };
         const view = toView(record);
         expect(view.open).toBe(false);
         expect(view.commentExcerpt).toBe('Jane Doe: Call back tomorrow · John Roe: Sent the brochure');
-        expect(view.ai).toEqual({
+        expect(view.ai).toMatchObject({
             summary: 'The customer asked for a quote.',
             topics: 'pricing, renewal',
-            sentiment: 'external positive',
             actionItems: [
                 { key: '0', text: 'Send the quote' },
                 { key: '1', text: 'Book a demo' }
-            ],
-            hasActionItems: true
+            ]
         });
-        expect(
-            aiOfRecord({ ...record, aiSummary: null, aiTopics: null, aiSentiment: null, aiActionItems: null })
-        ).toBeNull();
         expect(toView({ ...calls[0], status: 'Open' }).open).toBe(true);
     });
 
