@@ -220,84 +220,114 @@ describe('aircall-sf dead-letters', () => {
 });
 
 describe('kill -9 during a replay', () => {
-  it('every call logged exactly once, no duplicate record of any kind, across 3 crashes', async () => {
-    // With Aircall AI on half the answered calls, the call records (L1) and follow-up Tasks (L2).
-    await setSettings({
-      Unknown_Number__c: 'Contact',
-      Related_Record__c: 'Case',
-      Create_Case__c: true,
-      Follow_Up_Tasks__c: '1'
+  // The default mode on the default (Apex) read path; the call record alone on the REST path, on
+  // an org of its own. Either way with Aircall AI on half the answered calls and L2 on.
+  it.each([
+    ['TaskAndRecord', 'apex'],
+    ['RecordOnly', 'rest']
+  ] as const)(
+    'every call logged exactly once, no duplicate record of any kind, across 3 crashes (%s, %s read path)',
+    async (mode, readPath) => {
+      const target = mode === 'TaskAndRecord' ? org : await testOrg();
+      try {
+        await setOrgSettings(target, {
+          Unknown_Number__c: 'Contact',
+          Related_Record__c: 'Case',
+          Create_Case__c: true,
+          Follow_Up_Tasks__c: '1',
+          Log_Mode__c: mode
+        });
+        await crashThrice(target, mode, readPath);
+      } finally {
+        if (target !== org) await target.close();
+      }
+    },
+    240_000
+  );
+});
+
+async function crashThrice(target: TestOrg, mode: 'TaskAndRecord' | 'RecordOnly', readPath: 'apex' | 'rest') {
+  const file = join(dir, `crash-${mode}.jsonl`);
+  const { events, keys } = businessDay({ calls: 200, numbers: 60, seed: 9, start: 1_763_700_000, ai: 0.5 });
+  const withAi = new Set(
+    events.filter((e) => e.event === 'action_item.created').map((e) => (e.data as { call_id: number }).call_id)
+  );
+  expect(withAi.size).toBeGreaterThan(40);
+  writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
+  const dataDir = join(dir, `crash-${mode}`);
+  const childEnv = {
+    ...env(dataDir),
+    SF_INSTANCE_URL: target.instanceUrl,
+    SF_ACCESS_TOKEN: target.accessToken,
+    SF_READ_PATH: readPath
+  };
+  // Crash points: after the child has logged 10, 30 and 50 more items (read from its log).
+  for (const after of [10, 30, 50]) {
+    const child = spawn(process.execPath, [BIN, 'replay', file], {
+      env: { ...childEnv, LOG_LEVEL: 'info' },
+      stdio: ['ignore', 'ignore', 'pipe']
     });
-    const file = join(dir, 'crash.jsonl');
-    const { events, keys } = businessDay({ calls: 200, numbers: 60, seed: 9, start: 1_763_700_000, ai: 0.5 });
-    const withAi = new Set(
-      events.filter((e) => e.event === 'action_item.created').map((e) => (e.data as { call_id: number }).call_id)
-    );
-    expect(withAi.size).toBeGreaterThan(40);
-    writeFileSync(file, events.map((e) => JSON.stringify(e)).join('\n'));
-    const dataDir = join(dir, 'crash');
-    // Crash points: after the child has logged 10, 30 and 50 more items (read from its log).
-    for (const after of [10, 30, 50]) {
-      const child = spawn(process.execPath, [BIN, 'replay', file], {
-        env: { ...env(dataDir), LOG_LEVEL: 'info' },
-        stdio: ['ignore', 'ignore', 'pipe']
-      });
-      const exited = new Promise((r) => child.once('exit', r));
-      let logged = 0;
-      await Promise.race([
-        exited,
-        new Promise<void>((resolve) => {
-          child.stderr.on('data', (chunk: Buffer) => {
-            logged += (chunk.toString().match(/"msg":"logged"/g) ?? []).length;
-            if (logged >= after) resolve();
-          });
-        })
-      ]);
-      child.kill('SIGKILL');
-      await exited;
-      expect(child.signalCode).toBe('SIGKILL'); // it crashed mid-run, it did not finish
-    }
-    const final = await cli(['replay', file], dataDir);
-    expect(final.code).toBe(0);
-    expect(lastLine(final.stdout)).toMatchObject({ logged: keys.length, failed: 0 });
-    const tasks = await org.conn
-      .query<{ Aircall_Id__c: string }>(
-        "SELECT Aircall_Id__c FROM Task WHERE Aircall_Id__c LIKE 'call:5%' AND CallObject LIKE '5%'"
-      )
-      .run({ autoFetch: true, maxFetch: 10_000 });
-    const ids = tasks.records.map((t) => t.Aircall_Id__c).filter((id) => Number(id.slice(5)) >= 50_000_000);
-    expect(new Set(ids).size).toBe(ids.length);
-    const contacts = await org.conn
-      .query<{ Aircall_Key__c: string }>("SELECT Aircall_Key__c FROM Contact WHERE Aircall_Key__c LIKE 'number:%'")
-      .run({ autoFetch: true });
-    expect(new Set(contacts.records.map((c) => c.Aircall_Key__c)).size).toBe(contacts.records.length);
-    const cases = await org.conn
-      .query<{ ContactId: string }>("SELECT ContactId FROM Case WHERE Aircall_Key__c LIKE 'case:%'")
-      .run({ autoFetch: true });
-    // One Case per Contact: later calls relate to the open Case the first one created.
-    expect(new Set(cases.records.map((c) => c.ContactId)).size).toBe(cases.records.length);
-    // One call record per logged call, each named by its Task; one follow-up per action item.
-    const records = await org.conn
-      .query<{ Id: string; Aircall_Id__c: string; Summary__c: string | null }>(
-        "SELECT Id, Aircall_Id__c, Summary__c FROM Aircall_Call__c WHERE Aircall_Id__c LIKE 'call:5%'"
-      )
-      .run({ autoFetch: true, maxFetch: 10_000 });
-    const recordIds = records.records.map((r) => r.Aircall_Id__c).filter((id) => Number(id.slice(5)) >= 50_000_000);
-    expect(new Set(recordIds).size).toBe(recordIds.length);
+    const exited = new Promise((r) => child.once('exit', r));
+    let logged = 0;
+    await Promise.race([
+      exited,
+      new Promise<void>((resolve) => {
+        child.stderr.on('data', (chunk: Buffer) => {
+          logged += (chunk.toString().match(/"msg":"logged"/g) ?? []).length;
+          if (logged >= after) resolve();
+        });
+      })
+    ]);
+    child.kill('SIGKILL');
+    await exited;
+    expect(child.signalCode).toBe('SIGKILL'); // it crashed mid-run, it did not finish
+  }
+  const { stdout } = await run(process.execPath, [BIN, 'replay', file], { env: childEnv, timeout: 120_000 });
+  expect(lastLine(stdout)).toMatchObject({ logged: keys.length, failed: 0 });
+  const ours = (id: string) => Number(id.slice(5)) >= 50_000_000;
+  const tasks = await target.conn
+    .query<{ Aircall_Id__c: string }>(
+      "SELECT Aircall_Id__c FROM Task WHERE Aircall_Id__c LIKE 'call:5%' AND CallObject LIKE '5%'"
+    )
+    .run({ autoFetch: true, maxFetch: 10_000 });
+  const ids = tasks.records.map((t) => t.Aircall_Id__c).filter(ours);
+  expect(new Set(ids).size).toBe(ids.length);
+  const contacts = await target.conn
+    .query<{ Aircall_Key__c: string }>("SELECT Aircall_Key__c FROM Contact WHERE Aircall_Key__c LIKE 'number:%'")
+    .run({ autoFetch: true });
+  expect(new Set(contacts.records.map((c) => c.Aircall_Key__c)).size).toBe(contacts.records.length);
+  const cases = await target.conn
+    .query<{ ContactId: string }>("SELECT ContactId FROM Case WHERE Aircall_Key__c LIKE 'case:%'")
+    .run({ autoFetch: true });
+  // One Case per Contact: later calls relate to the open Case the first one created.
+  expect(new Set(cases.records.map((c) => c.ContactId)).size).toBe(cases.records.length);
+  // One call record per logged call (each named by its Task when there is one); one follow-up per action item.
+  const records = await target.conn
+    .query<{ Id: string; Aircall_Id__c: string; Summary__c: string | null }>(
+      "SELECT Id, Aircall_Id__c, Summary__c FROM Aircall_Call__c WHERE Aircall_Id__c LIKE 'call:5%'"
+    )
+    .run({ autoFetch: true, maxFetch: 10_000 });
+  const recordIds = records.records.map((r) => r.Aircall_Id__c).filter(ours);
+  expect(new Set(recordIds).size).toBe(recordIds.length);
+  const summarised = records.records.filter((r) => r.Summary__c && withAi.has(Number(r.Aircall_Id__c.slice(5))));
+  expect(summarised).toHaveLength(withAi.size);
+  if (mode === 'RecordOnly') {
+    // No Task for a call: the records are the log, one per logged call.
+    expect(ids).toHaveLength(0);
+    expect(recordIds).toHaveLength(keys.filter((k) => k.startsWith('call:')).length);
+  } else {
     expect(new Set(recordIds)).toEqual(new Set(ids));
-    const summarised = records.records.filter((r) => r.Summary__c && withAi.has(Number(r.Aircall_Id__c.slice(5))));
-    expect(summarised).toHaveLength(withAi.size);
-    const linked = await org.conn.query(
+    const linked = await target.conn.query(
       "SELECT COUNT() FROM Task WHERE Aircall_Id__c LIKE 'call:5%' AND CallObject LIKE '5%' AND Aircall_Call_Record__c = null"
     );
     expect(linked.totalSize).toBe(0);
-    const followUps = await org.conn
-      .query<{ Aircall_Id__c: string }>("SELECT Aircall_Id__c FROM Task WHERE Aircall_Id__c LIKE 'action:5%'")
-      .run({ autoFetch: true, maxFetch: 10_000 });
-    expect(followUps.records).toHaveLength(withAi.size);
-    expect(new Set(followUps.records.map((t) => t.Aircall_Id__c)).size).toBe(withAi.size);
-  }, 180_000);
-});
+  }
+  const followUps = await target.conn
+    .query<{ Aircall_Id__c: string }>("SELECT Aircall_Id__c FROM Task WHERE Aircall_Id__c LIKE 'action:5%'")
+    .run({ autoFetch: true, maxFetch: 10_000 });
+  expect(followUps.records).toHaveLength(withAi.size);
+  expect(new Set(followUps.records.map((t) => t.Aircall_Id__c)).size).toBe(withAi.size);
+}
 
 describe('aircall-sf explain, an unreadable call', () => {
   it('says it would be a dead letter, naming the path, and exits 1 without touching the org', async () => {
