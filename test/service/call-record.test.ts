@@ -363,10 +363,15 @@ describe('a transcript longer than the call record holds', () => {
     const text = await response.text();
     expect(text.split('\n')).toHaveLength(400);
     expect(text.split('\n')[399]).toBe(`external [3591 s]: Sentence 399 ${'é'.repeat(990)}`);
-    // A redelivery and a late tag: the record is updated, the file found, never attached twice.
+    // A redelivery and a late tag: the record is updated, the file found, never attached twice;
+    // each later write of the call costs one query for its files.
+    const writesBefore = svc.pipeline.gateway.requests.get('write') ?? 0;
     await post(svc, envelope('transcription.created', longTranscript(id), { timestamp: T0 + 400 }));
     await post(svc, envelope('call.tagged', fullCall(id, { tags: [{ id: 2, name: 'vip' }] }), { timestamp: T0 + 900 }));
     await svc.settle();
     expect(await files(record!.Id)).toHaveLength(1);
+    const laterWrites = (svc.pipeline.gateway.requests.get('write') ?? 0) - writesBefore;
+    expect(laterWrites).toBeGreaterThan(0);
+    expect(fileRequests()).toBe(2 + laterWrites);
   });
 });
