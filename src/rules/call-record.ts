@@ -56,7 +56,7 @@ function outcome(call: ClassifiedCall): string {
 }
 
 /** Aircall AI's transcript, speaker by speaker, as the field and the file hold it. */
-function transcriptText(call: ClassifiedCall): string | null {
+export function transcriptText(call: ClassifiedCall): string | null {
   if (!call.ai?.transcript) return null;
   return call.ai.transcript
     .map((u) => `${u.speaker}${u.startSeconds !== null ? ` [${Math.floor(u.startSeconds)} s]` : ''}: ${u.text}`)

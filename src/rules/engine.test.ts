@@ -668,6 +668,10 @@ describe('L1 the call record', () => {
       fileName: expect.stringMatching(/^aircall-transcript-call-\d+\.txt$/) as unknown
     });
     expect(longRecord.transcriptFile!.text.split('\n')).toHaveLength(200);
+    expect(String(longRecord.fields.Trace__c)).toMatch(
+      /^L1: Aircall AI's transcript has \d+ characters, more than the call record's field holds \(131072\): kept whole in the file "Aircall transcript call:\d+" on the record$/m
+    );
+    expect(String(shortRecord.fields.Trace__c)).not.toContain('kept whole');
     expect(longRecord.transcriptFile!.text.startsWith(long.slice(0, 1000))).toBe(true);
   });
 });

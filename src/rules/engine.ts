@@ -8,7 +8,8 @@
 import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
 import { samePhoneNumber } from '../aircall/phone';
 import type { LogModeChoice, Settings } from '../settings/schema';
-import { callRecordPlan, followUpPlans } from './call-record';
+import { callRecordPlan, followUpPlans, transcriptText } from './call-record';
+import { TRANSCRIPT_LIMIT, transcriptFileTitle } from '../call-record/schema';
 import {
   CALL_TYPE_LABELS,
   LIMITS,
@@ -478,6 +479,12 @@ export function plan(input: EngineInput): Plan {
     `${mode === 'RecordOnly' ? 'Call record' : 'Task'} on ${describeTarget(target)}${related ? `, related to ${related.kind === 'create' ? 'a new Case' : `${related.sobject} ${related.id}`}` : ''}, owner ${ownerId}`
   );
   trace.add('L1', LOG_MODE_TRACE[mode]);
+  const transcript = mode !== 'TaskOnly' && item.kind === 'call' ? transcriptText(item) : null;
+  if (transcript !== null && transcript.length > TRANSCRIPT_LIMIT)
+    trace.add(
+      'L1',
+      `Aircall AI's transcript has ${transcript.length} characters, more than the call record's field holds (${TRANSCRIPT_LIMIT}): kept whole in the file "${transcriptFileTitle(item.externalId)}" on the record`
+    );
   const days = settings.followUpTasks === 'None' ? null : Number(settings.followUpTasks);
   const followUps = followUpPlans(item, days, ownerId, String(base.Subject));
   if (item.kind === 'call' && item.ai && item.ai.actionItems.length > 0)
