@@ -9,7 +9,7 @@ import type { AiEndpoint, AircallApi } from '../aircall-api/client';
 import type { CallAi } from '../aircall/ai';
 import { readWebhook } from '../server/webhook';
 import type { Metrics } from '../metrics';
-import type { Inbox } from '../inbox/inbox';
+import type { Inbox, InboxItem } from '../inbox/inbox';
 import { WEBHOOK_EVENTS } from './aircall-webhook';
 import { apiCallEvent } from './feed';
 
@@ -92,20 +92,23 @@ export class Reconciler {
     let fed = 0;
     try {
       await this.inbox.rememberLines(await this.api.numbers());
-      const settled: string[] = [];
+      // Answered calls that settled, with their items: only a call the inbox had can be logged.
+      const settled: { id: string; item: InboxItem }[] = [];
       for await (const call of this.api.calls(since, to)) {
         const read = apiCallEvent(call);
         if (!read) continue;
-        if (
-          typeof call.answered_at === 'number' &&
-          typeof call.ended_at === 'number' &&
-          call.ended_at <= to - AI_SETTLE_S
-        )
-          settled.push(String(call.id));
         // A call the inbox has (a webhook brought it) is left to its webhooks: no second write.
         // One of which only Aircall AI came (classified null: no call data yet) is fed.
         const stored = await this.inbox.item(read.event.key);
-        if (stored !== undefined && stored.classified !== null) continue;
+        if (stored !== undefined && stored.classified !== null) {
+          if (
+            typeof call.answered_at === 'number' &&
+            typeof call.ended_at === 'number' &&
+            call.ended_at <= to - AI_SETTLE_S
+          )
+            settled.push({ id: String(call.id), item: stored });
+          continue;
+        }
         await this.inbox.rememberLines([...read.lines]);
         if (await this.inbox.accept(read.event, read.digest)) fed += 1;
       }
@@ -133,17 +136,16 @@ export class Reconciler {
    * the company has AI (AIRCALL_AI). Each call is asked once; a 404 means none of that kind.
    * Returns how many AI events it fed.
    */
-  private async fetchMissedAi(callIds: readonly string[], to: number): Promise<number> {
+  private async fetchMissedAi(settled: readonly { id: string; item: InboxItem }[], to: number): Promise<number> {
     const mode = this.options.ai ?? 'auto';
     if (mode === 'off') return 0;
     const missing: { id: string; kinds: typeof AI_FETCH }[] = [];
-    for (const id of callIds) {
+    for (const { id, item } of settled) {
       if (this.aiAsked.has(id)) continue;
-      const stored = await this.inbox.item(`call:${id}`);
-      const ai = stored?.classified?.kind === 'call' ? stored.classified.ai : null;
+      const ai = item.classified?.kind === 'call' ? item.classified.ai : null;
       if (ai) this.companyHasAi = true;
       const kinds = AI_FETCH.filter((f) => !hasKind(ai, f.endpoint));
-      if (stored?.state === 'logged' && kinds.length > 0) missing.push({ id, kinds });
+      if (item.state === 'logged' && kinds.length > 0) missing.push({ id, kinds });
     }
     if (mode === 'auto' && !this.companyHasAi) return 0;
     let fed = 0;

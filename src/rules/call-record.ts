@@ -63,11 +63,11 @@ export function transcriptText(call: ClassifiedCall): string | null {
     .join('\n');
 }
 
-function callFields(call: ClassifiedCall): Record<string, FieldValue> {
+/** `full`: the call's transcriptText, built once by the caller (it may be hundreds of kB). */
+function callFields(call: ClassifiedCall, full: string | null): Record<string, FieldValue> {
   const agents = [...new Set([agentName(call.transfer?.by ?? null), agentName(call.agent)].filter(Boolean))];
   const transfer = call.transfer ? transferText(call.transfer) : null;
   const ai = call.ai;
-  const full = transcriptText(call);
   const note = `\n… cut here: the whole transcript is the file "${transcriptFileTitle(call.externalId)}" on this record.`;
   const transcript =
     full === null || full.length <= TRANSCRIPT_LIMIT ? full : `${full.slice(0, TRANSCRIPT_LIMIT - note.length)}${note}`;
@@ -183,11 +183,13 @@ export function followUpPlans(item: Classified, days: number | null, ownerId: st
   });
 }
 
+/** `transcript`: transcriptText of a call (null for a message or a call without one). */
 export function callRecordPlan(
   item: Classified,
   target: TargetPlan,
   related: RelatedPlan | null,
-  trace: string
+  trace: string,
+  transcript: string | null
 ): CallRecordPlan {
   const common: Record<string, FieldValue> = {
     [CALL_RECORD_KEY]: item.externalId,
@@ -197,11 +199,10 @@ export function callRecordPlan(
     External_Number__c: short(item.otherParty.e164 ?? item.otherParty.display, 40),
     Trace__c: truncate(trace, LONG_TEXT)
   };
-  const own = item.kind === 'call' ? callFields(item) : messageFields(item);
-  const full = item.kind === 'call' ? transcriptText(item) : null;
+  const own = item.kind === 'call' ? callFields(item, transcript) : messageFields(item);
   const transcriptFile =
-    full !== null && full.length > TRANSCRIPT_LIMIT
-      ? { title: transcriptFileTitle(item.externalId), fileName: transcriptFileName(item.externalId), text: full }
+    transcript !== null && transcript.length > TRANSCRIPT_LIMIT
+      ? { title: transcriptFileTitle(item.externalId), fileName: transcriptFileName(item.externalId), text: transcript }
       : null;
   return { fields: { ...common, ...own }, links: links(target, related), transcriptFile };
 }

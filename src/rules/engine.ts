@@ -479,6 +479,7 @@ export function plan(input: EngineInput): Plan {
     `${mode === 'RecordOnly' ? 'Call record' : 'Task'} on ${describeTarget(target)}${related ? `, related to ${related.kind === 'create' ? 'a new Case' : `${related.sobject} ${related.id}`}` : ''}, owner ${ownerId}`
   );
   trace.add('L1', LOG_MODE_TRACE[mode]);
+  // Built once: the record's field, its file and this line all come from it.
   const transcript = mode !== 'TaskOnly' && item.kind === 'call' ? transcriptText(item) : null;
   if (transcript !== null && transcript.length > TRANSCRIPT_LIMIT)
     trace.add(
@@ -508,7 +509,7 @@ export function plan(input: EngineInput): Plan {
     related,
     mode,
     task: { fields, who, what, createOnly: ['TaskSubtype'] },
-    record: mode === 'TaskOnly' ? null : callRecordPlan(item, target, related, renderTrace(trace.lines)),
+    record: mode === 'TaskOnly' ? null : callRecordPlan(item, target, related, renderTrace(trace.lines), transcript),
     followUps,
     trace: trace.lines
   };

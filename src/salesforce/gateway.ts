@@ -202,35 +202,32 @@ export class OrgGateway {
     /** The package's names as this org spells them (SF_NAMESPACE: a managed package's namespace). */
     readonly names: OrgNames = new OrgNames(null)
   ) {
-    this.rest = new RestSnapshotReader(
-      (purpose, req) =>
-        this.call(purpose, () =>
-          this.request<unknown>(
-            {
-              method: req.method,
-              url: req.url,
-              ...(req.body !== undefined
-                ? { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } }
-                : {})
-            },
-            NO_RETRY
-          )
-        ),
-      version,
-      now
-    );
+    this.rest = new RestSnapshotReader((purpose, req) => this.json(purpose, req, NO_RETRY), version, now);
+    // Not retried by jsforce either: a file insert retried blind could attach it twice, while a
+    // failed one fails its call, whose next attempt looks for the file first.
     this.files = new TranscriptFiles(
-      (req) =>
-        this.call('file', () =>
-          this.request<unknown>({
-            method: req.method,
-            url: req.url,
-            ...(req.body !== undefined
-              ? { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } }
-              : {})
-          })
-        ),
+      (req) => this.json('file', req, NO_RETRY),
       () => this.base
+    );
+  }
+
+  /** One REST request of a room of its own, its body (if any) sent as JSON, counted under `purpose`. */
+  private json<T>(
+    purpose: string,
+    req: { method: string; url: string; body?: unknown },
+    options?: typeof NO_RETRY
+  ): Promise<T> {
+    return this.call(purpose, () =>
+      this.request<T>(
+        {
+          method: req.method,
+          url: req.url,
+          ...(req.body !== undefined
+            ? { body: JSON.stringify(req.body), headers: { 'Content-Type': 'application/json' } }
+            : {})
+        },
+        options
+      )
     );
   }
 

@@ -4,6 +4,8 @@
  * AircallCallsControllerTest.cls expect from the Apex.
  */
 import { ControllerError, LocalControllers } from '../../src/org-api/local';
+import { Connection } from 'jsforce';
+import { CALLS_QUERY, RECORD_CALLS_QUERY } from '../../src/org-api/contract';
 import type { AgentsView, CallPage, SettingsView } from '../../src/org-api/contract';
 import type { TestOrg } from '../helpers/local-org';
 import { setOrgSettings, testOrg } from '../helpers/local-org';
@@ -218,5 +220,34 @@ describe('AircallCallsController, answered locally', () => {
     expect(await messageOf(controllers.invoke('AircallCallsController.deleteAll', {}))).toBe(
       'No @AuraEnabled method AircallCallsController.deleteAll.'
     );
+  });
+});
+
+/**
+ * USER_MODE: the Apex runs each helper query as the user, so a field or object the user's
+ * permission sets do not grant fails it on a real org ("Enforce User Mode for Database
+ * Operations", apex_classes_enforce_usermode). The local org applies the package's permission
+ * sets to a user created with them (object permissions, field-level security on custom fields:
+ * packages/local-org/src/permissions.ts), so both queries run here as an agent would run them.
+ */
+describe("the helper's queries in user mode, as an Aircall_User agent", () => {
+  const asUser = (permissionSets: string[], name: string) => {
+    const user = org.org.createUser(
+      { Username: `${name}@local-org.invalid`, Email: `${name}@example.com`, LastName: name },
+      { permissionSets }
+    );
+    return new Connection({ instanceUrl: org.instanceUrl, accessToken: user.accessToken, version: org.conn.version });
+  };
+  const bound = (query: string) => `${query.replace(/:recordId/g, `'${contactId}'`)} LIMIT 51 OFFSET 0`;
+
+  it('every field of the Task query and of the call record query is readable with Aircall_User', async () => {
+    const agent = asUser(['Aircall_User'], 'helperagent');
+    await expect(agent.query(bound(CALLS_QUERY))).resolves.toMatchObject({ totalSize: 12 });
+    await expect(agent.query(bound(RECORD_CALLS_QUERY))).resolves.toMatchObject({ totalSize: 0 });
+  });
+
+  it('without the permission set, the call records are not there for the user', async () => {
+    const outsider = asUser([], 'helperoutsider');
+    await expect(outsider.query(bound(RECORD_CALLS_QUERY))).rejects.toMatchObject({ errorCode: 'INVALID_TYPE' });
   });
 });

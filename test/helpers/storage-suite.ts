@@ -385,6 +385,16 @@ export function storageSuite(engine: string, open: OpenInbox): void {
 
     describe('the batch window is a latency budget', () => {
       const claim = async () => keys(await inbox.claim(25, none, none, 3000));
+      /** A call claimed and logged, then tagged: an update of a logged call is waiting. */
+      const loggedThenTagged = async (id: number) => {
+        await inbox.accept(ended(id), 'd');
+        const [item] = await inbox.claim(25, none, none, 3000);
+        await inbox.complete(item!.key, item!.version, 'logged', { taskId: '00T000000000001AAA' });
+        await inbox.accept(
+          read('call.tagged', callData({ id, raw_digits: digits(id), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
+          'e'
+        );
+      };
 
       it('sends a call that ended at once when nothing could join it', async () => {
         await inbox.accept(ended(91), 'a');
@@ -406,13 +416,7 @@ export function storageSuite(engine: string, open: OpenInbox): void {
       });
 
       it('lets an update of a logged call wait for the next batch', async () => {
-        await inbox.accept(ended(94), 'd');
-        const [item] = await inbox.claim(25, none, none, 3000);
-        await inbox.complete(item!.key, item!.version, 'logged', { taskId: '00T000000000001AAA' });
-        await inbox.accept(
-          read('call.tagged', callData({ id: 94, raw_digits: digits(94), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
-          'e'
-        );
+        await loggedThenTagged(94);
         expect(await claim()).toEqual([]);
         now += 3000;
         expect(await claim()).toEqual([]);
@@ -425,13 +429,7 @@ export function storageSuite(engine: string, open: OpenInbox): void {
       });
 
       it('an update waits no longer than its budget when a new call of its number waits behind it', async () => {
-        await inbox.accept(ended(400), 'd');
-        const [first] = await inbox.claim(25, none, none, 3000);
-        await inbox.complete(first!.key, first!.version, 'logged', { taskId: '00T000000000001AAA' });
-        await inbox.accept(
-          read('call.tagged', callData({ id: 400, raw_digits: digits(400), tags: [{ id: 1, name: 'VIP' }] }), T0 + 60),
-          'e'
-        );
+        await loggedThenTagged(400);
         // A new call from the same number: one item per number a batch, so the update goes first,
         // after the new call's budget, not after the ten budgets an update may wait alone.
         await inbox.accept(read('call.ended', callData({ id: 401, raw_digits: digits(400) })), 'f');

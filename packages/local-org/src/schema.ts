@@ -438,6 +438,8 @@ function fileObjects(linkable: string[]): StandardSpec[] {
       keyPrefix: '068',
       owned: true,
       fields: [
+        // Required here: whether the platform fills a missing Title from PathOnClient is not in
+        // the docs stored here, so the local org refuses it (strict).
         str('Title', 255, required),
         str('PathOnClient', 500, { ...required, updateable: false }),
         // "You can insert or update blob data using a non-multipart message, but you are limited

@@ -9,7 +9,7 @@ import { canonicalId } from './ids';
 import type { FieldDef, ObjectDef } from './schema';
 import type { Rec, Store } from './store';
 import type { Access } from './permissions';
-import { text, toMs } from './values';
+import { readValue, text, toMs } from './values';
 
 type Ast = ReturnType<typeof parseQuery>;
 interface AnyNode {
@@ -292,12 +292,7 @@ export class SoqlEngine {
     for (const f of fields) {
       if (f.type === 'Field') {
         const fd = def.fields.get(String(f.field).toLowerCase())!;
-        // A blob field is queried as the URL of its content, read with a GET (sObject Blob
-        // Retrieve, resources_sobject_blob_retrieve), never inline.
-        out[fd.name] =
-          fd.type === 'base64' && rec[fd.name] != null
-            ? `/services/data/v${this.apiVersion}/sobjects/${def.name}/${String(rec.Id)}/${fd.name}`
-            : (rec[fd.name] ?? null);
+        out[fd.name] = readValue(fd, rec, def.name, this.apiVersion);
       } else if (f.type === 'FieldRelationship') {
         this.projectRelationship(out, def, rec, [...(f.relationships as string[])], String(f.field));
       } else if (f.type === 'FieldSubquery') {

@@ -589,7 +589,8 @@ export class Store {
       case 'id':
         return this.checkReference(f, raw);
       case 'base64':
-        // A blob sent in JSON is base64 text (dome_sobject_insert_update_blob); kept as sent.
+        // A blob sent in JSON is base64 text (dome_sobject_insert_update_blob); kept as sent. The
+        // answer to text that is not base64 is not documented: JSON_PARSER_ERROR, as for a bad value.
         if (typeof raw !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(raw) || raw.length % 4 !== 0) throw bad('base64');
         return raw;
       default: {
@@ -746,6 +747,8 @@ export class Store {
    * shares it with that record ("ID of the location where the version was first published",
    * the ContentVersion object reference; the link is a ContentDocumentLink, its page). The
    * FileType comes from PathOnClient's extension (the same page); only TEXT and PDF are named here.
+   * Not in the docs stored here, so the local org's choices: the link's ShareType V and
+   * Visibility AllUsers, and no link for the owner.
    */
   private publishVersion(id: string, rec: Rec, actor: Actor): void {
     const path = String(rec.PathOnClient);

@@ -21,3 +21,20 @@ export function text(value: unknown, fallback = ''): string {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   return fallback;
 }
+
+/**
+ * A field's value as a client reads it: a blob (base64) field is the URL of its content, read
+ * with a GET (sObject Blob Retrieve, resources_sobject_blob_retrieve), never inline.
+ */
+export function readValue(
+  field: { readonly name: string; readonly type: string } | undefined,
+  rec: Readonly<Record<string, unknown>>,
+  object: string,
+  version: string
+): unknown {
+  if (!field) return null;
+  const value = rec[field.name] ?? null;
+  return field.type === 'base64' && value !== null
+    ? `/services/data/v${version}/sobjects/${object}/${String(rec.Id)}/${field.name}`
+    : value;
+}

@@ -11,6 +11,7 @@ import { SETUP_OBJECTS } from '../schema';
 import type { Rec } from '../store';
 import type { Ctx, Reply } from './reply';
 import { asRecord, ok } from './reply';
+import { readValue } from '../values';
 
 export function objectOrThrow(org: LocalOrg, name: string | undefined): ObjectDef {
   const def = name ? org.store.schema.object(name) : undefined;
@@ -148,14 +149,7 @@ export function retrieve(org: LocalOrg, def: ObjectDef, rawId: string, fields: s
   const out: Rec = {
     attributes: { type: def.name, url: `/services/data/v${ctx.version}/sobjects/${def.name}/${id}` }
   };
-  for (const name of names) {
-    const type = org.store.schema.field(def, name)?.type;
-    // A blob is given as the URL of its content (resources_sobject_blob_retrieve), as in a query.
-    out[name] =
-      type === 'base64' && rec[name] != null
-        ? `/services/data/v${ctx.version}/sobjects/${def.name}/${id}/${name}`
-        : (rec[name] ?? null);
-  }
+  for (const name of names) out[name] = readValue(org.store.schema.field(def, name), rec, def.name, ctx.version);
   return out;
 }
 
