@@ -155,6 +155,11 @@ export class Metrics {
     "Batches logged on a read taken for insight cards (no org read of their own), by the read's kind (waiting, ringing).",
     'counter'
   );
+  readonly itemsDeferred = new Family(
+    'aircall_items_deferred_total',
+    'Items of a batch put back to wait, within their own batch window, for a read that covers them: the rest of the batch went on kept reads.',
+    'counter'
+  );
   readonly cardLatency = new Histogram(
     'aircall_card_seconds',
     'From call.created accepted to its insight card posted.',

@@ -166,3 +166,48 @@ describe('KeptReads: a batch', () => {
     expect(() => got.snapshot.snapshotFor(two.subject)).toThrow('second');
   });
 });
+
+describe('KeptReads: the part of a batch no kept read answers', () => {
+  const other = (waitsUntil: number, patch = {}) => ({
+    key: 'call:2',
+    version: 1,
+    waitsUntil,
+    subject: { classified: call({ id: 2, raw_digits: '+33 6 11 11 11 11', ...patch }), placement: null }
+  });
+
+  it('is put back to wait when its own window has time left, and the rest goes on kept reads', () => {
+    const { kept, at } = setup();
+    const card = snap('card');
+    kept.keepRinging([ringing()], card, at());
+    const first = { ...ended(), waitsUntil: at() };
+    expect(kept.deferrable([first, other(at() + 5000)], at() + 1000)).toEqual(['call:2']);
+    // Nothing is taken by asking: the batch that goes then takes its read.
+    expect(kept.take([ended()])?.snapshot).toBe(card);
+  });
+
+  it('is not put back once its window has no time left: the batch reads for everyone', () => {
+    const { kept, at } = setup();
+    kept.keepRinging([ringing()], snap('card'), at());
+    expect(kept.deferrable([{ ...ended(), waitsUntil: at() }, other(at() + 1000)], at() + 1000)).toEqual([]);
+  });
+
+  it('is not put back when no kept read answers any item: their own read answers them all', () => {
+    const { kept, at } = setup();
+    expect(kept.deferrable([{ ...ended(), waitsUntil: at() + 5000 }, other(at() + 5000)], at())).toEqual([]);
+  });
+
+  it('is empty when kept reads answer the whole batch', () => {
+    const { kept, at } = setup();
+    kept.keepRinging([ringing()], snap('card'), at());
+    kept.keepWaiting([other(0)], snap('read'), at());
+    expect(kept.deferrable([{ ...ended(), waitsUntil: at() }, other(at() + 5000)], at())).toEqual([]);
+  });
+
+  it('counts an answered call’s ringing read as no answer: the call is put back, not logged on it', () => {
+    const { kept, at } = setup();
+    kept.keepRinging([ringing()], snap('card'), at());
+    kept.keepWaiting([other(0)], snap('read'), at());
+    const answered = { ...ended({ answered_at: 1_763_625_612 }), waitsUntil: at() + 5000 };
+    expect(kept.deferrable([answered, other(at())], at())).toEqual(['call:1']);
+  });
+});

@@ -12,6 +12,11 @@
  * batch read that late is already allowed), and no write of this process for the same number
  * has started since it was taken (a record created since is seen by the next read, not missed).
  * Kept in this process: another instance reads for itself.
+ *
+ * A batch that kept reads answer only in part need not read for the rest: the items they do not
+ * answer, while their own batch window has time left, are put back to wait (`deferrable`), and
+ * the batch goes on kept reads alone. A card read while they wait covers them too; if none comes,
+ * they go with their own window's batch, as they would have had they arrived a little later.
  */
 import type { BatchSnapshot, SnapshotSubject } from './snapshots';
 
@@ -71,22 +76,42 @@ export class KeptReads {
   }
 
   /**
+   * The items of a claimed batch to put back to wait, by key: those no kept read answers whose
+   * own wait has time left (`waitsUntil` after `now`), when kept reads answer every other item.
+   * Empty when the batch must read anyway (an item no kept read answers has no time left) or no
+   * kept read answers any item (a read of its own answers them all, nothing is gained by waiting).
+   */
+  deferrable(items: readonly (KeptItem & { readonly waitsUntil: number })[], now: number): string[] {
+    const at = this.now();
+    const answered = items.map((i) => this.fits(this.byKey.get(i.key), i, at));
+    if (!answered.includes(true) || !answered.includes(false)) return [];
+    if (items.some((i, n) => !answered[n] && i.waitsUntil <= now)) return [];
+    return items.filter((_, n) => !answered[n]).map((i) => i.key);
+  }
+
+  /**
    * The reads that answer every item of a batch, as one snapshot, and whether a ringing call's
    * read is among them; else null (the batch reads for itself).
    */
+  covered(items: readonly KeptItem[]): boolean[] {
+    const now = this.now();
+    return items.map((i) => this.fits(this.byKey.get(i.key), i, now));
+  }
+
+  private fits(k: Kept | undefined, i: KeptItem, now: number): k is Kept {
+    if (!k || now - k.at > this.reuseMs() || k.question !== question(i.subject)) return false;
+    const e164 = i.subject.classified.otherParty.e164;
+    if (e164 && (this.written.get(e164) ?? -Infinity) >= k.at) return false;
+    if (k.version !== null) return k.version === i.version;
+    const c = i.subject.classified;
+    return c.kind === 'call' && c.answeredAt === null && i.subject.placement === null;
+  }
+
   take(items: readonly KeptItem[]): { snapshot: BatchSnapshot; ringing: boolean } | null {
     const now = this.now();
     const kept = items.map((i) => this.byKey.get(i.key));
     for (const i of items) this.byKey.delete(i.key);
-    const fits = (k: Kept | undefined, i: KeptItem): k is Kept => {
-      if (!k || now - k.at > this.reuseMs() || k.question !== question(i.subject)) return false;
-      const e164 = i.subject.classified.otherParty.e164;
-      if (e164 && (this.written.get(e164) ?? -Infinity) >= k.at) return false;
-      if (k.version !== null) return k.version === i.version;
-      const c = i.subject.classified;
-      return c.kind === 'call' && c.answeredAt === null && i.subject.placement === null;
-    };
-    if (items.length === 0 || !items.every((i, n) => fits(kept[n], i))) return null;
+    if (items.length === 0 || !items.every((i, n) => this.fits(kept[n], i, now))) return null;
     const reads = kept as Kept[];
     const ringing = reads.some((r) => r.version === null);
     const newest = reads.reduce((a, b) => (b.at > a.at ? b : a)).snapshot;

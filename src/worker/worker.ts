@@ -412,6 +412,7 @@ export class Worker {
       }
     }
     if (prepared.length === 0) return;
+    await this.deferUncovered(prepared);
     let snapshot: BatchSnapshot;
     try {
       const kept = this.kept.take(prepared.map(keptItem));
@@ -471,6 +472,30 @@ export class Worker {
     }
     // The skips are recorded with the writes' outcomes (one commit when the storage groups them).
     await Promise.all([...skips, writes.length > 0 ? this.writeAll(writes) : Promise.resolve()]);
+  }
+
+  /**
+   * Puts back the items of a batch that kept reads do not answer, when they answer the rest and
+   * those items' own batch window has time left (kept-reads.ts, `deferrable`): the batch then
+   * costs no read, and the items put back wait for a card's read or their own batch. Each waits
+   * no longer than its window after its last change, as it would have as the first of a batch;
+   * the margin (a fifth of the window) leaves the claim loop time to take it again.
+   */
+  private async deferUncovered(prepared: Prepared[]): Promise<void> {
+    const { windowMs } = this.batching(this.options.batchWindowMs);
+    const keys = this.kept.deferrable(
+      prepared.map((p) => ({ ...keptItem(p), waitsUntil: p.item.changedAt + windowMs })),
+      Date.now() + windowMs / 5
+    );
+    if (keys.length === 0) return;
+    try {
+      await this.inbox.release(keys);
+    } catch {
+      return; // still claimed by this batch: it reads for them all
+    }
+    const deferred = new Set(keys);
+    prepared.splice(0, prepared.length, ...prepared.filter((p) => !deferred.has(p.item.key)));
+    this.metrics.itemsDeferred.inc({}, keys.length);
   }
 
   private async finishSkip(item: InboxItem, result: Extract<Plan, { outcome: 'skip' }>): Promise<void> {

@@ -371,6 +371,42 @@ describe('one read for a card and a batch', () => {
     }
   }, 30_000);
 
+  it('logs the part of a batch a card’s read answers, and puts the rest back until a later card’s read covers it', async () => {
+    const svc = await sharing(50, 3000);
+    try {
+      const before = svc.pipeline.gateway.requests.get('snapshot') ?? 0;
+      // Traffic (a live call's comment), so that ended calls wait for company.
+      await svc.post(
+        envelope('call.commented', callData({ id: (nextId += 1), raw_digits: '+33 6 40 00 00 02', ended_at: null }))
+      );
+      const unanswered = await ringingCall(svc, '+33 6 40 00 00 01');
+      while (svc.cards.deciding(`call:${unanswered}`)) await new Promise((r) => setTimeout(r, 10));
+      await svc.post(
+        envelope(
+          'call.ended',
+          callData({ id: unanswered, raw_digits: '+33 6 40 00 00 01', answered_at: null, user: null })
+        )
+      );
+      // Ends after the card was read: that read does not answer it.
+      await new Promise((r) => setTimeout(r, 1000));
+      const answered = (nextId += 1);
+      await svc.post(envelope('call.ended', callData({ id: answered, raw_digits: '+33 6 40 00 00 02', user: AGENT })));
+      // The first call's window ends with the second's 1 s old: the first goes alone, on its card's read.
+      while ((await svc.pipeline.inbox.item(`call:${unanswered}`))?.state !== 'logged')
+        await new Promise((r) => setTimeout(r, 20));
+      expect((await svc.pipeline.inbox.item(`call:${answered}`))?.state).toBe('pending');
+      expect(svc.pipeline.metrics.itemsDeferred.get()).toBe(1);
+      // Another call rings before the second call's own window ends: its card's read covers it.
+      await ringingCall(svc, '+33 6 49 99 99 96');
+      await svc.settle(10_000);
+      expect((await svc.pipeline.inbox.item(`call:${answered}`))?.state).toBe('logged');
+      expect((svc.pipeline.gateway.requests.get('snapshot') ?? 0) - before).toBe(2); // the two cards' reads
+      expect(svc.pipeline.gateway.requests.get('write')).toBe(2);
+    } finally {
+      await svc.close();
+    }
+  }, 30_000);
+
   it('reads again for an answered call: the agent may have changed the org during it', async () => {
     const svc = await sharing(50, 200);
     try {
