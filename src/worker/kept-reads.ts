@@ -77,27 +77,19 @@ export class KeptReads {
 
   /**
    * The items of a claimed batch to put back to wait, by key: those no kept read answers whose
-   * own wait has time left (`waitsUntil` after `now`), when kept reads answer every other item.
+   * own wait lasts past `horizon` (`waitsUntil`), when kept reads answer every other item.
    * Empty when the batch must read anyway (an item no kept read answers has no time left) or no
    * kept read answers any item (a read of its own answers them all, nothing is gained by waiting).
    */
-  deferrable(items: readonly (KeptItem & { readonly waitsUntil: number })[], now: number): string[] {
+  deferrable(items: readonly (KeptItem & { readonly waitsUntil: number })[], horizon: number): string[] {
     const at = this.now();
     const answered = items.map((i) => this.fits(this.byKey.get(i.key), i, at));
     if (!answered.includes(true) || !answered.includes(false)) return [];
-    if (items.some((i, n) => !answered[n] && i.waitsUntil <= now)) return [];
+    if (items.some((i, n) => !answered[n] && i.waitsUntil <= horizon)) return [];
     return items.filter((_, n) => !answered[n]).map((i) => i.key);
   }
 
-  /**
-   * The reads that answer every item of a batch, as one snapshot, and whether a ringing call's
-   * read is among them; else null (the batch reads for itself).
-   */
-  covered(items: readonly KeptItem[]): boolean[] {
-    const now = this.now();
-    return items.map((i) => this.fits(this.byKey.get(i.key), i, now));
-  }
-
+  /** Whether a kept read answers an item now (the rules in the header). */
   private fits(k: Kept | undefined, i: KeptItem, now: number): k is Kept {
     if (!k || now - k.at > this.reuseMs() || k.question !== question(i.subject)) return false;
     const e164 = i.subject.classified.otherParty.e164;
@@ -107,6 +99,10 @@ export class KeptReads {
     return c.kind === 'call' && c.answeredAt === null && i.subject.placement === null;
   }
 
+  /**
+   * The reads that answer every item of a batch, as one snapshot, and whether a ringing call's
+   * read is among them; else null (the batch reads for itself).
+   */
   take(items: readonly KeptItem[]): { snapshot: BatchSnapshot; ringing: boolean } | null {
     const now = this.now();
     const kept = items.map((i) => this.byKey.get(i.key));
