@@ -63,14 +63,26 @@ export function transcriptText(call: ClassifiedCall): string | null {
     .join('\n');
 }
 
-/** `full`: the call's transcriptText, built once by the caller (it may be hundreds of kB). */
-function callFields(call: ClassifiedCall, full: string | null): Record<string, FieldValue> {
+/** The file that keeps a transcript whole when it is longer than the record's field; null when it fits. */
+export function transcriptFile(key: string, text: string): TranscriptFile | null {
+  return text.length > TRANSCRIPT_LIMIT
+    ? { title: transcriptFileTitle(key), fileName: transcriptFileName(key), text }
+    : null;
+}
+
+/** The call's transcript as the engine built it once (it may be hundreds of kB), and its file. */
+export interface Transcript {
+  readonly text: string;
+  readonly file: TranscriptFile | null;
+}
+
+function callFields(call: ClassifiedCall, transcript: Transcript | null): Record<string, FieldValue> {
   const agents = [...new Set([agentName(call.transfer?.by ?? null), agentName(call.agent)].filter(Boolean))];
   const transfer = call.transfer ? transferText(call.transfer) : null;
   const ai = call.ai;
-  const note = `\n… cut here: the whole transcript is the file "${transcriptFileTitle(call.externalId)}" on this record.`;
-  const transcript =
-    full === null || full.length <= TRANSCRIPT_LIMIT ? full : `${full.slice(0, TRANSCRIPT_LIMIT - note.length)}${note}`;
+  const file = transcript?.file;
+  const note = file ? `\n… cut here: the whole transcript is the file "${file.title}" on this record.` : '';
+  const field = file ? `${file.text.slice(0, TRANSCRIPT_LIMIT - note.length)}${note}` : (transcript?.text ?? null);
   return {
     Name: truncate(callSubject(call), NAME_LENGTH),
     Type__c: call.type,
@@ -105,7 +117,7 @@ function callFields(call: ClassifiedCall, full: string | null): Record<string, F
       ),
       LONG_TEXT
     ),
-    Transcript__c: transcript,
+    Transcript__c: field,
     Language__c: short(ai?.language ?? null, 20)
   };
 }
@@ -183,13 +195,13 @@ export function followUpPlans(item: Classified, days: number | null, ownerId: st
   });
 }
 
-/** `transcript`: transcriptText of a call (null for a message or a call without one). */
+/** `transcript`: a call's, built by the engine (null for a message or a call without one). */
 export function callRecordPlan(
   item: Classified,
   target: TargetPlan,
   related: RelatedPlan | null,
   trace: string,
-  transcript: string | null
+  transcript: Transcript | null
 ): CallRecordPlan {
   const common: Record<string, FieldValue> = {
     [CALL_RECORD_KEY]: item.externalId,
@@ -200,9 +212,5 @@ export function callRecordPlan(
     Trace__c: truncate(trace, LONG_TEXT)
   };
   const own = item.kind === 'call' ? callFields(item, transcript) : messageFields(item);
-  const transcriptFile =
-    transcript !== null && transcript.length > TRANSCRIPT_LIMIT
-      ? { title: transcriptFileTitle(item.externalId), fileName: transcriptFileName(item.externalId), text: transcript }
-      : null;
-  return { fields: { ...common, ...own }, links: links(target, related), transcriptFile };
+  return { fields: { ...common, ...own }, links: links(target, related), transcriptFile: transcript?.file ?? null };
 }

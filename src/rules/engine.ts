@@ -8,8 +8,8 @@
 import type { ClassifiedCall, ClassifiedMessage, Classified } from '../aircall/classify';
 import { samePhoneNumber } from '../aircall/phone';
 import type { LogModeChoice, Settings } from '../settings/schema';
-import { callRecordPlan, followUpPlans, transcriptText } from './call-record';
-import { TRANSCRIPT_LIMIT, transcriptFileTitle } from '../call-record/schema';
+import { callRecordPlan, followUpPlans, transcriptFile, transcriptText } from './call-record';
+import { TRANSCRIPT_LIMIT } from '../call-record/schema';
 import {
   CALL_TYPE_LABELS,
   LIMITS,
@@ -480,11 +480,12 @@ export function plan(input: EngineInput): Plan {
   );
   trace.add('L1', LOG_MODE_TRACE[mode]);
   // Built once: the record's field, its file and this line all come from it.
-  const transcript = mode !== 'TaskOnly' && item.kind === 'call' ? transcriptText(item) : null;
-  if (transcript !== null && transcript.length > TRANSCRIPT_LIMIT)
+  const text = mode !== 'TaskOnly' && item.kind === 'call' ? transcriptText(item) : null;
+  const transcript = text === null ? null : { text, file: transcriptFile(item.externalId, text) };
+  if (transcript?.file)
     trace.add(
       'L1',
-      `Aircall AI's transcript has ${transcript.length} characters, more than the call record's field holds (${TRANSCRIPT_LIMIT}): kept whole in the file "${transcriptFileTitle(item.externalId)}" on the record`
+      `Aircall AI's transcript has ${transcript.text.length} characters, more than the call record's field holds (${TRANSCRIPT_LIMIT}): kept whole in the file "${transcript.file.title}" on the record`
     );
   const days = settings.followUpTasks === 'None' ? null : Number(settings.followUpTasks);
   const followUps = followUpPlans(item, days, ownerId, String(base.Subject));

@@ -414,6 +414,13 @@ function standardObjects(personAccounts: boolean): StandardSpec[] {
   ];
 }
 
+/** What the platform derives from a file's content, on its version and on its document. */
+const fileFacts = (): FieldDef[] => [
+  derived('ContentSize', 'int'),
+  derived('FileExtension', 'string', { length: 40 }),
+  derived('FileType', 'string', { length: 20 })
+];
+
 /**
  * Salesforce Files, as far as a file attached to a record goes (Object Reference:
  * ContentVersion, ContentDocument, ContentDocumentLink). Inserting a ContentVersion with
@@ -423,13 +430,6 @@ function standardObjects(personAccounts: boolean): StandardSpec[] {
  * Files" (docs/local-org.md). `linkable` are the objects a file may be linked to: the
  * LinkedEntityId and FirstPublishLocationId lookups are polymorphic.
  */
-/** What the platform derives from a file's content, on its version and on its document. */
-const fileFacts = (): FieldDef[] => [
-  derived('ContentSize', 'int'),
-  derived('FileExtension', 'string', { length: 40 }),
-  derived('FileType', 'string', { length: 20 })
-];
-
 function fileObjects(linkable: string[]): StandardSpec[] {
   return [
     {

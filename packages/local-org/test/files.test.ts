@@ -3,7 +3,8 @@
  * inserted with its content as base64 in JSON (REST API Developer Guide, "Insert or Update Blob
  * Data"), its ContentDocument and the ContentDocumentLink FirstPublishLocationId makes (Object
  * Reference: ContentVersion, ContentDocument, ContentDocumentLink), the blob read back (sObject
- * Blob Retrieve), and ContentDocumentLink's query restrictions (real answers, see soql.ts).
+ * Blob Retrieve, refused inside Composite API requests), and ContentDocumentLink's query
+ * restrictions (real answers, see soql.ts).
  */
 import type { TestOrg } from './helpers';
 import { API_VERSION, failure, raw, testOrg } from './helpers';
@@ -69,6 +70,29 @@ describe('ContentVersion', () => {
     expect((await failure(insertVersion({ FirstPublishLocationId: '001000000000000AAA' }))).name).toBe(
       'INVALID_CROSS_REFERENCE_KEY'
     );
+  });
+
+  it('serves the content only as a request of its own: not in composite, not in a batch', async () => {
+    const versionId = await insertVersion();
+    const url = `/services/data/v${API_VERSION}/sobjects/ContentVersion/${versionId}/VersionData`;
+    const before = org.org.refusals.length;
+    const composite = await raw(org, 'POST', `/services/data/v${API_VERSION}/composite`, {
+      compositeRequest: [{ method: 'GET', url, referenceId: 'blob' }]
+    });
+    const [sub] = (composite.body as { compositeResponse: { httpStatusCode: number; body: unknown }[] })
+      .compositeResponse;
+    expect(sub!.httpStatusCode).toBe(400);
+    expect(sub!.body).toEqual([expect.objectContaining({ errorCode: 'INVALID_API_INPUT' })]);
+    const batch = await raw(org, 'POST', `/services/data/v${API_VERSION}/composite/batch`, {
+      batchRequests: [{ method: 'GET', url: url.replace('/services/data/', '') }]
+    });
+    expect(batch.body).toMatchObject({ hasErrors: true, results: [{ statusCode: 400 }] });
+    expect(org.org.refusals.slice(before).map((r) => r.rule)).toEqual(['composite-blob-get', 'composite-blob-get']);
+    // Its other fields are read in composite as ever.
+    const fields = await raw(org, 'POST', `/services/data/v${API_VERSION}/composite`, {
+      compositeRequest: [{ method: 'GET', url: url.replace('/VersionData', '?fields=Title'), referenceId: 'row' }]
+    });
+    expect(fields.body).toMatchObject({ compositeResponse: [{ httpStatusCode: 200, body: { Title: 'Notes' } }] });
   });
 
   it('cannot create a ContentDocument directly: a document comes with its first version', async () => {

@@ -67,18 +67,18 @@ export function sobjects(
   }
   // /sobjects/T/{id}/{blobField}: the content of a blob field, as bytes (sObject Blob Retrieve,
   // resources_sobject_blob_retrieve: "Retrieves the specified blob field from an individual record").
-  if (parts.length === 3 && method === 'GET' && looksLikeId(org, parts[1]!)) {
-    const blob = store.schema.field(def, parts[2]!);
-    if (blob?.type === 'base64') {
-      const id = String(retrieve(org, def, parts[1]!, 'Id', ctx).Id);
-      const content = store.table(def.name).get(id)?.[blob.name];
-      if (typeof content !== 'string') throw notFound();
-      return {
-        status: 200,
-        body: Buffer.from(content, 'base64'),
-        headers: { 'Content-Type': 'application/octetstream' }
-      };
-    }
+  // The docs give no content type, only that it "isn't JSON or XML" (dome_sobject_blob_retrieve):
+  // application/octetstream is the local org's choice.
+  const blob = method === 'GET' ? blobField(org, parts) : null;
+  if (blob) {
+    const id = String(retrieve(org, def, parts[1]!, 'Id', ctx).Id);
+    const content = store.table(def.name).get(id)?.[blob.name];
+    if (typeof content !== 'string') throw notFound();
+    return {
+      status: 200,
+      body: Buffer.from(content, 'base64'),
+      headers: { 'Content-Type': 'application/octetstream' }
+    };
   }
   // /sobjects/T/{externalIdField}/{value…}: the value may contain slashes (jsforce does not encode it).
   const fieldName = parts[1]!;
@@ -128,6 +128,14 @@ export function sobjects(
  * Whether a path segment is meant as a record Id: it starts with a key prefix of this org
  * (`001bad` is a malformed Account Id, answered MALFORMED_ID; `listviews` is a resource name).
  */
+/** The blob field a GET of `sobjects/T/{id}/{field}` reads (sObject Blob Retrieve), if it is one. */
+export function blobField(org: LocalOrg, parts: readonly string[]): FieldDef | null {
+  if (parts.length !== 3 || !looksLikeId(org, parts[1]!)) return null;
+  const def = org.store.schema.object(parts[0]!);
+  const field = def ? org.store.schema.field(def, parts[2]!) : undefined;
+  return field?.type === 'base64' ? field : null;
+}
+
 function looksLikeId(org: LocalOrg, value: string): boolean {
   return /^[a-zA-Z0-9]+$/.test(value) && org.store.schema.byPrefix.has(value.slice(0, 3));
 }
